@@ -1,0 +1,79 @@
+# embkit — see README.md.  `make` builds build/libembkit.a and the tools; `make check` runs every
+# test; `make check SANITIZE=1` the same under ASan+UBSan in build-san/.
+prefix ?= /usr/local
+PREFIX ?= $(prefix)
+bindir ?= $(PREFIX)/bin
+mandir ?= $(PREFIX)/share/man
+bashcompdir ?= $(PREFIX)/share/bash-completion/completions
+zshcompdir ?= $(PREFIX)/share/zsh/vendor-completions
+
+CC ?= cc
+CFLAGS ?= -O2 -g -Werror
+EMB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow \
+	-Wstrict-prototypes -Wvla -pthread -Ilib -Iformats
+LDLIBS_EMB = -lcsv -ldeflate -lutf8proc -lopenblas -lz -lm -pthread
+
+ifeq ($(SANITIZE),1)
+B = build-san
+EMB_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+else
+B = build
+endif
+
+TOOLS = tokvocab embtrain embpack embquery embconv
+LIB_SRC = $(wildcard lib/*.c) $(wildcard formats/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ = $(B)/cmd/cli.o
+TOOL_SRC = $(filter-out cmd/cli.c,$(wildcard cmd/*.c))
+TOOL_BIN = $(TOOL_SRC:cmd/%.c=$(B)/%)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+HDRS = $(wildcard lib/*.h formats/*.h cmd/*.h)
+
+.PHONY: all deps check unit cli-tests demo bench install clean lint fuzz
+all: $(TOOL_BIN)
+
+$(B)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(EMB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libembkit.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/%: $(B)/cmd/%.o $(CLI_OBJ) $(B)/libembkit.a
+	$(CC) $(EMB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EMB) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libembkit.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(EMB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libembkit.a -lcmocka $(LDLIBS_EMB) $(LDLIBS)
+
+deps:
+	@sh .ci/deps build test
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@EMB_BUILD=$(CURDIR)/$(B) sh tests/run.sh $(UNIT_BIN)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@EMB_BUILD=$(CURDIR)/$(B) sh data/demo.sh
+
+bench: deps
+	@sh .ci/deps bench
+	@$(MAKE) --no-print-directory all
+	@EMB_BUILD=$(CURDIR)/$(B) sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
+		$(DESTDIR)$(mandir)/man7 $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir)
+	install -m 755 $(TOOL_BIN) $(DESTDIR)$(bindir)
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(mandir)/man1
+	$(if $(wildcard man/*.5),install -m 644 $(wildcard man/*.5) $(DESTDIR)$(mandir)/man5)
+	$(if $(wildcard man/*.7),install -m 644 $(wildcard man/*.7) $(DESTDIR)$(mandir)/man7)
+	for t in $(TOOL_SRC:cmd/%.c=%); do install -m 644 completions/embkit.bash $(DESTDIR)$(bashcompdir)/$$t; done
+	install -m 644 completions/_embkit $(DESTDIR)$(zshcompdir)/_embkit
+
+clean:
+	rm -rf build build-san

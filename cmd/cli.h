@@ -1,0 +1,111 @@
+/*
+ * cli: the front end shared by every tool (only cmd/ prints or exits).
+ *
+ * Program name, usage errors (exit 2), error reports (exit 1), the common options (-h -V -q
+ * --progress --list-options, and for tools that write -z/--gzip --level), strict number
+ * parsing, progress lines on stderr, and process hygiene: SIGINT/SIGTERM/SIGHUP/SIGPIPE remove
+ * temporary outputs and then re-raise, so `tool | head` ends like any Unix filter (status 141
+ * from the shell, nothing on stderr) and an interrupted run leaves no partial file.
+ */
+#ifndef EMB_CLI_H
+#define EMB_CLI_H
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../lib/embkit.h"
+
+#define EMBKIT_VERSION "0.1.0"
+
+enum {
+	CLI_OPT_PROGRESS = 0x1000,
+	CLI_OPT_LIST_OPTIONS,
+	CLI_OPT_LEVEL,
+	CLI_OPT_FORCE,
+	CLI_OPT_FIRST_TOOL = 0x1100, /* tools number their long-only options from here */
+};
+
+struct cli_common {
+	int quiet;         /* -q */
+	int progress;      /* --progress forces progress; default: when stderr is a terminal */
+	int gzip;          /* -z */
+	int level;         /* --level, -1 = default */
+	int force;         /* --force */
+};
+
+#define CLI_COMMON_INIT { 0, 0, 0, -1, 0 }
+
+#define CLI_COMMON_SHORTOPTS "hVq"
+#define CLI_COMMON_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "progress", no_argument, NULL, CLI_OPT_PROGRESS }, \
+	{ "list-options", no_argument, NULL, CLI_OPT_LIST_OPTIONS }
+#define CLI_COMMON_HELP \
+	"  -q, --quiet          no progress and no summary on stderr\n" \
+	"      --progress       show progress even when stderr is not a terminal\n" \
+	"  -h, --help           display this help and exit\n" \
+	"  -V, --version        output version information and exit\n"
+
+#define CLI_OUTPUT_SHORTOPTS "z"
+#define CLI_OUTPUT_LONGOPTS \
+	{ "gzip", no_argument, NULL, 'z' }, \
+	{ "level", required_argument, NULL, CLI_OPT_LEVEL }, \
+	{ "force", no_argument, NULL, CLI_OPT_FORCE }
+#define CLI_OUTPUT_HELP \
+	"  -z, --gzip           gzip the output (also when its name ends in .gz)\n" \
+	"      --level=N        gzip level 0-12 (default 1; 0 = uncompressed)\n" \
+	"      --force          write binary output even to a terminal\n"
+
+extern const char *cli_progname;
+
+/* Set the program name (basename of argv0 or NAME), install signal handlers and atexit cleanup. */
+void cli_init(const char *argv0);
+
+/* "PROG: msg\nTry 'PROG --help' for more information." on stderr; returns 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "PROG: msg" on stderr; returns 1. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "PROG: warning: msg" on stderr unless quiet. */
+void cli_warn(const struct cli_common *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print err ("PROG: FILE:LINE: msg"); returns 2 for EMB_EINVAL, 130 for EMB_EINTR, else 1. */
+int cli_report(const struct emb_err *err);
+
+/*
+ * Handle a common option; returns only for the ones it stores (-q --progress -z --level --force).
+ * -h prints USAGE to stdout and exits 0; -V the version; --list-options prints each long option
+ * of LONGOPTS ("--name" or "--name=") and exits 0; anything else is a usage error (exit 2).
+ */
+void cli_common_option(int c, const char *usage, const struct option *longopts,
+		       struct cli_common *common);
+
+/* Flush stdout and report a delayed write error; returns 0 or 1. */
+int cli_close_stdout(void);
+
+/* Strict parsers: whole string, no sign for unsigned, range-checked.  0 or -1. */
+int cli_parse_u64(const char *s, uint64_t *v);
+int cli_parse_long(const char *s, long *v);
+int cli_parse_double(const char *s, double *v);
+
+/* Fill emb_out_opts from the common options (and the output's name for .gz). */
+void cli_out_opts(const struct cli_common *c, struct emb_out_opts *o, unsigned flags);
+
+/* Progress on stderr: enabled by --progress, or when stderr is a terminal and not --quiet. */
+bool cli_progress_enabled(const struct cli_common *c);
+/* Rewrite the progress line ("\rmsg\x1b[K"); rate-limited by the caller. */
+void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* End the progress line (newline) if one was printed. */
+void cli_progress_done(void);
+
+/* Monotonic seconds. */
+double cli_now(void);
+
+/* Set by SIGINT/SIGTERM when a tool asked to handle them itself (cli_catch_interrupt). */
+extern volatile sig_atomic_t cli_interrupted;
+/* Make SIGINT/SIGTERM only set cli_interrupted (for tools that stop cleanly, e.g. embtrain). */
+void cli_catch_interrupt(void);
+
+#endif

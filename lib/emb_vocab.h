@@ -1,0 +1,62 @@
+/*
+ * emb_vocab: a vocabulary — tokens (arbitrary bytes, usually UTF-8) with counts, where the
+ * index of a token is its id and the row of the embedding table.
+ *
+ * File format (written by tokvocab, see README "Vocabulary format"): one "token<TAB>count" line
+ * per id, read and written through emb_tsv (libcsv) so a token holding a tab, quote or line end
+ * is quoted.  emb_vocab_load() also takes "token count" separated by one space (word2vec.c
+ * -save-vocab, GloVe vocab_count) and CSV (EMB_VOCAB_CSV).
+ *
+ * Ownership: emb_vocab_new()/emb_vocab_load() hand a vocabulary to *out; emb_vocab_free()
+ * frees it (NULL-safe).  Token pointers stay valid until the vocabulary is freed or changed.
+ */
+#ifndef EMB_VOCAB_H
+#define EMB_VOCAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emb_err.h"
+#include "emb_out.h"
+
+struct emb_vocab;
+
+enum {
+	EMB_VOCAB_CSV = 1 << 0,      /* load/save: comma-separated instead of TSV */
+	EMB_VOCAB_ALLOW_DUP = 1 << 1,/* load: keep the first of duplicate tokens instead of failing */
+	EMB_VOCAB_NO_COUNTS = 1 << 2,/* load: lines may be a bare token (count 0) */
+};
+
+int emb_vocab_new(struct emb_vocab **out, struct emb_err *err);
+void emb_vocab_free(struct emb_vocab *v);
+
+/*
+ * Append a token with COUNT; *id (may be NULL) receives its id.  A token already present is
+ * not added again: returns EMB_EOF (1) with *id = the existing id.  0 or EMB_ENOMEM/ELIMIT.
+ */
+int emb_vocab_add(struct emb_vocab *v, const char *tok, size_t len, uint64_t count, size_t *id,
+		  struct emb_err *err);
+
+/* Id of a token, or -1. */
+long emb_vocab_find(const struct emb_vocab *v, const char *tok, size_t len);
+
+size_t emb_vocab_size(const struct emb_vocab *v);
+/* Token bytes of id (NUL-terminated; *len may be NULL). */
+const char *emb_vocab_token(const struct emb_vocab *v, size_t id, size_t *len);
+uint64_t emb_vocab_count(const struct emb_vocab *v, size_t id);
+void emb_vocab_set_count(struct emb_vocab *v, size_t id, uint64_t count);
+/* Sum of all counts. */
+uint64_t emb_vocab_total(const struct emb_vocab *v);
+
+/*
+ * Load a vocabulary file (plain or gzip, "-" = stdin).  Errors name FILE:LINE: a line with no
+ * count, a count that is not a non-negative integer, a duplicate token (unless ALLOW_DUP).
+ */
+int emb_vocab_load(struct emb_vocab **out, const char *path, unsigned flags, struct emb_err *err);
+
+/* Write "token<TAB>count" lines (or CSV), in id order. */
+int emb_vocab_save(const struct emb_vocab *v, struct emb_out *out, unsigned flags,
+		   struct emb_err *err);
+
+#endif
