@@ -14,11 +14,11 @@ EMB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra 
 LDLIBS_EMB = -lcsv -ldeflate -lutf8proc -lopenblas -lz -lm -pthread
 
 ifeq ($(SANITIZE),1)
-B = build-san
+B ?= build-san
 EMB_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 else
-B = build
+B ?= build
 endif
 
 TOOLS = tokvocab embtrain embpack embquery embconv
