@@ -1,0 +1,49 @@
+#!/usr/bin/env bats
+# The completion scripts load and complete subcommands and options from each tool's table.
+bats_require_minimum_version 1.5.0
+load helpers
+
+complete_words() { # complete_words WORD... : prints the candidates for the last word
+	bash -c '
+		source "$1/completions/embkit.bash"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_embkit; printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP" "$@"
+}
+
+@test "bash completion loads and registers every tool" {
+	run bash -c 'source "$1/completions/embkit.bash" && complete -p tokvocab embtrain embpack embquery embconv' _ "$TOP"
+	assert_success
+	assert_line --partial "complete -F _embkit tokvocab"
+}
+
+@test "bash completion completes tokvocab subcommands" {
+	command -v tokvocab >/dev/null || skip "tokvocab not built"
+	run complete_words tokvocab co
+	assert_success
+	assert_output "count"
+}
+
+@test "bash completion completes a subcommand's options" {
+	command -v tokvocab >/dev/null || skip "tokvocab not built"
+	run complete_words tokvocab count --min-c
+	assert_success
+	assert_output "--min-count="
+}
+
+@test "bash completion completes options of every built tool" {
+	for tool in tokvocab embtrain embpack embquery embconv; do
+		command -v "$tool" >/dev/null || continue
+		run complete_words "$tool" --he
+		assert_success
+		assert_line "--help"
+	done
+}
+
+@test "zsh completion file is a #compdef for all five tools" {
+	run head -n 1 "$TOP/completions/_embkit"
+	assert_output "#compdef tokvocab embtrain embpack embquery embconv"
+	if command -v zsh >/dev/null; then
+		run zsh -n "$TOP/completions/_embkit"
+		assert_success
+	fi
+}
