@@ -13,7 +13,11 @@ EMB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra 
 	-Wstrict-prototypes -Wvla -pthread -Ilib -Iformats
 LDLIBS_EMB = -lcsv -ldeflate -lutf8proc -lopenblas -lz -lm -pthread
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+B ?= build-fuzz
+CC = clang
+EMB_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),1)
 B ?= build-san
 EMB_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -30,6 +34,9 @@ TOOL_BIN = $(TOOL_SRC:cmd/%.c=$(B)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HDRS = $(wildcard lib/*.h formats/*.h cmd/*.h)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 30
+VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 
 .PHONY: all deps check unit cli-tests demo bench install clean lint fuzz
 all: $(TOOL_BIN)
@@ -54,7 +61,24 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@EMB_BUILD=$(CURDIR)/$(B) sh tests/run.sh $(UNIT_BIN)
+	@EMB_BUILD=$(CURDIR)/$(B) $(if $(filter 1,$(VALGRIND)),EMB_EXEC="$(VALGRIND_EXEC)") \
+		sh tests/run.sh $(UNIT_BIN)
+
+# libFuzzer harnesses (clang): every reader, FUZZ_SECONDS each, seeds from tests/fuzz/corpus/.
+fuzz:
+	@sh .ci/deps build fuzz
+	@$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libembkit.a $(HDRS)
+	$(CC) $(EMB_CFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer -o $@ $< build-fuzz/libembkit.a $(LDLIBS_EMB)
+
+lint:
+	@sh .ci/deps build lint
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppressions-list=.cppcheck-suppressions -D__GNUC__ \
+		-Ilib -Iformats lib formats cmd
+	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -pthread,$(EMB_CFLAGS)) 2>/dev/null
 
 demo: deps
 	@$(MAKE) --no-print-directory all
