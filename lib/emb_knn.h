@@ -1,0 +1,79 @@
+/*
+ * emb_knn: exact top-k search of an embedding table by cosine similarity (and 3CosMul).
+ *
+ * An index borrows a row-major float32 table (possibly a read-only mapping) and never writes to
+ * it: the inverse row norms it needs are kept in a side array, computed on first use.  A batch
+ * of queries is scored against tiles of the table with one sgemm per tile (OpenBLAS, single
+ * threaded inside each of our own threads, which split the rows); a batch of at most a few
+ * query vectors is scored by one fused vectorised pass that computes dot products and row norms
+ * together, so a single query reads the table once.
+ *
+ * Scores: cos(row, q) = dot(row, q) / |row| for a unit query q.  A zero row has similarity 0
+ * to everything (cosine is undefined there; 0 is what "no direction" means and never NaN).
+ * Ties are broken by the lower row number, so results are stable across runs and threads.
+ *
+ * Ownership: emb_knn_new() hands an index to *out; emb_knn_free() frees it (NULL-safe).  The
+ * table must outlive the index.
+ */
+#ifndef EMB_KNN_H
+#define EMB_KNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emb_err.h"
+
+struct emb_knn;
+
+struct emb_knn_hit {
+	float score;
+	size_t row;
+};
+
+enum {
+	EMB_KNN_COSINE = 0, /* score = cos(row, q), one vector per query */
+	EMB_KNN_COSMUL = 1, /* Levy & Goldberg 3CosMul, as gensim's most_similar_cosmul */
+};
+
+/* An exclusion slot that excludes nothing. */
+#define EMB_KNN_NONE SIZE_MAX
+
+struct emb_knn_batch {
+	/*
+	 * nq queries of g unit vectors each (query-major, dim floats per vector), where g = 1 for
+	 * COSINE and npos + nneg (positives first) for COSMUL, whose score is
+	 * prod_pos((1 + cos) / 2) / (prod_neg((1 + cos) / 2) + 1e-6).
+	 */
+	const float *q;
+	size_t nq;
+	int method;
+	size_t npos, nneg;
+	/* nq * nexclude rows that query i never returns (EMB_KNN_NONE pads); NULL: none */
+	const size_t *exclude;
+	size_t nexclude;
+	size_t k;
+};
+
+/* Index ROWS x DIM floats at DATA, searched by THREADS threads (<= 0: one per core). */
+int emb_knn_new(struct emb_knn **out, const float *data, size_t rows, size_t dim, int threads,
+		struct emb_err *err);
+void emb_knn_free(struct emb_knn *ix);
+
+/* Search only the first N rows (0 or N > rows: all of them). */
+void emb_knn_restrict(struct emb_knn *ix, size_t n);
+
+/*
+ * The b->k best rows of each query, best first, into hits[i * b->k ...]; nhits[i] says how
+ * many query i got (fewer than k only when fewer rows are eligible).  0, EMB_EINVAL (bad
+ * batch), EMB_ENOMEM.
+ */
+int emb_knn_search(struct emb_knn *ix, const struct emb_knn_batch *b, struct emb_knn_hit *hits,
+		   size_t *nhits, struct emb_err *err);
+
+/* dst = src / |src| (L2); a zero vector stays zero.  Returns |src|.  dst may equal src. */
+double emb_knn_unit(float *dst, const float *src, size_t dim);
+
+/* Cosine similarity of two vectors, computed in double; 0 when either is zero. */
+double emb_knn_cosine(const float *a, const float *b, size_t dim);
+
+#endif
