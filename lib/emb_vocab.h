@@ -59,4 +59,33 @@ int emb_vocab_load(struct emb_vocab **out, const char *path, unsigned flags, str
 int emb_vocab_save(const struct emb_vocab *v, struct emb_out *out, unsigned flags,
 		   struct emb_err *err);
 
+/*
+ * Sort by count, most frequent first, ties by token bytes (memcmp order, a prefix first), so
+ * the order is total and the output deterministic.  Ids change; 0 or EMB_ENOMEM.
+ */
+int emb_vocab_sort(struct emb_vocab *v, struct emb_err *err);
+
+/* What to keep of a sorted vocabulary of counts (tokvocab count/merge --specials etc.). */
+struct emb_vocab_select {
+	const char *const *specials; /* listed first, in this order, with their own counts */
+	size_t nspecials;
+	uint64_t min_count;          /* drop other tokens below this (default 1) */
+	uint64_t max_size;           /* at most this many lines, specials included; 0 = no limit */
+};
+
+#define EMB_VOCAB_SELECT_INIT { NULL, 0, 1, 0 }
+
+/*
+ * A new vocabulary (*out) from sorted COUNTS: the specials first (count = their count in
+ * COUNTS, 0 when absent; they are kept whatever --min-count says), then every other token with
+ * count >= min_count in COUNTS' order, cut to max_size lines.  EMB_EINVAL for a duplicate
+ * special or max_size smaller than the number of specials; EMB_ENOMEM.
+ */
+int emb_vocab_select(struct emb_vocab **out, const struct emb_vocab *counts,
+		     const struct emb_vocab_select *sel, struct emb_err *err);
+
+/* Add COUNT to the token's count, appending it first when absent.  0 or ENOMEM/ELIMIT. */
+int emb_vocab_add_count(struct emb_vocab *v, const char *tok, size_t len, uint64_t count,
+			struct emb_err *err);
+
 #endif

@@ -1,0 +1,553 @@
+/*
+ * emb_vocab: tokens, counts and the token -> id index.  See emb_vocab.h.
+ *
+ * Tokens live back to back, each NUL-terminated, in one arena; per id we keep its offset,
+ * length, count and 32 bits of its hash.  The index is an open-addressing table of id + 1
+ * (0 = empty) with linear probing, at most half full; comparing the stored hash first means a
+ * probe rarely touches the arena.  Growing the table rehashes from the stored hashes.
+ *
+ * Loading: the first line decides the layout.  With a tab (or, for EMB_VOCAB_CSV, a comma) or
+ * a leading quote it is TSV/CSV read through emb_tsv; otherwise "token count" split at the
+ * last space (word2vec.c -save-vocab, GloVe vocab_count), whose tokens hold no spaces or tabs
+ * and may hold quotes, so they must not go through a CSV parser.
+ */
+#include "emb_vocab.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emb_count.h"
+#include "emb_stream.h"
+#include "emb_tsv.h"
+#include "internal.h"
+
+#define MAX_IDS ((size_t)UINT32_MAX - 1)
+
+struct emb_vocab {
+	char *arena;
+	size_t alen, acap;
+	size_t *off, *len;
+	uint64_t *count;
+	uint32_t *hash;
+	size_t n, cap;
+	uint32_t *slot; /* id + 1, 0 = empty */
+	size_t mask;    /* slots - 1 */
+};
+
+int emb_vocab_new(struct emb_vocab **out, struct emb_err *err)
+{
+	struct emb_vocab *v = calloc(1, sizeof *v);
+
+	*out = NULL;
+	if (!v || !(v->slot = calloc(64, sizeof *v->slot))) {
+		free(v);
+		return emb_err_nomem(err, "creating a vocabulary");
+	}
+	v->mask = 63;
+	*out = v;
+	return 0;
+}
+
+void emb_vocab_free(struct emb_vocab *v)
+{
+	if (!v)
+		return;
+	free(v->arena);
+	free(v->off);
+	free(v->len);
+	free(v->count);
+	free(v->hash);
+	free(v->slot);
+	free(v);
+}
+
+static long lookup(const struct emb_vocab *v, const char *tok, size_t len, uint32_t h,
+		   size_t *where)
+{
+	size_t i = h & v->mask;
+	uint32_t s;
+
+	while ((s = v->slot[i])) {
+		size_t id = s - 1;
+		if (v->hash[id] == h && v->len[id] == len &&
+		    memcmp(v->arena + v->off[id], tok, len) == 0)
+			return (long)id;
+		i = (i + 1) & v->mask;
+	}
+	*where = i;
+	return -1;
+}
+
+static int grow_index(struct emb_vocab *v, struct emb_err *err)
+{
+	size_t nslots = 2 * (v->mask + 1), mask = nslots - 1;
+	uint32_t *s = calloc(nslots, sizeof *s);
+
+	if (!s)
+		return emb_err_nomem(err, "growing a vocabulary");
+	for (size_t id = 0; id < v->n; id++) {
+		size_t i = v->hash[id] & mask;
+		while (s[i])
+			i = (i + 1) & mask;
+		s[i] = (uint32_t)(id + 1);
+	}
+	free(v->slot);
+	v->slot = s;
+	v->mask = mask;
+	return 0;
+}
+
+static int grow_ids(struct emb_vocab *v, struct emb_err *err)
+{
+	size_t nc = v->cap ? 2 * v->cap : 256;
+	void *p;
+
+	if (!(p = realloc(v->off, nc * sizeof *v->off)))
+		goto nomem;
+	v->off = p;
+	if (!(p = realloc(v->len, nc * sizeof *v->len)))
+		goto nomem;
+	v->len = p;
+	if (!(p = realloc(v->count, nc * sizeof *v->count)))
+		goto nomem;
+	v->count = p;
+	if (!(p = realloc(v->hash, nc * sizeof *v->hash)))
+		goto nomem;
+	v->hash = p;
+	v->cap = nc;
+	return 0;
+nomem:
+	return emb_err_nomem(err, "growing a vocabulary");
+}
+
+static int reserve_arena(struct emb_vocab *v, size_t need, struct emb_err *err)
+{
+	size_t total, nc;
+	char *a;
+
+	if (!emb_add_ok(v->alen, need, &total))
+		return emb_err_set(err, EMB_ELIMIT, "vocabulary too large");
+	if (total <= v->acap)
+		return 0;
+	nc = v->acap ? v->acap : 4096;
+	while (nc < total)
+		if (!emb_mul_ok(nc, 2, &nc))
+			return emb_err_set(err, EMB_ELIMIT, "vocabulary too large");
+	if (!(a = realloc(v->arena, nc)))
+		return emb_err_nomem(err, "growing a vocabulary");
+	v->arena = a;
+	v->acap = nc;
+	return 0;
+}
+
+/* Append a token known to be absent; `where` is its free slot from lookup(). */
+static int append(struct emb_vocab *v, const char *tok, size_t len, uint64_t count, uint32_t h,
+		  size_t where, size_t *id, struct emb_err *err)
+{
+	int rc;
+
+	if (v->n >= MAX_IDS)
+		return emb_err_set(err, EMB_ELIMIT, "more than %zu tokens in a vocabulary", MAX_IDS);
+	if (v->n == v->cap && (rc = grow_ids(v, err)) < 0)
+		return rc;
+	if ((rc = reserve_arena(v, len + 1, err)) < 0)
+		return rc;
+	memcpy(v->arena + v->alen, tok, len);
+	v->arena[v->alen + len] = 0;
+	v->off[v->n] = v->alen;
+	v->len[v->n] = len;
+	v->count[v->n] = count;
+	v->hash[v->n] = h;
+	v->alen += len + 1;
+	v->slot[where] = (uint32_t)(v->n + 1);
+	if (id)
+		*id = v->n;
+	v->n++;
+	if (2 * v->n > v->mask + 1)
+		return grow_index(v, err);
+	return 0;
+}
+
+int emb_vocab_add(struct emb_vocab *v, const char *tok, size_t len, uint64_t count, size_t *id,
+		  struct emb_err *err)
+{
+	uint32_t h = (uint32_t)emb_hash_bytes(tok, len);
+	size_t where;
+	long old = lookup(v, tok, len, h, &where);
+
+	if (old >= 0) {
+		if (id)
+			*id = (size_t)old;
+		return EMB_EOF;
+	}
+	return append(v, tok, len, count, h, where, id, err);
+}
+
+int emb_vocab_add_count(struct emb_vocab *v, const char *tok, size_t len, uint64_t count,
+			struct emb_err *err)
+{
+	uint32_t h = (uint32_t)emb_hash_bytes(tok, len);
+	size_t where;
+	long old = lookup(v, tok, len, h, &where);
+
+	if (old < 0)
+		return append(v, tok, len, count, h, where, NULL, err);
+	if (__builtin_add_overflow(v->count[old], count, &v->count[old]))
+		return emb_err_set(err, EMB_ELIMIT, "count of a token overflows 64 bits");
+	return 0;
+}
+
+long emb_vocab_find(const struct emb_vocab *v, const char *tok, size_t len)
+{
+	size_t where;
+
+	return lookup(v, tok, len, (uint32_t)emb_hash_bytes(tok, len), &where);
+}
+
+size_t emb_vocab_size(const struct emb_vocab *v)
+{
+	return v->n;
+}
+
+const char *emb_vocab_token(const struct emb_vocab *v, size_t id, size_t *len)
+{
+	if (len)
+		*len = v->len[id];
+	return v->arena + v->off[id];
+}
+
+uint64_t emb_vocab_count(const struct emb_vocab *v, size_t id)
+{
+	return v->count[id];
+}
+
+void emb_vocab_set_count(struct emb_vocab *v, size_t id, uint64_t count)
+{
+	v->count[id] = count;
+}
+
+uint64_t emb_vocab_total(const struct emb_vocab *v)
+{
+	uint64_t t = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		t += v->count[i];
+	return t;
+}
+
+/* ---- sorting and selecting ---- */
+
+struct entry {
+	uint64_t count;
+	const char *tok;
+	size_t len;
+};
+
+static int by_count_then_bytes(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	c = memcmp(x->tok, y->tok, x->len < y->len ? x->len : y->len);
+	if (c)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Replace V's contents with the N entries E (whose tokens may point into V). */
+static int rebuild(struct emb_vocab *v, const struct entry *e, size_t n, struct emb_err *err)
+{
+	struct emb_vocab *nv;
+	int rc;
+
+	if ((rc = emb_vocab_new(&nv, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = emb_vocab_add(nv, e[i].tok, e[i].len, e[i].count, NULL, err)) < 0) {
+			emb_vocab_free(nv);
+			return rc;
+		}
+	free(v->arena);
+	free(v->off);
+	free(v->len);
+	free(v->count);
+	free(v->hash);
+	free(v->slot);
+	*v = *nv;
+	free(nv);
+	return 0;
+}
+
+static struct entry *entries(const struct emb_vocab *v, struct emb_err *err)
+{
+	struct entry *e = malloc((v->n ? v->n : 1) * sizeof *e);
+
+	if (!e) {
+		emb_err_nomem(err, "sorting a vocabulary");
+		return NULL;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		e[i].count = v->count[i];
+		e[i].tok = v->arena + v->off[i];
+		e[i].len = v->len[i];
+	}
+	return e;
+}
+
+int emb_vocab_sort(struct emb_vocab *v, struct emb_err *err)
+{
+	struct entry *e = entries(v, err);
+	int rc;
+
+	if (!e)
+		return EMB_ENOMEM;
+	qsort(e, v->n, sizeof *e, by_count_then_bytes);
+	rc = rebuild(v, e, v->n, err);
+	free(e);
+	return rc;
+}
+
+int emb_vocab_select(struct emb_vocab **out, const struct emb_vocab *counts,
+		     const struct emb_vocab_select *sel, struct emb_err *err)
+{
+	struct emb_vocab *v = NULL;
+	uint64_t max = sel->max_size ? sel->max_size : UINT64_MAX;
+	int rc;
+
+	*out = NULL;
+	if (sel->nspecials > max)
+		return emb_err_set(err, EMB_EINVAL, "--max-size %llu is smaller than the %zu specials",
+				   (unsigned long long)max, sel->nspecials);
+	if ((rc = emb_vocab_new(&v, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < sel->nspecials; i++) {
+		const char *s = sel->specials[i];
+		size_t len = strlen(s);
+		long id = emb_vocab_find(counts, s, len);
+		rc = emb_vocab_add(v, s, len, id >= 0 ? counts->count[id] : 0, NULL, err);
+		if (rc == EMB_EOF)
+			rc = emb_err_set(err, EMB_EINVAL, "special token '%s' is listed twice", s);
+		if (rc < 0)
+			goto fail;
+	}
+	for (size_t id = 0; id < counts->n && v->n < max; id++) {
+		if (counts->count[id] < sel->min_count)
+			continue;
+		rc = emb_vocab_add(v, counts->arena + counts->off[id], counts->len[id],
+				   counts->count[id], NULL, err);
+		if (rc < 0)
+			goto fail;
+	}
+	*out = v;
+	return 0;
+fail:
+	emb_vocab_free(v);
+	return rc;
+}
+
+/* ---- loading and saving ---- */
+
+/* A count field: decimal digits only.  0 or EMB_EFORMAT with the reason. */
+static int parse_count(const char *s, size_t n, uint64_t *out, const char *name,
+		       unsigned long long line, struct emb_err *err)
+{
+	char shown[96];
+	uint64_t c = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			goto bad;
+		if (__builtin_mul_overflow(c, 10, &c) || __builtin_add_overflow(c, (uint64_t)(s[i] - '0'), &c))
+			return emb_err_set_at(err, EMB_EFORMAT, name, line, "count '%s' is too large",
+					      emb_err_token(shown, sizeof shown, s, n));
+	}
+	if (n == 0)
+		goto bad;
+	*out = c;
+	return 0;
+bad:
+	if (n > 1 && s[0] == '-' && s[1] >= '0' && s[1] <= '9')
+		return emb_err_set_at(err, EMB_EFORMAT, name, line, "negative count '%s'",
+				      emb_err_token(shown, sizeof shown, s, n));
+	return emb_err_set_at(err, EMB_EFORMAT, name, line,
+			      "count '%s' is not a non-negative integer",
+			      emb_err_token(shown, sizeof shown, s, n));
+}
+
+static int add_loaded(struct emb_vocab *v, const char *tok, size_t tlen, uint64_t count,
+		      unsigned flags, const char *name, unsigned long long line, struct emb_err *err)
+{
+	char shown[96];
+	size_t id;
+	int rc;
+
+	if (tlen == 0)
+		return emb_err_set_at(err, EMB_EFORMAT, name, line, "empty token");
+	rc = emb_vocab_add(v, tok, tlen, count, &id, err);
+	if (rc == EMB_EOF && !(flags & EMB_VOCAB_ALLOW_DUP))
+		return emb_err_set_at(err, EMB_EFORMAT, name, line,
+				      "duplicate token '%s' (already id %zu)",
+				      emb_err_token(shown, sizeof shown, tok, tlen), id);
+	return rc < 0 ? rc : 0;
+}
+
+static int no_count(const char *name, unsigned long long line, const char *layout,
+		    struct emb_err *err)
+{
+	return emb_err_set_at(err, EMB_EFORMAT, name, line, "no count (expected '%s')", layout);
+}
+
+static int read_table(struct emb_vocab *v, struct emb_stream *in, unsigned flags,
+		      struct emb_err *err)
+{
+	const char *name = emb_stream_name(in);
+	const char *layout = flags & EMB_VOCAB_CSV ? "token,count" : "token<TAB>count";
+	struct emb_tsv *t;
+	struct emb_tsv_row *row;
+	uint64_t count;
+	int rc;
+
+	if ((rc = emb_tsv_open(&t, in, flags & EMB_VOCAB_CSV ? ',' : '\t', err)) < 0)
+		return rc;
+	while ((rc = emb_tsv_next(t, &row, err)) == 0) {
+		count = 0;
+		if (row->n > 2) {
+			rc = emb_err_set_at(err, EMB_EFORMAT, name, row->line,
+					    "expected 2 fields, found %zu", row->n);
+			break;
+		}
+		if (row->n < 2 && !(flags & EMB_VOCAB_NO_COUNTS)) {
+			rc = no_count(name, row->line, layout, err);
+			break;
+		}
+		if (row->n == 2 && (rc = parse_count(row->field[1], row->len[1], &count, name,
+						     row->line, err)) < 0)
+			break;
+		if ((rc = add_loaded(v, row->field[0], row->len[0], count, flags, name, row->line,
+				     err)) < 0)
+			break;
+	}
+	emb_tsv_close(t);
+	return rc == EMB_EOF ? 0 : rc;
+}
+
+static int read_spaced(struct emb_vocab *v, struct emb_stream *in, unsigned flags,
+		       struct emb_err *err)
+{
+	const char *name = emb_stream_name(in);
+	char *line, *sp;
+	size_t len;
+	uint64_t count;
+	int rc;
+
+	while ((rc = emb_stream_getline(in, &line, &len, err)) == 0) {
+		unsigned long long no = emb_stream_lineno(in);
+		if (len && line[len - 1] == '\r')
+			len--;
+		if (len == 0)
+			continue;
+		count = 0;
+		sp = NULL;
+		for (size_t i = len; i-- > 0;)
+			if (line[i] == ' ') {
+				sp = line + i;
+				break;
+			}
+		if (!sp) {
+			if (!(flags & EMB_VOCAB_NO_COUNTS))
+				return no_count(name, no, "token count", err);
+			sp = line + len;
+		} else if ((rc = parse_count(sp + 1, (size_t)(line + len - sp - 1), &count, name, no,
+					     err)) < 0) {
+			return rc;
+		}
+		if ((rc = add_loaded(v, line, (size_t)(sp - line), count, flags, name, no, err)) < 0)
+			return rc;
+	}
+	return rc == EMB_EOF ? 0 : rc;
+}
+
+/*
+ * True when the first non-empty line looks like TSV/CSV rather than "token count": it holds
+ * the delimiter, or it opens a quoted field (one holding a line end) and has no space.
+ */
+static int sniff_table(struct emb_stream *in, unsigned flags, bool *table, struct emb_err *err)
+{
+	const unsigned char *p;
+	size_t n, i = 0;
+	unsigned char delim = flags & EMB_VOCAB_CSV ? ',' : '\t';
+	bool quoted, space = false;
+	int rc;
+
+	*table = false;
+	if ((rc = emb_stream_peek(in, &p, &n, 1 << 16, err)) < 0)
+		return rc;
+	while (i < n && (p[i] == '\n' || p[i] == '\r'))
+		i++;
+	quoted = i < n && p[i] == '"';
+	for (; i < n && p[i] != '\n'; i++) {
+		if (p[i] == delim) {
+			*table = true;
+			return 0;
+		}
+		space |= p[i] == ' ';
+	}
+	*table = quoted && !space;
+	return 0;
+}
+
+int emb_vocab_load(struct emb_vocab **out, const char *path, unsigned flags, struct emb_err *err)
+{
+	struct emb_stream *in = NULL;
+	struct emb_vocab *v = NULL;
+	bool table;
+	int rc;
+
+	*out = NULL;
+	if ((rc = emb_stream_open(&in, path, err)) < 0 || (rc = emb_vocab_new(&v, err)) < 0 ||
+	    (rc = sniff_table(in, flags, &table, err)) < 0)
+		goto done;
+	rc = table ? read_table(v, in, flags, err) : read_spaced(v, in, flags, err);
+	if (rc < 0)
+		goto done;
+	rc = emb_stream_close(in, err);
+	in = NULL;
+	if (rc == 0) {
+		*out = v;
+		v = NULL;
+	}
+done:
+	emb_stream_abort(in);
+	emb_vocab_free(v);
+	return rc;
+}
+
+int emb_vocab_save(const struct emb_vocab *v, struct emb_out *out, unsigned flags,
+		   struct emb_err *err)
+{
+	char delim = flags & EMB_VOCAB_CSV ? ',' : '\t';
+	int rc;
+
+	for (size_t id = 0; id < v->n; id++) {
+		char num[24], *p;
+		size_t k = sizeof num;
+		uint64_t c = v->count[id];
+
+		if ((rc = emb_tsv_write_field(out, v->arena + v->off[id], v->len[id], delim, delim,
+					      err)) < 0)
+			return rc;
+		num[--k] = '\n';
+		do {
+			num[--k] = (char)('0' + c % 10);
+			c /= 10;
+		} while (c);
+		if (!(p = emb_out_reserve(out, sizeof num - k, err)))
+			return err->code;
+		memcpy(p, num + k, sizeof num - k);
+		emb_out_advance(out, sizeof num - k);
+	}
+	return 0;
+}
