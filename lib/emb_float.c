@@ -1,0 +1,726 @@
+/*
+ * emb_float: correctly rounded decimal -> float, shortest float -> decimal, fixed-point
+ * formatting and binary16 conversion.  Text formats spend most of their time here.
+ *
+ * Parsing.  Up to 19 significant digits go into a uint64 m, the rest set a sticky flag, and
+ * the decimal exponent k collects the point position and the "e" part.  When nothing was
+ * dropped, m <= 2^53 and |k| <= 22, both m and 10^|k| are exact doubles, so d = m * 10^k (or
+ * m / 10^-k) is the correctly rounded double of the exact value x.  Rounding d once more to
+ * float is then correct unless d is exactly a midpoint between two floats: every float and
+ * every midpoint is a double and rounding is monotone, so if x < M then d <= M, and d == M is
+ * the only way the two roundings can disagree (the classic bound "53 >= 2*24 + 2" of Figueroa,
+ * "When is double rounding innocuous?", SIGNUM Newsletter 30(3), 1995, covers only operands
+ * that are themselves floats; m here may have 53 bits, so we test for the midpoint instead,
+ * which costs one compare).  d stays in [1e-22, 2^53 * 1e22], inside the normal float range,
+ * so the midpoint test is on the low 29 bits of d's significand.  Anything else (more than 19
+ * digits, huge exponents, the rare midpoint) is rewritten as "DIGITSeEXP" with at most 120
+ * digits plus a sticky 1 and handed to strtof: every midpoint between floats has at most 113
+ * significant digits (2^-150 * odd 25-bit), so the rewrite never changes the rounding, and with
+ * no '.' in it LC_NUMERIC cannot matter.
+ *
+ * Shortest formatting.  v = M * 2^E.  The decimals that parse back to v fill the interval
+ * (v - gap/2, v + gap/2), closed when M is even (ties go to even); in units of 2^(E-2) its
+ * ends and centre are the integers L = 4M-2 (4M-1 at the bottom of a binade), C = 4M,
+ * R = 4M+2.  With q = floor((E-2) log10 2), S(X) = X * 2^(E-2) / 10^q has an integer part
+ * below 2^30 and the interval is at least 3 units wide, so every candidate is an integer at
+ * this scale.  S is computed exactly with 128-bit (rarely 192-bit) integers: X * 5^p >> r for
+ * small numbers, (X << s) / 5^q for huge ones; we keep its integer part and whether the
+ * fraction is 0, below, at or above one half.  Then we find the largest j such that a
+ * multiple of 10^j lies in the interval and take the multiple nearest to S(C) (ties even),
+ * clamped into the interval.  No candidate loop, no strtof check.
+ *
+ * Fixed formatting rounds v * 10^digits = M * 5^digits * 2^(E+digits) exactly in 128 bits,
+ * ties to even on the exact binary value as glibc printf does; only more than 27 digits after
+ * the point falls back to snprintf (with the locale's decimal point replaced).
+ *
+ * binary16: bit manipulation with round-to-nearest-even; the array versions use F16C
+ * (checked at run time, never assumed at build time) and are tested to match bit for bit.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <float.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "emb_float.h"
+#include "internal.h"
+
+__extension__ typedef unsigned __int128 u128;
+
+static const double exact_pow10[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static const uint64_t pow10_u64[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+	100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+	10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+};
+
+/* 5^0 .. 5^27: 5^27 is the largest power of five below 2^64. */
+static uint64_t pow5_u64(int n)
+{
+	static const uint64_t t[28] = {
+		1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL, 390625ULL,
+		1953125ULL, 9765625ULL, 48828125ULL, 244140625ULL, 1220703125ULL,
+		6103515625ULL, 30517578125ULL, 152587890625ULL, 762939453125ULL,
+		3814697265625ULL, 19073486328125ULL, 95367431640625ULL, 476837158203125ULL,
+		2384185791015625ULL, 11920928955078125ULL, 59604644775390625ULL,
+		298023223876953125ULL, 1490116119384765625ULL, 7450580596923828125ULL,
+	};
+	assert(n >= 0 && n <= 27);
+	return t[n];
+}
+
+static u128 pow5_u128(int n)
+{
+	assert(n >= 0 && n <= 54);
+	return n <= 27 ? pow5_u64(n) : (u128)pow5_u64(27) * pow5_u64(n - 27);
+}
+
+static inline bool is_digit(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+/* Case-insensitive: does [p, end) start with the lower-case word w? */
+static bool starts_with_word(const char *p, const char *end, const char *w)
+{
+	for (; *w; p++, w++)
+		if (p >= end || (*p | 0x20) != *w)
+			return false;
+	return true;
+}
+
+static size_t parse_special(const char *p, const char *end, bool neg, float *v)
+{
+	float f;
+	size_t n;
+
+	if (starts_with_word(p, end, "infinity")) {
+		f = __builtin_inff();
+		n = 8;
+	} else if (starts_with_word(p, end, "inf")) {
+		f = __builtin_inff();
+		n = 3;
+	} else if (starts_with_word(p, end, "nan")) {
+		f = __builtin_nanf("");
+		n = 3;
+	} else {
+		return 0;
+	}
+	*v = neg ? -f : f;
+	return n;
+}
+
+/* Decimal digits of the integer x > 0. */
+static int ndigits64(uint64_t x)
+{
+	int n = 1;
+
+	while (n < 20 && x >= pow10_u64[n])
+		n++;
+	return n;
+}
+
+/*
+ * The exact path: rewrite the mantissa [s, mant_end) (no sign) times 10^exp as
+ * "[-]DIGITSeEXP" and let strtof round it.  See the file comment for why 120 digits and a
+ * sticky 1 keep the rounding.
+ */
+#define SLOW_DIGITS 120
+static float parse_slow(const char *s, const char *mant_end, int64_t exp, bool neg)
+{
+	char buf[SLOW_DIGITS + 32];
+	size_t n = 0;
+	int kept = 0;
+	bool frac = false, dropped = false;
+	int saved = errno;
+	uint64_t ax;
+	float f;
+
+	if (neg)
+		buf[n++] = '-';
+	for (const char *p = s; p < mant_end; p++) {
+		if (*p == '.') {
+			frac = true;
+			continue;
+		}
+		if (kept == 0 && *p == '0') {
+			exp -= frac;
+			continue;
+		}
+		if (kept < SLOW_DIGITS) {
+			buf[n++] = *p;
+			kept++;
+			exp -= frac;
+		} else {
+			exp += !frac;
+			dropped |= *p != '0';
+		}
+	}
+	if (kept == 0)
+		return neg ? -0.0f : 0.0f;
+	if (dropped) {
+		buf[n++] = '1';
+		exp--;
+	}
+	/* 121 digits at most: past +-99999 the result is inf or 0 either way. */
+	if (exp > 99999)
+		exp = 99999;
+	if (exp < -99999)
+		exp = -99999;
+	buf[n++] = 'e';
+	if (exp < 0)
+		buf[n++] = '-';
+	ax = (uint64_t)(exp < 0 ? -exp : exp);
+	for (int i = ndigits64(ax ? ax : 1); i > 0; i--)
+		buf[n++] = (char)('0' + ax / pow10_u64[i - 1] % 10);
+	buf[n] = '\0';
+	f = strtof(buf, NULL);
+	errno = saved;
+	return f;
+}
+
+size_t emb_float_parse(const char *s, const char *end, float *v)
+{
+	const char *p = s, *mant, *mant_end;
+	bool neg = false, sticky = false, any;
+	uint64_t m = 0;
+	int nd = 0;
+	int64_t k = 0, x = 0;
+
+	if (p < end && (*p == '-' || *p == '+'))
+		neg = *p++ == '-';
+	mant = p;
+	for (; p < end && is_digit(*p); p++) {
+		if (nd < 19) {
+			m = m * 10 + (uint64_t)(*p - '0');
+			nd += m != 0;
+		} else {
+			k++;
+			sticky |= *p != '0';
+		}
+	}
+	any = p > mant;
+	if (p < end && *p == '.') {
+		const char *f = ++p;
+
+		for (; p < end && is_digit(*p); p++) {
+			if (nd < 19) {
+				m = m * 10 + (uint64_t)(*p - '0');
+				nd += m != 0;
+				k--;
+			} else {
+				sticky |= *p != '0';
+			}
+		}
+		any |= p > f;
+	}
+	if (!any) {
+		size_t n = p == mant ? parse_special(mant, end, neg, v) : 0;
+
+		return n ? n + (size_t)(mant - s) : 0;
+	}
+	mant_end = p;
+	if (p < end && (*p | 0x20) == 'e') {
+		const char *q = p + 1;
+		bool eneg = false;
+
+		if (q < end && (*q == '+' || *q == '-'))
+			eneg = *q++ == '-';
+		if (q < end && is_digit(*q)) {
+			for (; q < end && is_digit(*q); q++)
+				if (x < 100000000)
+					x = x * 10 + (*q - '0');
+			k += eneg ? -x : x;
+			x = eneg ? -x : x;
+			p = q;
+		}
+	}
+	if (m == 0) {
+		*v = neg ? -0.0f : 0.0f;
+		return (size_t)(p - s);
+	}
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+	if (!sticky && m <= (1ULL << 53) && k >= -22 && k <= 22) {
+		double d = k < 0 ? (double)m / exact_pow10[-k] : (double)m * exact_pow10[k];
+		uint64_t bits;
+
+		memcpy(&bits, &d, sizeof bits);
+		if ((bits & 0x1fffffffULL) != 0x10000000ULL) {
+			float f = (float)d;
+
+			*v = neg ? -f : f;
+			return (size_t)(p - s);
+		}
+	}
+#endif
+	*v = parse_slow(mant, mant_end, x, neg);
+	return (size_t)(p - s);
+}
+
+/* ---------------------------------------------------------------- digits out */
+
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Write exactly n decimal digits of x (x < 10^n) at dst. */
+static void put_digits(char *dst, uint64_t x, int n)
+{
+	while (n >= 2) {
+		unsigned r = (unsigned)(x % 100);
+
+		x /= 100;
+		n -= 2;
+		memcpy(dst + n, digit_pairs + 2 * r, 2);
+	}
+	if (n)
+		dst[0] = (char)('0' + x);
+}
+
+/* Decimal digits of a u128 at dst; returns the count. */
+static size_t put_u128(char *dst, u128 x)
+{
+	char tmp[40];
+	size_t n = 0;
+
+	while (x >> 64) {
+		uint64_t chunk = (uint64_t)(x % pow10_u64[19]);
+
+		x /= pow10_u64[19];
+		n += 19;
+		put_digits(tmp + sizeof tmp - n, chunk, 19);
+	}
+	{
+		int d = ndigits64((uint64_t)x);
+
+		n += (size_t)d;
+		put_digits(tmp + sizeof tmp - n, (uint64_t)x, d);
+	}
+	memcpy(dst, tmp + sizeof tmp - n, n);
+	return n;
+}
+
+static size_t put_str(char *dst, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(dst, s, n + 1);
+	return n;
+}
+
+/* ---------------------------------------------------------------- shortest */
+
+/* How the dropped fraction compares with one half. */
+enum { FRAC_ZERO, FRAC_LOW, FRAC_HALF, FRAC_HIGH };
+
+struct scaled {
+	uint64_t ip;                    /* integer part */
+	int frac;                       /* FRAC_* */
+};
+
+static int frac_class(u128 rem, u128 half)
+{
+	return rem == 0 ? FRAC_ZERO : rem < half ? FRAC_LOW : rem == half ? FRAC_HALF : FRAC_HIGH;
+}
+
+/* floor(e * log10(2)) for |e| <= 1650 (78913 / 2^18 ~ log10 2). */
+static int floor_log10_pow2(int e)
+{
+	int64_t t = (int64_t)e * 78913;
+
+	return (int)(t >= 0 ? t >> 18 : -((-t + (1 << 18) - 1) >> 18));
+}
+
+/*
+ * S(X) = X * 2^e2 / 10^q exactly, X < 2^27.  For e2 < 0, S = X * 5^p / 2^r with p = -q and
+ * r = -e2 - p >= 0; for e2 >= 0, S = (X << (e2 - q)) / 5^q.
+ */
+static struct scaled scale(uint64_t X, int e2, int q)
+{
+	struct scaled s;
+
+	if (e2 >= 0) {
+		u128 num = (u128)X << (e2 - q), den = pow5_u128(q), rem;
+
+		s.ip = (uint64_t)(num / den);
+		rem = num % den;
+		s.frac = frac_class(2 * rem, den);
+	} else if (-q <= 27) {
+		int r = -e2 + q;
+		u128 prod = (u128)X * pow5_u64(-q);
+
+		assert(r >= 0 && r < 128);
+		if (r == 0) {
+			s.ip = (uint64_t)prod;
+			s.frac = FRAC_ZERO;
+		} else {
+			s.ip = (uint64_t)(prod >> r);
+			s.frac = frac_class(prod & (((u128)1 << r) - 1), (u128)1 << (r - 1));
+		}
+	} else {
+		/* 192-bit product hi:lo (lo 64 bits) of X * 5^p, p <= 46 so 5^p < 2^107. */
+		int r = -e2 + q;
+		u128 f = pow5_u128(-q);
+		u128 t0 = (u128)X * (uint64_t)f, t1 = (u128)X * (uint64_t)(f >> 64);
+		uint64_t lo = (uint64_t)t0;
+		u128 hi = t1 + (t0 >> 64);
+
+		assert(r >= 1 && r < 128 + 64);
+		if (r >= 64) {
+			int rh = r - 64;
+			u128 mask = rh ? ((u128)1 << rh) - 1 : 0;
+			u128 rem_hi = hi & mask;
+
+			s.ip = (uint64_t)(hi >> rh);
+			if (rh == 0)
+				s.frac = frac_class(lo, (u128)1 << 63);
+			else if (rem_hi != (u128)1 << (rh - 1))
+				s.frac = rem_hi == 0 && lo == 0 ? FRAC_ZERO :
+					 rem_hi < (u128)1 << (rh - 1) ? FRAC_LOW : FRAC_HIGH;
+			else
+				s.frac = lo ? FRAC_HIGH : FRAC_HALF;
+		} else {
+			s.ip = (uint64_t)(hi << (64 - r)) | (lo >> r);
+			s.frac = frac_class(lo & ((1ULL << r) - 1), (u128)1 << (r - 1));
+		}
+	}
+	return s;
+}
+
+/* The shortest decimal D * 10^*e10 in v's rounding interval, nearest v; v = M * 2^E > 0. */
+static uint64_t shortest(uint32_t M, int E, bool lower_gap_half, int *e10)
+{
+	int e2 = E - 2, q = floor_log10_pow2(e2), j = 0;
+	bool incl = !(M & 1), up;
+	uint64_t X = 4 * (uint64_t)M;
+	struct scaled L = scale(X - (lower_gap_half ? 1 : 2), e2, q);
+	struct scaled C = scale(X, e2, q);
+	struct scaled R = scale(X + 2, e2, q);
+	uint64_t lo = L.ip + (L.frac != FRAC_ZERO || !incl);
+	uint64_t hi = R.ip - (R.frac == FRAC_ZERO && !incl);
+	uint64_t c = C.ip;
+
+	assert(lo + 2 <= hi);
+	while ((lo + 9) / 10 <= hi / 10) {
+		lo = (lo + 9) / 10;
+		hi /= 10;
+		j++;
+	}
+	if (j == 0) {
+		up = C.frac == FRAC_HIGH || (C.frac == FRAC_HALF && (c & 1));
+	} else {
+		bool sticky = C.frac != FRAC_ZERO;
+		unsigned last;
+
+		for (int i = 1; i < j; i++) {
+			sticky |= c % 10 != 0;
+			c /= 10;
+		}
+		last = (unsigned)(c % 10);
+		c /= 10;
+		up = last > 5 || (last == 5 && (sticky || (c & 1)));
+	}
+	c += up;
+	if (c < lo)
+		c = lo;
+	if (c > hi)
+		c = hi;
+	*e10 = q + j;
+	while (c % 10 == 0) {
+		c /= 10;
+		++*e10;
+	}
+	return c;
+}
+
+/*
+ * D * 10^e10 (D has no trailing zero) in fixed or, when strictly shorter, exponent notation.
+ */
+static size_t put_decimal(char *dst, uint64_t D, int e10)
+{
+	int n = ndigits64(D), x = n - 1 + e10;
+	int ax = x < 0 ? -x : x;
+	int fixed_len = e10 >= 0 ? n + e10 : x >= 0 ? n + 1 : n + 1 - x;
+	int exp_len = n + (n > 1) + 2 + (ax >= 100 ? 3 : 2);
+	char digits[24];
+	char *p = dst;
+
+	put_digits(digits, D, n);
+	if (fixed_len <= exp_len) {
+		if (e10 >= 0) {
+			memcpy(p, digits, (size_t)n);
+			p += n;
+			memset(p, '0', (size_t)e10);
+			p += e10;
+		} else if (x >= 0) {
+			memcpy(p, digits, (size_t)x + 1);
+			p += x + 1;
+			*p++ = '.';
+			memcpy(p, digits + x + 1, (size_t)(n - x - 1));
+			p += n - x - 1;
+		} else {
+			*p++ = '0';
+			*p++ = '.';
+			memset(p, '0', (size_t)(-x - 1));
+			p += -x - 1;
+			memcpy(p, digits, (size_t)n);
+			p += n;
+		}
+	} else {
+		*p++ = digits[0];
+		if (n > 1) {
+			*p++ = '.';
+			memcpy(p, digits + 1, (size_t)n - 1);
+			p += n - 1;
+		}
+		*p++ = 'e';
+		*p++ = x < 0 ? '-' : '+';
+		if (ax >= 100) {
+			*p++ = (char)('0' + ax / 100);
+			ax %= 100;
+		}
+		memcpy(p, digit_pairs + 2 * ax, 2);
+		p += 2;
+	}
+	*p = '\0';
+	return (size_t)(p - dst);
+}
+
+size_t emb_float_format(char *dst, float v)
+{
+	uint32_t b, frac, be;
+	uint64_t D;
+	int e10;
+	char *p = dst;
+
+	memcpy(&b, &v, sizeof b);
+	frac = b & 0x7fffff;
+	be = (b >> 23) & 0xff;
+	if (be == 0xff)
+		return put_str(dst, frac ? "nan" : b >> 31 ? "-inf" : "inf");
+	if (b >> 31)
+		*p++ = '-';
+	if (be == 0 && frac == 0) {
+		*p++ = '0';
+		*p = '\0';
+		return (size_t)(p - dst);
+	}
+	if (be)
+		D = shortest(frac | 0x800000, (int)be - 150, frac == 0 && be > 1, &e10);
+	else
+		D = shortest(frac, -149, false, &e10);
+	return (size_t)(p - dst) + put_decimal(p, D, e10);
+}
+
+/* ---------------------------------------------------------------- fixed */
+
+/* printf("%.*f") for the rare case the 128-bit path cannot take, with '.' for the point. */
+static size_t fixed_fallback(char *dst, float v, int digits)
+{
+	char *p;
+	int n = snprintf(dst, EMB_FLOAT_FIXED_MAX(digits), "%.*f", digits, (double)v);
+
+	assert(n > 0 && (size_t)n < EMB_FLOAT_FIXED_MAX(digits));
+	p = dst + (*dst == '-');
+	while (is_digit(*p))
+		p++;
+	if (*p && *p != '.') {
+		char *q = p + 1;
+
+		while (*q && !is_digit(*q))
+			q++;
+		*p = '.';
+		memmove(p + 1, q, strlen(q) + 1);
+		n = (int)strlen(dst);
+	}
+	return (size_t)n;
+}
+
+size_t emb_float_format_fixed(char *dst, float v, int digits)
+{
+	uint32_t b, frac, be, M;
+	int E, sh;
+	u128 N, P;
+	char *p = dst;
+	size_t ni;
+
+	if (digits < 0)
+		digits = 6;
+	memcpy(&b, &v, sizeof b);
+	frac = b & 0x7fffff;
+	be = (b >> 23) & 0xff;
+	if (be == 0xff)
+		return put_str(dst, frac ? (b >> 31 ? "-nan" : "nan") : b >> 31 ? "-inf" : "inf");
+	M = be ? frac | 0x800000 : frac;
+	E = be ? (int)be - 150 : -149;
+	if (E < 0 && digits > 27)
+		return fixed_fallback(dst, v, digits);
+	if (b >> 31)
+		*p++ = '-';
+	if (E >= 0) {
+		/* An integer below 2^128: its digits, then zeros. */
+		p += put_u128(p, (u128)M << E);
+		if (digits > 0) {
+			*p++ = '.';
+			memset(p, '0', (size_t)digits);
+			p += digits;
+		}
+		*p = '\0';
+		return (size_t)(p - dst);
+	}
+	/* N = round(M * 5^digits * 2^(E + digits)), ties even; E + digits < 27 here. */
+	P = (u128)M * pow5_u64(digits);
+	sh = -(E + digits);
+	if (sh <= 0) {
+		N = P << -sh;
+	} else if (sh >= 120) {
+		N = 0;                  /* P < 2^88, so the value is below one half */
+	} else {
+		u128 rem = P & (((u128)1 << sh) - 1), half = (u128)1 << (sh - 1);
+
+		N = P >> sh;
+		N += rem > half || (rem == half && (N & 1));
+	}
+	{
+		char tmp[80];
+		size_t nd = put_u128(tmp, N);
+
+		/* At least one integer digit: pad with leading zeros to digits + 1. */
+		if (nd < (size_t)digits + 1) {
+			size_t pad = (size_t)digits + 1 - nd;
+
+			memmove(tmp + pad, tmp, nd);
+			memset(tmp, '0', pad);
+			nd = (size_t)digits + 1;
+		}
+		ni = nd - (size_t)digits;
+		memcpy(p, tmp, ni);
+		p += ni;
+		if (digits > 0) {
+			*p++ = '.';
+			memcpy(p, tmp + ni, (size_t)digits);
+			p += digits;
+		}
+	}
+	*p = '\0';
+	return (size_t)(p - dst);
+}
+
+/* ---------------------------------------------------------------- binary16 */
+
+float emb_f16_to_f32(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, b;
+	float f;
+
+	if (e == 0x1f) {
+		b = sign | 0x7f800000 | (m << 13) | (m ? 0x400000 : 0);
+	} else if (e) {
+		b = sign | ((e + 112) << 23) | (m << 13);
+	} else {
+		f = (float)m * 0x1p-24f;        /* exact: m < 2^10 */
+		memcpy(&b, &f, sizeof b);
+		b |= sign;
+	}
+	memcpy(&f, &b, sizeof f);
+	return f;
+}
+
+uint16_t emb_f32_to_f16(float f)
+{
+	uint32_t b, sign, e, m, full, hm, rem, half;
+	int ue, shift;
+
+	memcpy(&b, &f, sizeof b);
+	sign = (b >> 16) & 0x8000;
+	e = (b >> 23) & 0xff;
+	m = b & 0x7fffff;
+	if (e == 0xff)
+		return (uint16_t)(sign | 0x7c00 | (m ? 0x200 | (m >> 13) : 0));
+	ue = (int)e - 127;
+	if (ue > 15)
+		return (uint16_t)(sign | 0x7c00);
+	if (ue >= -14) {
+		/* Normal half; a carry out of the mantissa bumps the exponent, up to inf. */
+		uint32_t h = ((uint32_t)(ue + 15) << 10) | (m >> 13);
+
+		rem = m & 0x1fff;
+		h += rem > 0x1000 || (rem == 0x1000 && (h & 1));
+		return (uint16_t)(sign | h);
+	}
+	if (ue < -25)
+		return (uint16_t)sign;
+	/* Subnormal half: units of 2^-24. */
+	full = m | 0x800000;
+	shift = -ue - 1;
+	hm = full >> shift;
+	rem = full & ((1u << shift) - 1);
+	half = 1u << (shift - 1);
+	hm += rem > half || (rem == half && (hm & 1));
+	return (uint16_t)(sign | hm);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+__attribute__((target("avx,f16c"))) static void f16_to_f32_f16c(float *dst, const uint16_t *src,
+								 size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
+	for (; i < n; i++)
+		dst[i] = emb_f16_to_f32(src[i]);
+}
+
+__attribute__((target("avx,f16c"))) static void f32_to_f16_f16c(uint16_t *dst, const float *src,
+								 size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(dst + i),
+				 _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+	for (; i < n; i++)
+		dst[i] = emb_f32_to_f16(src[i]);
+}
+
+static bool have_f16c(void)
+{
+	return __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+}
+#endif
+
+void emb_f16_to_f32_n(float *dst, const uint16_t *src, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (have_f16c()) {
+		f16_to_f32_f16c(dst, src, n);
+		return;
+	}
+#endif
+	for (size_t i = 0; i < n; i++)
+		dst[i] = emb_f16_to_f32(src[i]);
+}
+
+void emb_f32_to_f16_n(uint16_t *dst, const float *src, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (have_f16c()) {
+		f32_to_f16_f16c(dst, src, n);
+		return;
+	}
+#endif
+	for (size_t i = 0; i < n; i++)
+		dst[i] = emb_f32_to_f16(src[i]);
+}
