@@ -119,7 +119,8 @@ int emb_pack_write_batch(struct emb_out *out, const struct emb_batch *b, struct 
 		swap_array(a[i].p, a[i].n, a[i].elsize);
 #endif
 	for (int i = 0; i < NARRAYS; i++)
-		crc = (uint32_t)libdeflate_crc32(crc, a[i].p, a[i].n * a[i].elsize);
+		if (a[i].n) /* crc32(crc, NULL, 0) would restart the CRC, as zlib's does */
+			crc = (uint32_t)libdeflate_crc32(crc, a[i].p, a[i].n * a[i].elsize);
 	record_header(h, BATCH_MAGIC, (uint32_t)b->n, (uint32_t)b->maxlen, b->number, b->tokens,
 		      payload, crc);
 	rc = emb_out_write(out, h, sizeof h, err);

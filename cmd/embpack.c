@@ -1,0 +1,309 @@
+/* embpack: padded and packed batches with PyTorch's semantics, streamed to disk.  See embpack(1). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "emb_format.h"
+#include "emb_pack.h"
+
+static const char usage_text[] =
+"Usage: embpack [OPTION]... [INPUT]\n"
+"  or:  embpack dump [FILE]\n"
+"  or:  embpack stats [FILE]\n"
+"Cut id sequences (one per line, as 'tokvocab encode' writes) into padded and packed batches\n"
+"with torch.nn.utils.rnn semantics.  INPUT '-' (or absent) is standard input.  'dump' prints a\n"
+"PACK file as text; 'stats' prints its batches, sequences, tokens and padding ratio.\n"
+"\n"
+"Batching:\n"
+"  -b, --batch-size=B     sequences per batch (default 32 unless --max-tokens is given)\n"
+"  -t, --max-tokens=T     at most T padded tokens (B x longest) per batch\n"
+"      --bucket=W         sort by length within windows of W sequences (default 0: keep order)\n"
+"      --shuffle          shuffle the order of the batches within each window\n"
+"      --seed=S           seed of --shuffle (default 0)\n"
+"      --drop-last        drop a final batch of fewer than B sequences\n"
+"      --max-len=N        truncate sequences to N ids\n"
+"      --min-len=N        skip sequences of fewer than N ids (an empty line is otherwise an error)\n"
+"  -p, --padding-idx=N    padding value and the zero row of --embed (default 0)\n"
+"      --batch-first      padded is B x T (default T x B, torch's batch_first=False)\n"
+"      --enforce-sorted   fail unless each batch is sorted longest first (torch's enforce_sorted)\n"
+"Input:\n"
+"  -v, --vocab=VOCAB      the input is text: encode it with VOCAB as 'tokvocab encode' does\n"
+"      --lower            with -v: fold case before lookup\n"
+"      --split=MODE       with -v: 'ws' (default) or 'words'\n"
+"      --unk=ACTION       with -v, for a token not in VOCAB when it has no <unk>: error or skip\n"
+"Vectors:\n"
+"  -e, --embed=VECTORS    add the embedding rows of the packed data (nn.Embedding forward)\n"
+"      --max-norm=X       renormalise rows whose norm exceeds X (nn.Embedding max_norm)\n"
+"      --norm-type=P      the p of that norm (default 2)\n"
+"Output:\n"
+"      --to=FORMAT        'pack' (default; a PACK stream) or 'npz' (one .npz per batch in DIR)\n"
+"  -o, --output=PATH      PACK file (default: standard output) or, with --to=npz, the directory\n"
+"  -j, --threads=N        compress with N threads (default 1)\n"
+"      --level=N          gzip level 0-12 (default 1; 0 = uncompressed)\n"
+"      --force            write binary output even to a terminal\n"
+CLI_COMMON_HELP;
+
+enum {
+	OPT_BUCKET = CLI_OPT_FIRST_TOOL, OPT_SHUFFLE, OPT_SEED, OPT_DROP_LAST, OPT_MAX_LEN,
+	OPT_MIN_LEN, OPT_BATCH_FIRST, OPT_ENFORCE_SORTED, OPT_LOWER, OPT_SPLIT, OPT_UNK,
+	OPT_MAX_NORM, OPT_NORM_TYPE, OPT_TO,
+};
+
+static const struct option sub_longopts[] = {
+	CLI_COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char sub_usage[] =
+"Usage: embpack dump [FILE]\n"
+"  or:  embpack stats [FILE]\n"
+"Print a PACK file (FILE '-' or absent: standard input) as text, or its totals.\n"
+CLI_COMMON_HELP;
+
+static void on_progress(void *ctx, uint64_t lines, const struct emb_pack_totals *t)
+{
+	(void)ctx;
+	cli_progress("%llu lines, %llu batches", (unsigned long long)lines,
+		     (unsigned long long)t->batches);
+}
+
+/* embpack dump|stats [FILE] */
+static int sub_main(const char *sub, int argc, char **argv)
+{
+	struct cli_common common = CLI_COMMON_INIT;
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_pack_totals tot;
+	struct emb_out *out = NULL;
+	const char *path;
+	int c;
+
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, sub_longopts, NULL)) != -1)
+		cli_common_option(c, sub_usage, sub_longopts, &common);
+	if (argc - optind > 1)
+		return cli_usage_error("too many arguments");
+	path = optind < argc ? argv[optind] : "-";
+	if (strcmp(sub, "stats") == 0) {
+		if (emb_pack_stats(path, &tot, &err) < 0)
+			return cli_report(&err);
+		printf("batches\t%llu\nsequences\t%llu\ntokens\t%llu\npadding\t%llu\n"
+		       "padding_ratio\t%.6f\n", (unsigned long long)tot.batches,
+		       (unsigned long long)tot.sequences, (unsigned long long)tot.tokens,
+		       (unsigned long long)(tot.cells - tot.tokens),
+		       tot.cells ? (double)(tot.cells - tot.tokens) / (double)tot.cells : 0.0);
+		return cli_close_stdout();
+	}
+	if (emb_out_open(&out, "-", NULL, &err) < 0 || emb_pack_dump(path, out, &err) < 0 ||
+	    emb_out_commit(out, &err) < 0) {
+		emb_out_abort(out);
+		return cli_report(&err);
+	}
+	return cli_close_stdout();
+}
+
+/* Parse a count option that must be at least MIN. */
+static int parse_count(const char *name, const char *arg, size_t min, size_t *v)
+{
+	uint64_t x;
+
+	if (cli_parse_u64(arg, &x) < 0 || x < min || x > SIZE_MAX)
+		return cli_usage_error("invalid --%s '%s'", name, arg);
+	*v = (size_t)x;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "batch-size",     required_argument, NULL, 'b' },
+		{ "max-tokens",     required_argument, NULL, 't' },
+		{ "bucket",         required_argument, NULL, OPT_BUCKET },
+		{ "shuffle",        no_argument,       NULL, OPT_SHUFFLE },
+		{ "seed",           required_argument, NULL, OPT_SEED },
+		{ "drop-last",      no_argument,       NULL, OPT_DROP_LAST },
+		{ "max-len",        required_argument, NULL, OPT_MAX_LEN },
+		{ "min-len",        required_argument, NULL, OPT_MIN_LEN },
+		{ "padding-idx",    required_argument, NULL, 'p' },
+		{ "batch-first",    no_argument,       NULL, OPT_BATCH_FIRST },
+		{ "enforce-sorted", no_argument,       NULL, OPT_ENFORCE_SORTED },
+		{ "vocab",          required_argument, NULL, 'v' },
+		{ "lower",          no_argument,       NULL, OPT_LOWER },
+		{ "split",          required_argument, NULL, OPT_SPLIT },
+		{ "unk",            required_argument, NULL, OPT_UNK },
+		{ "embed",          required_argument, NULL, 'e' },
+		{ "max-norm",       required_argument, NULL, OPT_MAX_NORM },
+		{ "norm-type",      required_argument, NULL, OPT_NORM_TYPE },
+		{ "to",             required_argument, NULL, OPT_TO },
+		{ "output",         required_argument, NULL, 'o' },
+		{ "threads",        required_argument, NULL, 'j' },
+		{ "level",          required_argument, NULL, CLI_OPT_LEVEL },
+		{ "force",          no_argument,       NULL, CLI_OPT_FORCE },
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct emb_pack_opts o = EMB_PACK_OPTS_INIT;
+	struct cli_common common = CLI_COMMON_INIT;
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_read_opts ro = EMB_READ_OPTS_INIT;
+	struct emb_vocab *vocab = NULL;
+	struct emb_table *table = NULL;
+	struct emb_pack_totals tot;
+	const char *vocab_path = NULL, *embed_path = NULL;
+	bool pad_given = false;
+	size_t threads = 1;
+	long pad = 0;
+	uint64_t seed;
+	int c, rc;
+
+	cli_init(argv[0]);
+	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "stats") == 0))
+		return sub_main(argv[1], argc - 1, argv + 1);
+	while ((c = getopt_long(argc, argv, "b:t:p:v:e:o:j:" CLI_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if ((rc = parse_count("batch-size", optarg, 1, &o.batch.batch_size)))
+				return rc;
+			break;
+		case 't':
+			if ((rc = parse_count("max-tokens", optarg, 1, &o.batch.max_tokens)))
+				return rc;
+			break;
+		case OPT_BUCKET:
+			if ((rc = parse_count("bucket", optarg, 0, &o.batch.bucket)))
+				return rc;
+			break;
+		case OPT_SHUFFLE:
+			o.batch.shuffle = true;
+			break;
+		case OPT_SEED:
+			if (cli_parse_u64(optarg, &seed) < 0)
+				return cli_usage_error("invalid --seed '%s'", optarg);
+			o.batch.seed = seed;
+			break;
+		case OPT_DROP_LAST:
+			o.batch.drop_last = true;
+			break;
+		case OPT_MAX_LEN:
+			if ((rc = parse_count("max-len", optarg, 1, &o.max_len)))
+				return rc;
+			break;
+		case OPT_MIN_LEN:
+			if ((rc = parse_count("min-len", optarg, 0, &o.min_len)))
+				return rc;
+			break;
+		case 'p':
+			if (cli_parse_long(optarg, &pad) < 0 || pad < INT32_MIN || pad > INT32_MAX)
+				return cli_usage_error("invalid --padding-idx '%s'", optarg);
+			pad_given = true;
+			break;
+		case OPT_BATCH_FIRST:
+			o.batch.batch_first = true;
+			break;
+		case OPT_ENFORCE_SORTED:
+			o.batch.enforce_sorted = true;
+			break;
+		case 'v':
+			vocab_path = optarg;
+			break;
+		case OPT_LOWER:
+			o.tok.lower = true;
+			break;
+		case OPT_SPLIT:
+			if (strcmp(optarg, "ws") != 0 && strcmp(optarg, "words") != 0)
+				return cli_usage_error("invalid --split '%s' (ws or words)", optarg);
+			o.tok.split = optarg[0] == 'w' && optarg[1] == 'o' ? EMB_SPLIT_WORDS : EMB_SPLIT_WS;
+			break;
+		case OPT_UNK:
+			if (strcmp(optarg, "error") != 0 && strcmp(optarg, "skip") != 0)
+				return cli_usage_error("invalid --unk '%s' (error or skip)", optarg);
+			o.unk = optarg[0] == 's' ? EMB_PACK_UNK_SKIP : EMB_PACK_UNK_ERROR;
+			break;
+		case 'e':
+			embed_path = optarg;
+			break;
+		case OPT_MAX_NORM:
+			if (cli_parse_double(optarg, &o.max_norm) < 0 || !(o.max_norm > 0))
+				return cli_usage_error("invalid --max-norm '%s'", optarg);
+			break;
+		case OPT_NORM_TYPE:
+			if (cli_parse_double(optarg, &o.norm_type) < 0 || !(o.norm_type > 0))
+				return cli_usage_error("invalid --norm-type '%s'", optarg);
+			break;
+		case OPT_TO:
+			if (strcmp(optarg, "pack") != 0 && strcmp(optarg, "npz") != 0)
+				return cli_usage_error("unknown output format '%s' (pack or npz)", optarg);
+			o.to = optarg[0] == 'n' ? EMB_PACK_TO_NPZ : EMB_PACK_TO_PACK;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'j':
+			if ((rc = parse_count("threads", optarg, 1, &threads)))
+				return rc;
+			break;
+		case CLI_OPT_LIST_OPTIONS:
+			puts("dump");
+			puts("stats");
+			/* then the options of the default (packing) mode */
+			/* fall through */
+		default:
+			cli_common_option(c, usage_text, longopts, &common);
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("too many arguments");
+	if (optind < argc)
+		o.input = argv[optind];
+	if (o.max_norm > 0 && !embed_path)
+		return cli_usage_error("--max-norm needs --embed");
+	if (o.to == EMB_PACK_TO_NPZ && strcmp(o.output, "-") == 0)
+		return cli_usage_error("--to=npz needs -o DIR");
+	if (!vocab_path && (o.tok.lower || o.tok.split != EMB_SPLIT_WS || o.unk != EMB_PACK_UNK_ERROR))
+		return cli_usage_error("--lower, --split and --unk need --vocab");
+	if (!o.batch.batch_size && !o.batch.max_tokens)
+		o.batch.batch_size = 32;
+	cli_out_opts(&common, &o.out, EMB_OUT_BINARY | EMB_OUT_GZIP | EMB_OUT_NO_GZ_NAME);
+	o.out.threads = threads > 64 ? 64 : (int)threads;
+	if (cli_progress_enabled(&common))
+		o.progress = on_progress;
+
+	if (vocab_path && (rc = emb_vocab_load(&vocab, vocab_path, 0, &err)) < 0)
+		goto fail;
+	o.vocab = vocab;
+	if (embed_path) {
+		ro.want_mmap = true;
+		if ((rc = emb_table_load(&table, embed_path, NULL, &ro, &err)) < 0)
+			goto fail;
+		if (!pad_given && table->padding_idx >= 0)
+			pad = table->padding_idx;
+		if (pad < 0)  /* torch counts a negative padding_idx from the end */
+			pad += (long)table->rows;
+		if (pad < 0 || (size_t)pad >= table->rows) {
+			rc = cli_usage_error("--padding-idx %ld is not a row of '%s' (%zu rows)", pad,
+					     embed_path, table->rows);
+			goto out;
+		}
+		o.pad_row = pad;
+	}
+	o.table = table;
+	o.batch.padding_idx = (int32_t)pad;
+
+	if ((rc = emb_pack_run(&o, &tot, &err)) < 0)
+		goto fail;
+	if (o.progress) {
+		cli_progress_done();
+		fprintf(stderr, "%s: %llu batches, %llu sequences, %llu tokens, padding %.2f%%\n",
+			cli_progname, (unsigned long long)tot.batches,
+			(unsigned long long)tot.sequences, (unsigned long long)tot.tokens,
+			tot.cells ? 100.0 * (double)(tot.cells - tot.tokens) / (double)tot.cells : 0.0);
+	}
+	rc = cli_close_stdout();
+	goto out;
+fail:
+	rc = cli_report(&err);
+out:
+	emb_table_free(table);
+	emb_vocab_free(vocab);
+	return rc;
+}
