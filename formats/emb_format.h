@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "emb_err.h"
 #include "emb_out.h"
@@ -27,19 +28,28 @@ struct emb_read_opts {
 	/* warnings (e.g. header count mismatch) are reported here when non-NULL: cmd/ prints them */
 	void (*warn)(void *ctx, const char *msg);
 	void *warn_ctx;
+	/* raw EMB mapped by path: leave t->vocab NULL and use emb_table_find/emb_table_token
+	 * (opening then costs nothing per row) */
+	bool lazy_vocab;
+	/* glove/word2vec text: a blank line is an error instead of being skipped */
+	bool strict_blank;
 };
 
 enum { EMB_DEDUPE_ERROR = 0, EMB_DEDUPE_FIRST = 1, EMB_DEDUPE_LAST = 2 };
 
-#define EMB_READ_OPTS_INIT { 0, false, false, EMB_DEDUPE_ERROR, true, NULL, NULL }
+#define EMB_READ_OPTS_INIT { 0, false, false, EMB_DEDUPE_ERROR, true, NULL, NULL, false, false }
 
 struct emb_write_opts {
 	int precision;   /* text: -1 = shortest round-trip, else fixed digits after the point */
 	bool header;     /* word2vec text: write "ROWS DIM" first (default true) */
 	bool f16;        /* EMB: store float16 */
+	bool no_newline; /* word2vec binary: no '\n' after each row (as gensim writes) */
 };
 
-#define EMB_WRITE_OPTS_INIT { -1, true, false }
+#define EMB_WRITE_OPTS_INIT { -1, true, false, false }
+
+struct emb_rows;
+struct emb_rowsink;
 
 struct emb_format {
 	const char *name;
@@ -49,7 +59,64 @@ struct emb_format {
 		    struct emb_err *err);
 	int (*write)(const struct emb_table *t, struct emb_out *out, const struct emb_write_opts *o,
 		     struct emb_err *err);
+	/* Row formats only (else NULL): read or write one row at a time (bounded memory). */
+	int (*rows_open)(struct emb_rows *r, struct emb_stream *in, const struct emb_read_opts *o,
+			 struct emb_err *err);
+	int (*rows_begin)(struct emb_rowsink *w, struct emb_out *out, size_t rows, size_t dim,
+			  const struct emb_write_opts *o, struct emb_err *err);
+	bool has_header;  /* the written form starts with "ROWS DIM" (may be switched off) */
 };
+
+extern const struct emb_format emb_format_glove, emb_format_word2vec, emb_format_word2vec_bin,
+	emb_format_emb;
+
+/* Upper bounds on header values: a larger dimension is refused as absurd before any read. */
+#define EMB_MAX_DIM ((size_t)1 << 20)
+#define EMB_MAX_ROWS ((uint64_t)1 << 48)
+
+/*
+ * A row reader.  rows_open() reads any header and sets dim; next() makes tok/len/vec the next
+ * row and returns 0, EMB_EOF at the end, or a negative error naming FILE:LINE (text) or the
+ * byte offset (binary).  emb_rows_release() frees it (NULL-safe members).
+ */
+struct emb_rows {
+	struct emb_stream *in;
+	const struct emb_read_opts *o;
+	size_t dim;
+	bool has_header;          /* the input had a "ROWS DIM" header ... */
+	uint64_t header_rows;     /* ... saying this many rows */
+	uint64_t nread;           /* rows returned so far */
+	uint64_t row_offset;      /* binary: byte offset where the current row starts */
+	bool binary;              /* errors name byte offsets, not lines */
+	const char *tok;
+	size_t len;
+	float *vec;               /* dim values, owned */
+	int (*next)(struct emb_rows *r, struct emb_err *err);
+	void *state;              /* the format's, freed with free() */
+};
+void emb_rows_release(struct emb_rows *r);
+/* An error about the current row: "FILE:LINE: msg" or "FILE: byte N: msg". */
+int emb_rows_fail(const struct emb_rows *r, struct emb_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* At EOF: compare the header's count with the rows read (warning, or error when strict). */
+int emb_rows_check_count(const struct emb_rows *r, struct emb_err *err);
+/* Read every remaining row of R into a new table (limit, dedupe, count check). */
+int emb_rows_collect(struct emb_table **out, struct emb_rows *r, struct emb_err *err);
+/* The read() of row formats: FMT->rows_open, then emb_rows_collect. */
+int emb_rows_read_table(const struct emb_format *fmt, struct emb_table **out,
+			struct emb_stream *in, const struct emb_read_opts *o, struct emb_err *err);
+
+/* A row writer: rows_begin() writes any header, row() one row; nothing to end. */
+struct emb_rowsink {
+	struct emb_out *out;
+	const struct emb_write_opts *o;
+	size_t dim;
+	int (*row)(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
+		   struct emb_err *err);
+};
+/* Write every row of T through FMT's row writer (the write() of row formats). */
+int emb_rows_write_table(const struct emb_format *fmt, const struct emb_table *t,
+			 struct emb_out *out, const struct emb_write_opts *o, struct emb_err *err);
 
 /* "glove", "word2vec" (also "vec", "fasttext"), "word2vec-bin", "emb"; NULL if unknown. */
 const struct emb_format *emb_format_by_name(const char *name);

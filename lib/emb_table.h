@@ -56,5 +56,39 @@ void emb_table_adopt_mapping(struct emb_table *t, void *base, size_t len);
  * max_norm / (norm + 1e-7) (torch's embedding_renorm_).  norm_type > 0 (1, 2, 3, inf ...).
  */
 void emb_renorm_row(float *v, size_t dim, double max_norm, double norm_type);
+/* The norm_type-norm of v (accumulated in double; INFINITY = max |x|). */
+double emb_row_norm(const float *v, size_t dim, double norm_type);
+
+/* Grow or shrink to ROWS rows (new rows are zeros); the vocabulary is not touched.  Growing
+ * moves pages instead of copying them, so reading a table of unknown size costs no extra
+ * memory.  Not for a mapped table (EMB_EINVAL).  0, EMB_ENOMEM or EMB_ELIMIT. */
+int emb_table_resize(struct emb_table *t, size_t rows, struct emb_err *err);
+
+/*
+ * A mapped raw EMB file may come without t->vocab (emb_read_opts.lazy_vocab): its tokens and
+ * hash index are read straight from the mapping, so opening costs nothing per row.  These
+ * three work for every table, mapped or not.
+ */
+/* Row of token TOK[0..len), or -1. */
+long emb_table_find(const struct emb_table *t, const char *tok, size_t len);
+/* Token of row i (NUL-terminated; *len may be NULL); "" for a corrupt mapped entry. */
+const char *emb_table_token(const struct emb_table *t, size_t i, size_t *len);
+/* Count of row i's token (0 when unknown). */
+uint64_t emb_table_count(const struct emb_table *t, size_t i);
+
+/* The hash of the stored index of a raw EMB file (FNV-1a, 64 bit; see formats/EMB.md). */
+uint64_t emb_table_hash(const void *tok, size_t len);
+
+/* A stored vocabulary index inside a mapping (formats/embbin.c fills it; see EMB.md). */
+struct emb_table_index {
+	const char *toks;             /* token bytes, each followed by a NUL */
+	size_t toks_len;
+	const unsigned char *offs;    /* rows + 1 little-endian u64 offsets into toks */
+	const unsigned char *counts;  /* rows little-endian u64, or NULL */
+	const unsigned char *slots;   /* nslots little-endian u32: row + 1, 0 = empty */
+	uint64_t nslots;              /* a power of two, or 0 (no index: linear search) */
+};
+/* Use IX (pointing into the adopted mapping) for find/token/count. */
+void emb_table_adopt_index(struct emb_table *t, const struct emb_table_index *ix);
 
 #endif

@@ -1,0 +1,758 @@
+/*
+ * EMB: embkit's own table format (byte layout in formats/EMB.md).  Little-endian; a 64-byte
+ * header with its own CRC-32, then six sections (META TOKS OFFS CNTS HASH MATX), each a 16-byte
+ * section header {tag, CRC-32 of the payload, payload length} placed so that the payload starts
+ * at a multiple of 64 bytes.  Written gzip-compressed by default (the gzip stream is just the
+ * same bytes); raw (--level 0) the matrix is 64-byte aligned, so a reader maps the file and
+ * points the table at it, and the stored token offsets and hash index let emb_table_find()
+ * look a word up without building anything: opening costs the same for any size.
+ *
+ * Reading through a stream (gzip, a pipe, or mapping not wanted) checks every CRC and never
+ * allocates from a length it has not yet seen arrive.  A mapped open checks the header and
+ * META CRCs and every offset against the file size; token and index entries are bounds-checked
+ * on access; the matrix CRC is not verified (that would read the whole file).
+ */
+#include "emb_format.h"
+
+#include <errno.h>
+#include <libdeflate.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+static const unsigned char magic[8] = { 0x89, 'E', 'M', 'B', '\r', '\n', 0x1a, '\n' };
+
+#define HEADER_LEN 64
+#define SECTION_LEN 16
+#define ALIGN 64
+#define VERSION 1
+#define DTYPE_F32 1
+#define DTYPE_F16 2
+#define FLAG_COUNTS 1u
+#define MAX_META ((uint64_t)16 << 20)
+#define CHUNK ((size_t)4 << 20)
+
+enum { S_META, S_TOKS, S_OFFS, S_CNTS, S_HASH, S_MATX, NSECT };
+static const char tags[NSECT][5] = { "META", "TOKS", "OFFS", "CNTS", "HASH", "MATX" };
+
+struct hdr {
+	uint32_t dtype, flags;
+	uint64_t rows, dim;
+	int64_t padding_idx;
+};
+
+static uint32_t crc32_of(uint32_t crc, const void *p, size_t n)
+{
+	return libdeflate_crc32(crc, p, n);
+}
+
+/* Offset of the payload of the section whose header may start at POS (a multiple of ALIGN). */
+static uint64_t payload_at(uint64_t pos)
+{
+	return (pos + SECTION_LEN + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+/* ---- float16 (IEEE binary16), round to nearest even ---- */
+
+static uint16_t f32_to_f16(float f)
+{
+	uint32_t x, sign, mant;
+	int exp;
+
+	memcpy(&x, &f, 4);
+	sign = (x >> 16) & 0x8000;
+	exp = (int)((x >> 23) & 0xff);
+	mant = x & 0x7fffff;
+	if (exp == 0xff) /* inf, nan (keep a quiet nan) */
+		return (uint16_t)(sign | 0x7c00 | (mant ? 0x200 : 0));
+	exp = exp - 127 + 15;
+	if (exp >= 0x1f)
+		return (uint16_t)(sign | 0x7c00);
+	if (exp <= 0) {
+		uint32_t m, r, half;
+		int shift;
+		if (exp < -10)
+			return (uint16_t)sign;
+		m = mant | 0x800000;
+		shift = 14 - exp;
+		r = m >> shift;
+		half = 1u << (shift - 1);
+		if ((m & ((half << 1) - 1)) > half || ((m & ((half << 1) - 1)) == half && (r & 1)))
+			r++;
+		return (uint16_t)(sign | r);
+	}
+	{
+		uint32_t h = sign | ((uint32_t)exp << 10) | (mant >> 13);
+		uint32_t rest = mant & 0x1fff;
+		if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
+			h++; /* a carry into the exponent is the correct rounding */
+		return (uint16_t)h;
+	}
+}
+
+static float f16_to_f32(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, x;
+	float f;
+
+	if (exp == 0x1f)
+		x = sign | 0x7f800000 | (mant << 13);
+	else if (exp)
+		x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
+	else if (!mant)
+		x = sign;
+	else {
+		f = (float)mant * (1.0f / 16777216.0f);
+		return sign ? -f : f;
+	}
+	memcpy(&f, &x, 4);
+	return f;
+}
+
+/* ---- writing ---- */
+
+struct wbuf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static int wb_put(struct wbuf *b, const void *p, size_t n, struct emb_err *err)
+{
+	if (b->cap - b->len < n) {
+		size_t ncap = b->cap ? b->cap : 4096;
+		unsigned char *np;
+		while (ncap - b->len < n)
+			ncap *= 2;
+		if (!(np = realloc(b->p, ncap)))
+			return emb_err_nomem(err, "building the EMB vocabulary");
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static int wb_u32(struct wbuf *b, uint32_t v, struct emb_err *err)
+{
+	unsigned char x[4];
+	emb_put_le32(x, v);
+	return wb_put(b, x, 4, err);
+}
+
+static int wb_u64(struct wbuf *b, uint64_t v, struct emb_err *err)
+{
+	unsigned char x[8];
+	emb_put_le64(x, v);
+	return wb_put(b, x, 8, err);
+}
+
+/* Zero padding up to the next section's header, then that header. */
+static int put_section_header(struct emb_out *out, uint64_t *pos, int s, uint32_t crc,
+			      uint64_t len, struct emb_err *err)
+{
+	static const unsigned char zeros[ALIGN];
+	unsigned char h[SECTION_LEN];
+	uint64_t at = payload_at(*pos) - SECTION_LEN;
+	int rc;
+
+	if ((rc = emb_out_write(out, zeros, (size_t)(at - *pos), err)) < 0)
+		return rc;
+	memcpy(h, tags[s], 4);
+	emb_put_le32(h + 4, crc);
+	emb_put_le64(h + 8, len);
+	if ((rc = emb_out_write(out, h, SECTION_LEN, err)) < 0)
+		return rc;
+	*pos = at + SECTION_LEN + len;
+	return 0;
+}
+
+static int put_section(struct emb_out *out, uint64_t *pos, int s, const struct wbuf *b,
+		       struct emb_err *err)
+{
+	int rc = put_section_header(out, pos, s, crc32_of(0, b->p, b->len), b->len, err);
+	return rc < 0 ? rc : emb_out_write(out, b->p, b->len, err);
+}
+
+/* Convert values [i, i+n) to float16 into dst; ELIMIT for a finite value out of range. */
+static int to_f16(unsigned char *dst, const float *v, size_t n, struct emb_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint16_t h = f32_to_f16(v[i]);
+		if ((h & 0x7c00) == 0x7c00 && isfinite(v[i]))
+			return emb_err_set(err, EMB_ELIMIT, "value %g does not fit float16", v[i]);
+		dst[2 * i] = (unsigned char)h;
+		dst[2 * i + 1] = (unsigned char)(h >> 8);
+	}
+	return 0;
+}
+
+static int put_matrix(const struct emb_table *t, struct emb_out *out, uint64_t *pos, bool f16,
+		      struct emb_err *err)
+{
+	size_t n = t->rows * t->dim, i, step = CHUNK / 2;
+	unsigned char *buf = NULL;
+	uint32_t crc = 0;
+	int rc = 0, pass;
+
+#if __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
+	if (!f16) {
+		if ((rc = put_section_header(out, pos, S_MATX, crc32_of(0, t->data, n * 4), n * 4,
+					     err)) < 0)
+			return rc;
+		return emb_out_write(out, t->data, n * 4, err);
+	}
+#endif
+	if (!(buf = malloc(CHUNK)))
+		return emb_err_nomem(err, "writing the matrix");
+	/* pass 0 computes the CRC that precedes the payload, pass 1 writes it */
+	for (pass = 0; pass < 2 && rc == 0; pass++) {
+		if (pass == 1 && (rc = put_section_header(out, pos, S_MATX, crc,
+							  (uint64_t)n * (f16 ? 2 : 4), err)) < 0)
+			break;
+		for (i = 0; i < n && rc == 0; i += step) {
+			size_t k = n - i < step ? n - i : step, bytes = k * (f16 ? 2 : 4), j;
+			if (f16)
+				rc = to_f16(buf, t->data + i, k, err);
+			else
+				for (j = 0; j < k; j++) {
+					uint32_t u;
+					memcpy(&u, t->data + i + j, 4);
+					emb_put_le32(buf + 4 * j, u);
+				}
+			if (rc == 0 && pass == 0)
+				crc = crc32_of(crc, buf, bytes);
+			else if (rc == 0)
+				rc = emb_out_write(out, buf, bytes, err);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static int build_vocab_sections(const struct emb_table *t, struct wbuf *toks, struct wbuf *offs,
+				struct wbuf *cnts, struct wbuf *hash, struct emb_err *err)
+{
+	uint64_t nslots = 0, mask, i;
+	bool counts = false;
+	int rc = 0;
+
+	for (i = 0; i < t->rows && !counts; i++)
+		counts = emb_table_count(t, i) != 0;
+	for (i = 0; i < t->rows && rc == 0; i++) {
+		size_t len;
+		const char *tok = emb_table_token(t, i, &len);
+		if ((rc = wb_u64(offs, toks->len, err)) == 0 && (rc = wb_put(toks, tok, len, err)) == 0)
+			rc = wb_put(toks, "", 1, err);
+		if (rc == 0 && counts)
+			rc = wb_u64(cnts, emb_table_count(t, i), err);
+	}
+	if (rc < 0 || (rc = wb_u64(offs, toks->len, err)) < 0)
+		return rc;
+	if (t->rows < UINT32_MAX / 4)
+		for (nslots = 16; nslots < 2 * (uint64_t)t->rows; nslots *= 2)
+			;
+	if ((rc = wb_u64(hash, nslots, err)) < 0)
+		return rc;
+	if (nslots == 0)
+		return 0;
+	if (!(hash->p = realloc(hash->p, 8 + 4 * nslots)))
+		return emb_err_nomem(err, "building the EMB index");
+	memset(hash->p + 8, 0, 4 * nslots);
+	hash->len = hash->cap = 8 + 4 * nslots;
+	mask = nslots - 1;
+	for (i = 0; i < t->rows; i++) {
+		size_t len;
+		const char *tok = emb_table_token(t, i, &len);
+		uint64_t h = emb_table_hash(tok, len);
+		while (emb_le32(hash->p + 8 + 4 * (h & mask)))
+			h++;
+		emb_put_le32(hash->p + 8 + 4 * (h & mask), (uint32_t)(i + 1));
+	}
+	return 0;
+}
+
+static int emb_write(const struct emb_table *t, struct emb_out *out, const struct emb_write_opts *o,
+		     struct emb_err *err)
+{
+	struct wbuf b[NSECT - 1];
+	unsigned char h[HEADER_LEN];
+	uint64_t pos = HEADER_LEN;
+	size_t i;
+	int rc = 0, s;
+
+	memset(b, 0, sizeof b);
+	if ((rc = wb_u32(&b[S_META], (uint32_t)emb_table_meta_count(t), err)) < 0)
+		goto done;
+	for (i = 0; i < emb_table_meta_count(t) && rc == 0; i++) {
+		const char *k, *v;
+		emb_table_meta_at(t, i, &k, &v);
+		if ((rc = wb_u32(&b[S_META], (uint32_t)strlen(k), err)) == 0 &&
+		    (rc = wb_put(&b[S_META], k, strlen(k), err)) == 0 &&
+		    (rc = wb_u32(&b[S_META], (uint32_t)strlen(v), err)) == 0)
+			rc = wb_put(&b[S_META], v, strlen(v), err);
+	}
+	if (rc < 0 || (rc = build_vocab_sections(t, &b[S_TOKS], &b[S_OFFS], &b[S_CNTS], &b[S_HASH],
+						 err)) < 0)
+		goto done;
+	memset(h, 0, sizeof h);
+	memcpy(h, magic, 8);
+	emb_put_le32(h + 8, VERSION);
+	emb_put_le32(h + 12, o->f16 ? DTYPE_F16 : DTYPE_F32);
+	emb_put_le64(h + 16, t->rows);
+	emb_put_le64(h + 24, t->dim);
+	emb_put_le64(h + 32, (uint64_t)(int64_t)t->padding_idx);
+	emb_put_le32(h + 40, b[S_CNTS].len ? FLAG_COUNTS : 0);
+	emb_put_le32(h + 44, NSECT);
+	emb_put_le32(h + 60, crc32_of(0, h, 60));
+	if ((rc = emb_out_write(out, h, HEADER_LEN, err)) < 0)
+		goto done;
+	for (s = 0; s < S_MATX && rc == 0; s++)
+		rc = put_section(out, &pos, s, &b[s], err);
+	if (rc == 0)
+		rc = put_matrix(t, out, &pos, o->f16, err);
+done:
+	for (s = 0; s < S_MATX; s++)
+		free(b[s].p);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static int bad(struct emb_stream *in, struct emb_err *err, int code, uint64_t at, const char *what)
+{
+	return emb_err_set_at(err, code, emb_stream_name(in), 0, "byte %llu: %s",
+			      (unsigned long long)at, what);
+}
+
+static int parse_header(struct emb_stream *in, const unsigned char *h, struct hdr *hd,
+			struct emb_err *err)
+{
+	uint32_t version;
+
+	if (memcmp(h, magic, 8) != 0)
+		return bad(in, err, EMB_EFORMAT, 0, "not an EMB file (bad magic)");
+	if (crc32_of(0, h, 60) != emb_le32(h + 60))
+		return bad(in, err, EMB_EFORMAT, 60, "header CRC mismatch");
+	version = emb_le32(h + 8);
+	if (version != VERSION) {
+		char m[64];
+		snprintf(m, sizeof m, "unsupported EMB version %u", version);
+		return bad(in, err, EMB_EFORMAT, 8, m);
+	}
+	hd->dtype = emb_le32(h + 12);
+	hd->rows = emb_le64(h + 16);
+	hd->dim = emb_le64(h + 24);
+	hd->padding_idx = (int64_t)emb_le64(h + 32);
+	hd->flags = emb_le32(h + 40);
+	if (hd->dtype != DTYPE_F32 && hd->dtype != DTYPE_F16)
+		return bad(in, err, EMB_EFORMAT, 12, "unknown element type");
+	if (hd->dim == 0 || hd->dim > EMB_MAX_DIM)
+		return bad(in, err, EMB_ELIMIT, 24, hd->dim ? "absurd dimension" : "dimension 0");
+	if (hd->rows > EMB_MAX_ROWS || hd->rows * hd->dim > (uint64_t)1 << 60)
+		return bad(in, err, EMB_ELIMIT, 16, "absurd row count");
+	if (hd->padding_idx < -1 || (hd->padding_idx >= 0 && (uint64_t)hd->padding_idx >= hd->rows))
+		return bad(in, err, EMB_EFORMAT, 32, "padding_idx out of range");
+	if (hd->flags & ~FLAG_COUNTS || emb_le32(h + 44) != NSECT)
+		return bad(in, err, EMB_EFORMAT, 40, "unknown flags or section count");
+	return 0;
+}
+
+/* The payload length section S must have (UINT64_MAX: any, checked later). */
+static uint64_t expected_len(const struct hdr *hd, int s)
+{
+	uint64_t esz = hd->dtype == DTYPE_F16 ? 2 : 4;
+
+	switch (s) {
+	case S_OFFS: return 8 * (hd->rows + 1);
+	case S_CNTS: return hd->flags & FLAG_COUNTS ? 8 * hd->rows : 0;
+	case S_MATX: return hd->rows * hd->dim * esz;
+	default: return UINT64_MAX;
+	}
+}
+
+static int check_section(struct emb_stream *in, const unsigned char *sh, uint64_t at, int s,
+			 const struct hdr *hd, uint64_t *len, struct emb_err *err)
+{
+	uint64_t want = expected_len(hd, s);
+	char m[96];
+
+	*len = emb_le64(sh + 8);
+	if (memcmp(sh, tags[s], 4) != 0) {
+		snprintf(m, sizeof m, "expected section %s", tags[s]);
+		return bad(in, err, EMB_EFORMAT, at, m);
+	}
+	if ((want != UINT64_MAX && *len != want) || (s == S_META && *len > MAX_META) ||
+	    (s == S_HASH && (*len < 8 || (*len - 8) % 4)) || *len > ((uint64_t)1 << 60)) {
+		snprintf(m, sizeof m, "section %s has a bad length %llu", tags[s],
+			 (unsigned long long)*len);
+		return bad(in, err, EMB_EFORMAT, at + 8, m);
+	}
+	return 0;
+}
+
+static int check_hash_len(struct emb_stream *in, const unsigned char *p, uint64_t len,
+			  uint64_t at, struct emb_err *err)
+{
+	uint64_t nslots = emb_le64(p);
+	if ((nslots & (nslots - 1)) != 0 || len != 8 + 4 * nslots)
+		return bad(in, err, EMB_EFORMAT, at, "bad HASH section");
+	return 0;
+}
+
+static int parse_meta(struct emb_table *t, struct emb_stream *in, const unsigned char *p,
+		      uint64_t len, uint64_t at, struct emb_err *err)
+{
+	uint64_t off = 4, i, n;
+	int rc;
+
+	if (len < 4)
+		return bad(in, err, EMB_EFORMAT, at, "META section too short");
+	n = emb_le32(p);
+	for (i = 0; i < n; i++) {
+		char *kv[2];
+		int j;
+		for (j = 0; j < 2; j++) {
+			uint64_t k;
+			if (len - off < 4 || (k = emb_le32(p + off)) > len - off - 4)
+				return bad(in, err, EMB_EFORMAT, at + off, "META entry overruns its section");
+			if (!(kv[j] = strndup((const char *)p + off + 4, (size_t)k))) {
+				if (j)
+					free(kv[0]);
+				return emb_err_nomem(err, "reading metadata");
+			}
+			off += 4 + k;
+		}
+		rc = emb_table_meta_set(t, kv[0], kv[1], err);
+		free(kv[0]);
+		free(kv[1]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Fill t->vocab from the TOKS/OFFS/CNTS payloads (every offset checked). */
+static int fill_vocab(struct emb_table *t, struct emb_stream *in, const struct emb_table_index *ix,
+		      uint64_t at, struct emb_err *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < t->rows; i++) {
+		uint64_t a = emb_le64(ix->offs + 8 * i), b = emb_le64(ix->offs + 8 * (i + 1));
+		char tb[256];
+		if (a >= b || b > ix->toks_len || ix->toks[b - 1] != 0)
+			return bad(in, err, EMB_EFORMAT, at + 8 * i, "token offsets out of order or bounds");
+		rc = emb_vocab_add(t->vocab, ix->toks + a, (size_t)(b - a - 1),
+				   ix->counts ? emb_le64(ix->counts + 8 * i) : 0, NULL, err);
+		if (rc < 0)
+			return rc;
+		if (rc == EMB_EOF)
+			return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
+					      "duplicate token '%s' in row %zu",
+					      emb_err_token(tb, sizeof tb, ix->toks + a, (size_t)(b - a - 1)),
+					      i + 1);
+	}
+	return 0;
+}
+
+static void matrix_from(float *dst, const unsigned char *src, size_t n, uint32_t dtype)
+{
+	size_t i;
+
+	if (dtype == DTYPE_F16) {
+		for (i = 0; i < n; i++)
+			dst[i] = f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
+		return;
+	}
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	for (i = 0; i < n; i++) {
+		uint32_t u = emb_le32(src + 4 * i);
+		memcpy(dst + i, &u, 4);
+	}
+#else
+	memcpy(dst, src, n * 4);
+#endif
+}
+
+static int check_finite(const struct emb_table *t, struct emb_stream *in, const struct emb_read_opts *o,
+			struct emb_err *err)
+{
+	size_t i, n = t->rows * t->dim;
+
+	if (o->allow_nonfinite)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isfinite(t->data[i]))
+			return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
+					      "row %zu holds a non-finite value", i / t->dim + 1);
+	return 0;
+}
+
+/* Read LEN payload bytes into a buffer grown as they arrive (a lying length allocates
+ * nothing it does not receive). */
+static int read_payload(struct emb_stream *in, uint64_t len, unsigned char **out,
+			struct emb_err *err)
+{
+	unsigned char *p = NULL, *np;
+	uint64_t got = 0;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	while (got < len) {
+		size_t k = len - got < CHUNK ? (size_t)(len - got) : CHUNK;
+		if (got + k > cap) {
+			cap = cap * 2 > got + k ? cap * 2 : (size_t)(got + k);
+			if (cap > len)
+				cap = (size_t)len;
+			if (!(np = realloc(p, cap))) {
+				free(p);
+				return emb_err_nomem(err, "reading an EMB section");
+			}
+			p = np;
+		}
+		if ((rc = emb_stream_read_full(in, p + got, k, err)) != 0) {
+			free(p);
+			return rc == EMB_EOF ? bad(in, err, EMB_ETRUNC, emb_stream_offset(in),
+						   "input ends inside a section") : rc;
+		}
+		got += k;
+	}
+	if (!p && !(p = malloc(1)))
+		return emb_err_nomem(err, "reading an EMB section");
+	*out = p;
+	return 0;
+}
+
+/* Skip the zero padding before the header of the section at *pos; read that header. */
+static int read_section_header(struct emb_stream *in, uint64_t pos, unsigned char *sh,
+			       struct emb_err *err)
+{
+	unsigned char pad[ALIGN];
+	size_t gap = (size_t)(payload_at(pos) - SECTION_LEN - pos), i;
+	int rc;
+
+	if ((gap && (rc = emb_stream_read_full(in, pad, gap, err)) != 0) ||
+	    (rc = emb_stream_read_full(in, sh, SECTION_LEN, err)) != 0)
+		return rc == EMB_EOF || rc == EMB_ETRUNC
+			       ? bad(in, err, EMB_ETRUNC, emb_stream_offset(in), "input ends between sections")
+			       : rc;
+	for (i = 0; i < gap; i++)
+		if (pad[i])
+			return bad(in, err, EMB_EFORMAT, pos + i, "nonzero padding");
+	return 0;
+}
+
+static int read_matrix(struct emb_table *t, struct emb_stream *in, const struct hdr *hd,
+		       uint32_t crc_want, uint64_t at, struct emb_err *err)
+{
+	size_t esz = hd->dtype == DTYPE_F16 ? 2 : 4, row_bytes = (size_t)hd->dim * esz;
+	size_t per = CHUNK / row_bytes ? CHUNK / row_bytes : 1, done = 0;
+	unsigned char *buf = hd->dtype == DTYPE_F16 ? malloc(per * row_bytes) : NULL;
+	uint32_t crc = 0;
+	int rc = 0;
+
+	if (hd->dtype == DTYPE_F16 && !buf)
+		return emb_err_nomem(err, "reading the matrix");
+	while (done < hd->rows) {
+		size_t k = hd->rows - done < per ? (size_t)(hd->rows - done) : per;
+		unsigned char *dst;
+		if ((rc = emb_table_resize(t, done + k, err)) < 0)
+			break;
+		dst = buf ? buf : (unsigned char *)emb_table_row(t, done);
+		if ((rc = emb_stream_read_full(in, dst, k * row_bytes, err)) != 0) {
+			rc = rc == EMB_EOF || rc == EMB_ETRUNC
+				     ? bad(in, err, EMB_ETRUNC, at, "input ends inside the matrix") : rc;
+			break;
+		}
+		crc = crc32_of(crc, dst, k * row_bytes);
+		if (buf || __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+			matrix_from(emb_table_row(t, done), dst, k * hd->dim, hd->dtype);
+		done += k;
+	}
+	free(buf);
+	if (rc == 0 && crc != crc_want)
+		rc = bad(in, err, EMB_EFORMAT, at, "MATX section CRC mismatch");
+	return rc;
+}
+
+static int read_streamed(struct emb_table *t, struct emb_stream *in, const struct hdr *hd,
+			 const struct emb_read_opts *o, struct emb_err *err)
+{
+	unsigned char *pay[NSECT - 1] = { 0 };
+	uint64_t len[NSECT - 1] = { 0 }, at[NSECT] = { 0 };
+	uint64_t pos = HEADER_LEN;
+	unsigned char sh[SECTION_LEN], extra;
+	struct emb_table_index ix;
+	size_t got;
+	int rc = 0, s;
+
+	for (s = 0; s < NSECT; s++) {
+		uint64_t n;
+		if ((rc = read_section_header(in, pos, sh, err)) < 0)
+			goto done;
+		at[s] = payload_at(pos);
+		if ((rc = check_section(in, sh, at[s] - SECTION_LEN, s, hd, &n, err)) < 0)
+			goto done;
+		pos = at[s] + n;
+		if (s == S_MATX)
+			break;
+		len[s] = n;
+		if ((rc = read_payload(in, n, &pay[s], err)) < 0)
+			goto done;
+		if (crc32_of(0, pay[s], n) != emb_le32(sh + 4)) {
+			char m[64];
+			snprintf(m, sizeof m, "%s section CRC mismatch", tags[s]);
+			rc = bad(in, err, EMB_EFORMAT, at[s], m);
+			goto done;
+		}
+	}
+	if ((rc = parse_meta(t, in, pay[S_META], len[S_META], at[S_META], err)) < 0 ||
+	    (rc = check_hash_len(in, pay[S_HASH], len[S_HASH], at[S_HASH], err)) < 0)
+		goto done;
+	if ((rc = read_matrix(t, in, hd, emb_le32(sh + 4), at[S_MATX], err)) < 0)
+		goto done;
+	if ((rc = emb_stream_read(in, &extra, 1, &got, err)) < 0)
+		goto done;
+	if (rc == 0) {
+		rc = bad(in, err, EMB_EFORMAT, pos, "trailing bytes after the matrix");
+		goto done;
+	}
+	memset(&ix, 0, sizeof ix);
+	ix.toks = (const char *)pay[S_TOKS];
+	ix.toks_len = (size_t)len[S_TOKS];
+	ix.offs = pay[S_OFFS];
+	ix.counts = len[S_CNTS] ? pay[S_CNTS] : NULL;
+	t->rows = (size_t)hd->rows;
+	if ((rc = fill_vocab(t, in, &ix, at[S_OFFS], err)) < 0 || (rc = check_finite(t, in, o, err)) < 0)
+		goto done;
+	t->padding_idx = (long)hd->padding_idx;
+done:
+	for (s = 0; s < NSECT - 1; s++)
+		free(pay[s]);
+	return rc;
+}
+
+/* Raw EMB from a regular file: point the table into a read-only mapping. */
+static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, const struct hdr *hd,
+		       const struct emb_read_opts *o, struct emb_err *err)
+{
+	struct emb_table_index ix;
+	uint64_t pos = HEADER_LEN, at[NSECT], len[NSECT], size;
+	unsigned char *m;
+	struct stat st;
+	int rc = 0, s;
+
+	if (fstat(fd, &st) < 0)
+		return emb_err_set(err, EMB_EIO, "%s: %s", emb_stream_name(in), strerror(errno));
+	size = (uint64_t)st.st_size;
+	if (size > SIZE_MAX)
+		return bad(in, err, EMB_ELIMIT, 0, "file too large to map");
+	m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return emb_err_set(err, EMB_EIO, "%s: mmap: %s", emb_stream_name(in), strerror(errno));
+	emb_table_adopt_mapping(t, m, (size_t)size);
+	for (s = 0; s < NSECT; s++) {
+		at[s] = payload_at(pos);
+		if (at[s] > size)
+			return bad(in, err, EMB_ETRUNC, pos, "file ends between sections");
+		if ((rc = check_section(in, m + at[s] - SECTION_LEN, at[s] - SECTION_LEN, s, hd, &len[s],
+					err)) < 0)
+			return rc;
+		if (len[s] > size - at[s])
+			return bad(in, err, EMB_ETRUNC, at[s], "file ends inside a section");
+		pos = at[s] + len[s];
+	}
+	if (pos != size)
+		return bad(in, err, EMB_EFORMAT, pos, "trailing bytes after the matrix");
+	if (crc32_of(0, m + at[S_META], (size_t)len[S_META]) != emb_le32(m + at[S_META] - 12))
+		return bad(in, err, EMB_EFORMAT, at[S_META], "META section CRC mismatch");
+	if ((rc = parse_meta(t, in, m + at[S_META], len[S_META], at[S_META], err)) < 0 ||
+	    (rc = check_hash_len(in, m + at[S_HASH], len[S_HASH], at[S_HASH], err)) < 0)
+		return rc;
+	ix.toks = (const char *)m + at[S_TOKS];
+	ix.toks_len = (size_t)len[S_TOKS];
+	ix.offs = m + at[S_OFFS];
+	ix.counts = len[S_CNTS] ? m + at[S_CNTS] : NULL;
+	ix.slots = m + at[S_HASH] + 8;
+	ix.nslots = emb_le64(m + at[S_HASH]);
+	t->rows = (size_t)hd->rows;
+	t->data = (float *)(void *)(m + at[S_MATX]);
+	t->padding_idx = (long)hd->padding_idx;
+	if (o->lazy_vocab) {
+		emb_vocab_free(t->vocab);
+		t->vocab = NULL;
+		emb_table_adopt_index(t, &ix);
+		return 0;
+	}
+	return fill_vocab(t, in, &ix, at[S_OFFS], err);
+}
+
+static int emb_read(struct emb_table **out, struct emb_stream *in, const struct emb_read_opts *o,
+		    struct emb_err *err)
+{
+	unsigned char h[HEADER_LEN];
+	struct emb_table *t = NULL;
+	struct hdr hd;
+	int rc, fd = emb_stream_fd(in);
+
+	*out = NULL;
+	if ((rc = emb_stream_read_full(in, h, HEADER_LEN, err)) != 0)
+		return rc == EMB_EOF ? emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
+						      "empty input") : rc;
+	if ((rc = parse_header(in, h, &hd, err)) < 0 ||
+	    (rc = emb_table_new(&t, 0, (size_t)hd.dim, err)) < 0)
+		return rc;
+	if (o->want_mmap && fd >= 0 && hd.dtype == DTYPE_F32 && !o->limit &&
+	    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		rc = read_mapped(t, in, fd, &hd, o, err);
+	else
+		rc = read_streamed(t, in, &hd, o, err);
+	if (rc == 0 && o->limit && o->limit < t->rows) {
+		t->rows = o->limit;
+		rc = emb_table_resize(t, o->limit, err);
+		/* the vocabulary keeps only the first LIMIT tokens */
+		if (rc == 0 && t->vocab) {
+			struct emb_vocab *v = NULL;
+			size_t i;
+			if ((rc = emb_vocab_new(&v, err)) == 0)
+				for (i = 0; i < o->limit && rc == 0; i++) {
+					size_t n;
+					const char *tok = emb_vocab_token(t->vocab, i, &n);
+					rc = emb_vocab_add(v, tok, n, emb_vocab_count(t->vocab, i), NULL, err);
+				}
+			emb_vocab_free(t->vocab);
+			t->vocab = v;
+		}
+		if (t->padding_idx >= (long)t->rows)
+			t->padding_idx = -1;
+	}
+	if (rc < 0) {
+		emb_table_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+static int emb_bid(const unsigned char *p, size_t n)
+{
+	return n >= 8 && memcmp(p, magic, 8) == 0 ? 100 : 0;
+}
+
+const struct emb_format emb_format_emb = {
+	.name = "emb",
+	.bid = emb_bid,
+	.read = emb_read,
+	.write = emb_write,
+	.has_header = false,
+};

@@ -1,0 +1,261 @@
+/*
+ * registry: the list of table formats, detection by the bytes, emb_table_load/emb_table_save,
+ * and the row-reader glue shared by the row formats (glove, word2vec text and binary).
+ *
+ * Detection peeks at the first decoded bytes (the stream has already inflated gzip) and asks
+ * every format for a bid; the highest wins, GloVe bids lowest on anything non-empty, so it is
+ * the fallback.  Row readers never trust a header's count for allocation: emb_rows_collect()
+ * grows the table as rows arrive.
+ */
+#include "emb_format.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SNIFF_BYTES ((size_t)64 << 10)
+
+static const struct emb_format *const formats[] = {
+	&emb_format_emb, &emb_format_word2vec_bin, &emb_format_word2vec, &emb_format_glove,
+};
+
+#define NFORMATS (sizeof formats / sizeof formats[0])
+
+const struct emb_format *emb_format_by_name(const char *name)
+{
+	size_t i;
+
+	if (strcmp(name, "vec") == 0 || strcmp(name, "fasttext") == 0 || strcmp(name, "text") == 0)
+		name = "word2vec";
+	if (strcmp(name, "bin") == 0)
+		name = "word2vec-bin";
+	for (i = 0; i < NFORMATS; i++)
+		if (strcmp(formats[i]->name, name) == 0)
+			return formats[i];
+	return NULL;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+const struct emb_format *emb_format_by_filename(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (ends_with(path, n, ".gz"))
+		n -= 3;
+	if (ends_with(path, n, ".emb"))
+		return &emb_format_emb;
+	if (ends_with(path, n, ".bin"))
+		return &emb_format_word2vec_bin;
+	if (ends_with(path, n, ".vec"))
+		return &emb_format_word2vec;
+	if (ends_with(path, n, ".txt"))
+		return &emb_format_glove;
+	return NULL;
+}
+
+int emb_format_detect(const struct emb_format **out, struct emb_stream *in, struct emb_err *err)
+{
+	const unsigned char *p;
+	size_t n, i;
+	int rc, best = 0;
+
+	*out = NULL;
+	if ((rc = emb_stream_peek(in, &p, &n, SNIFF_BYTES, err)) < 0)
+		return rc;
+	if (n == 0)
+		return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0, "empty input");
+	for (i = 0; i < NFORMATS; i++) {
+		int b = formats[i]->bid(p, n);
+		if (b > best) {
+			best = b;
+			*out = formats[i];
+		}
+	}
+	if (!*out)
+		return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
+				      "not an embedding table");
+	return 0;
+}
+
+int emb_table_load(struct emb_table **out, const char *path, const struct emb_format *fmt,
+		   const struct emb_read_opts *o, struct emb_err *err)
+{
+	static const struct emb_read_opts defaults = EMB_READ_OPTS_INIT;
+	struct emb_stream *in = NULL;
+	struct emb_table *t = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!o)
+		o = &defaults;
+	if ((rc = emb_stream_open(&in, path, err)) < 0 ||
+	    (!fmt && (rc = emb_format_detect(&fmt, in, err)) < 0) ||
+	    (rc = fmt->read(&t, in, o, err)) < 0)
+		goto done;
+	rc = emb_stream_close(in, err);
+	in = NULL;
+	if (rc == 0) {
+		*out = t;
+		t = NULL;
+	}
+done:
+	emb_stream_abort(in);
+	emb_table_free(t);
+	return rc;
+}
+
+int emb_table_save(const struct emb_table *t, const char *path, const struct emb_format *fmt,
+		   const struct emb_write_opts *wo, const struct emb_out_opts *oo,
+		   struct emb_err *err)
+{
+	static const struct emb_write_opts wdefaults = EMB_WRITE_OPTS_INIT;
+	struct emb_out_opts o = EMB_OUT_OPTS_INIT;
+	struct emb_out *out = NULL;
+	int rc;
+
+	if (!fmt)
+		fmt = emb_format_by_filename(path);
+	if (!fmt)
+		fmt = &emb_format_emb;
+	if (!wo)
+		wo = &wdefaults;
+	if (oo)
+		o = *oo;
+	/* EMB is compressed unless the caller asked for level 0 (the mappable raw form) */
+	if (fmt == &emb_format_emb && o.level != 0)
+		o.flags |= EMB_OUT_GZIP;
+	if (fmt == &emb_format_emb || fmt == &emb_format_word2vec_bin)
+		o.flags |= EMB_OUT_BINARY;
+	if ((rc = emb_out_open(&out, path, &o, err)) < 0)
+		return rc;
+	if ((rc = fmt->write(t, out, wo, err)) < 0) {
+		emb_out_abort(out);
+		return rc;
+	}
+	return emb_out_commit(out, err);
+}
+
+void emb_rows_release(struct emb_rows *r)
+{
+	free(r->vec);
+	free(r->state);
+	r->vec = NULL;
+	r->state = NULL;
+}
+
+int emb_rows_fail(const struct emb_rows *r, struct emb_err *err, int code, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (r->binary)
+		return emb_err_set_at(err, code, emb_stream_name(r->in), 0, "byte %llu: %s",
+				      (unsigned long long)r->row_offset, msg);
+	return emb_stream_fail(r->in, err, code, "%s", msg);
+}
+
+int emb_rows_check_count(const struct emb_rows *r, struct emb_err *err)
+{
+	char msg[256];
+
+	if (!r->has_header || r->header_rows == r->nread)
+		return 0;
+	snprintf(msg, sizeof msg, "%s: header says %llu rows, found %llu", emb_stream_name(r->in),
+		 (unsigned long long)r->header_rows, (unsigned long long)r->nread);
+	if (r->o->strict)
+		return emb_err_set(err, EMB_EFORMAT, "%s", msg);
+	if (r->o->warn)
+		r->o->warn(r->o->warn_ctx, msg);
+	return 0;
+}
+
+int emb_rows_collect(struct emb_table **out, struct emb_rows *r, struct emb_err *err)
+{
+	struct emb_table *t = NULL;
+	size_t cap = 0, n = 0, id;
+	int rc;
+
+	*out = NULL;
+	if ((rc = emb_table_new(&t, 0, r->dim, err)) < 0)
+		return rc;
+	while (!(r->o->limit && n == r->o->limit)) {
+		if ((rc = r->next(r, err)) < 0)
+			goto fail;
+		if (rc == EMB_EOF) {
+			if ((rc = emb_rows_check_count(r, err)) < 0)
+				goto fail;
+			break;
+		}
+		if ((rc = emb_vocab_add(t->vocab, r->tok, r->len, 0, &id, err)) < 0)
+			goto fail;
+		if (rc == EMB_EOF) {
+			char tb[256];
+			if (r->o->dedupe == EMB_DEDUPE_ERROR) {
+				rc = emb_rows_fail(r, err, EMB_EFORMAT, "duplicate token '%s' (first in row %zu)",
+						   emb_err_token(tb, sizeof tb, r->tok, r->len), id + 1);
+				goto fail;
+			}
+			if (r->o->dedupe == EMB_DEDUPE_LAST)
+				memcpy(emb_table_row(t, id), r->vec, r->dim * sizeof(float));
+			continue;
+		}
+		if (n == cap) {
+			/* capacity tracks rows seen, never the header's claim */
+			cap = cap ? cap * 2 : 1024;
+			if ((rc = emb_table_resize(t, cap, err)) < 0)
+				goto fail;
+		}
+		memcpy(emb_table_row(t, n), r->vec, r->dim * sizeof(float));
+		n++;
+	}
+	if ((rc = emb_table_resize(t, n, err)) < 0)
+		goto fail;
+	*out = t;
+	return 0;
+fail:
+	emb_table_free(t);
+	return rc;
+}
+
+int emb_rows_read_table(const struct emb_format *fmt, struct emb_table **out,
+			struct emb_stream *in, const struct emb_read_opts *o, struct emb_err *err)
+{
+	struct emb_rows r;
+	int rc;
+
+	*out = NULL;
+	if ((rc = fmt->rows_open(&r, in, o, err)) < 0)
+		return rc;
+	rc = emb_rows_collect(out, &r, err);
+	emb_rows_release(&r);
+	return rc;
+}
+
+int emb_rows_write_table(const struct emb_format *fmt, const struct emb_table *t,
+			 struct emb_out *out, const struct emb_write_opts *o, struct emb_err *err)
+{
+	struct emb_rowsink w;
+	size_t i;
+	int rc;
+
+	if ((rc = fmt->rows_begin(&w, out, t->rows, t->dim, o, err)) < 0)
+		return rc;
+	for (i = 0; i < t->rows; i++) {
+		size_t len;
+		const char *tok = emb_table_token(t, i, &len);
+		if ((rc = w.row(&w, tok, len, emb_table_row(t, i), err)) < 0)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,468 @@
+/*
+ * word2vec text (also fastText .vec): "ROWS DIM" then "word v1 ... vDIM" per line.  This file
+ * also holds the text row reader/writer that glove.c shares (fmt_text.h).
+ *
+ * Reading a row: the word ends at the first space, then DIM numbers separated by runs of
+ * spaces; trailing spaces and a final '\r' (CRLF files) are ignored, a UTF-8 BOM before the
+ * first line is skipped, blank lines are skipped (an error under strict_blank).  GloVe files
+ * also have words holding spaces (". . ."): when the fast left-to-right parse fails, the last
+ * DIM fields are the numbers and everything before them is the word — unless the field after
+ * the first word is itself a number, which means the row simply has too many fields.
+ * Values go through emb_float_parse (correctly rounded); writing uses emb_float_format (the
+ * shortest string that reads back to the same float) so binary -> text -> binary is exact.
+ */
+#include "fmt_text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emb_float.h"
+#include "internal.h"
+
+struct text_state {
+	bool glove;
+	bool pending;     /* line/len hold the first row, already read by rows_open */
+	char *line;
+	size_t len;
+};
+
+static bool parse_u64(const char *s, const char *end, uint64_t *v, const char **stop)
+{
+	uint64_t x = 0;
+	const char *p = s;
+
+	while (p < end && *p >= '0' && *p <= '9') {
+		if (x > (UINT64_MAX - 9) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*p - '0');
+		p++;
+	}
+	*v = x;
+	*stop = p;
+	return p > s;
+}
+
+bool fmt_parse_header(const char *s, size_t n, uint64_t *rows, uint64_t *dim)
+{
+	const char *end = s + n, *p;
+
+	while (end > s && (end[-1] == ' ' || end[-1] == '\r' || end[-1] == '\t'))
+		end--;
+	if (!parse_u64(s, end, rows, &p) || p == end || *p != ' ')
+		return false;
+	while (p < end && *p == ' ')
+		p++;
+	return parse_u64(p, end, dim, &p) && p == end;
+}
+
+int fmt_header_kind(const unsigned char *p, size_t n)
+{
+	const unsigned char *nl = memchr(p, '\n', n), *q, *end;
+	uint64_t rows, dim;
+	size_t want;
+
+	if (!nl || !fmt_parse_header((const char *)p, (size_t)(nl - p), &rows, &dim))
+		return 0;
+	q = nl + 1;
+	end = p + n;
+	while (q < end && *q == '\n')
+		q++;
+	while (q < end && *q != ' ' && *q != '\n')
+		q++;
+	/* a text row continues with printable number text; float32 bytes practically never do */
+	want = dim < 64 ? (size_t)dim * 4 : 256;
+	for (q = q < end ? q + 1 : q; q < end && want; q++, want--) {
+		if (*q == '\n')
+			break;
+		if (*q < 0x20 && *q != '\r' && *q != '\t')
+			return 2;
+		if (*q >= 0x7f)
+			return 2;
+	}
+	return 1;
+}
+
+int fmt_check_header(struct emb_stream *in, uint64_t rows, uint64_t dim, struct emb_err *err)
+{
+	if (dim == 0)
+		return emb_stream_fail(in, err, EMB_EFORMAT, "dimension 0 in header");
+	if (dim > EMB_MAX_DIM)
+		return emb_stream_fail(in, err, EMB_ELIMIT, "absurd dimension %llu in header (limit %zu)",
+				       (unsigned long long)dim, EMB_MAX_DIM);
+	if (rows > EMB_MAX_ROWS)
+		return emb_stream_fail(in, err, EMB_ELIMIT, "absurd row count %llu in header",
+				       (unsigned long long)rows);
+	return 0;
+}
+
+int fmt_check_token(const char *tok, size_t len, bool spaces, struct emb_err *err)
+{
+	char tb[256];
+
+	if (len == 0)
+		return emb_err_set(err, EMB_EFORMAT, "an empty token cannot be written in a text format");
+	if (memchr(tok, '\n', len) || (!spaces && memchr(tok, ' ', len)))
+		return emb_err_set(err, EMB_EFORMAT, "token '%s' holds a %s, which this format cannot store",
+				   emb_err_token(tb, sizeof tb, tok, len),
+				   memchr(tok, '\n', len) ? "line end" : "space");
+	return 0;
+}
+
+static size_t count_fields(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p < end) {
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			break;
+		n++;
+		while (p < end && *p != ' ')
+			p++;
+	}
+	return n;
+}
+
+/* The whole of [p, end) is one number. */
+static bool is_number(const char *p, const char *end)
+{
+	float v;
+	return p < end && emb_float_parse(p, end, &v) == (size_t)(end - p);
+}
+
+static int bad_value(struct emb_rows *r, struct emb_err *err, const char *p, const char *end,
+		     size_t field)
+{
+	char tb[128];
+	const char *q = p;
+
+	while (q < end && *q != ' ')
+		q++;
+	return emb_rows_fail(r, err, EMB_EFORMAT, "field %zu: '%s' is not a number", field,
+			     emb_err_token(tb, sizeof tb, p, (size_t)(q - p)));
+}
+
+static int nonfinite(struct emb_rows *r, struct emb_err *err, const char *p, size_t k, size_t field)
+{
+	char tb[128];
+	return emb_rows_fail(r, err, EMB_EFORMAT, "field %zu: non-finite value '%s'", field,
+			     emb_err_token(tb, sizeof tb, p, k));
+}
+
+static int too_few_or_many(struct emb_rows *r, struct emb_err *err, const char *line,
+			   const char *end)
+{
+	return emb_rows_fail(r, err, EMB_EFORMAT, "expected %zu fields, found %zu", r->dim + 1,
+			     count_fields(line, end));
+}
+
+/* GloVe: the last dim fields are the numbers, the rest (with its spaces) the word. */
+static int parse_from_end(struct emb_rows *r, char *line, const char *end, struct emb_err *err)
+{
+	const char *p = end, *w, *f;
+	size_t i, k;
+
+	for (i = 0; i < r->dim; i++) {
+		while (p > line && p[-1] == ' ')
+			p--;
+		while (p > line && p[-1] != ' ')
+			p--;
+	}
+	w = p;
+	while (w > line && w[-1] == ' ')
+		w--;
+	if (w == line)
+		return too_few_or_many(r, err, line, end);
+	/* "a 1 2 3 4" with dim 3 is a row with too many fields, not the word "a 1" */
+	f = memchr(line, ' ', (size_t)(w - line));
+	if (f) {
+		const char *g;
+		while (*f == ' ')
+			f++;
+		g = f;
+		while (g < w && *g != ' ')
+			g++;
+		if (is_number(f, g))
+			return too_few_or_many(r, err, line, end);
+	}
+	r->tok = line;
+	r->len = (size_t)(w - line);
+	for (i = 0; i < r->dim; i++) {
+		while (*p == ' ')
+			p++;
+		k = emb_float_parse(p, end, &r->vec[i]);
+		if (k == 0 || (p + k < end && p[k] != ' '))
+			return bad_value(r, err, p, end, i + 2);
+		if (!isfinite(r->vec[i]) && !r->o->allow_nonfinite)
+			return nonfinite(r, err, p, k, i + 2);
+		p += k;
+	}
+	return 0;
+}
+
+static int parse_row(struct emb_rows *r, struct text_state *st, char *line, size_t len,
+		     struct emb_err *err)
+{
+	const char *end = line + len, *p;
+	float *vec = r->vec;
+	size_t i, dim = r->dim;
+
+	p = memchr(line, ' ', len);
+	if (!p || p == line) {
+		if (p == line && st->glove)
+			return parse_from_end(r, line, end, err);
+		return too_few_or_many(r, err, line, end);
+	}
+	r->tok = line;
+	r->len = (size_t)(p - line);
+	for (i = 0; i < dim; i++) {
+		size_t k;
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			return too_few_or_many(r, err, line, end);
+		k = emb_float_parse(p, end, &vec[i]);
+		if (k == 0 || (p + k < end && p[k] != ' ')) {
+			if (st->glove)
+				return parse_from_end(r, line, end, err);
+			if (count_fields(line, end) != dim + 1)
+				return too_few_or_many(r, err, line, end);
+			return bad_value(r, err, p, end, i + 2);
+		}
+		if (!isfinite(vec[i]) && !r->o->allow_nonfinite)
+			return nonfinite(r, err, p, k, i + 2);
+		p += k;
+	}
+	if (p != end) {
+		if (st->glove)
+			return parse_from_end(r, line, end, err);
+		return too_few_or_many(r, err, line, end);
+	}
+	return 0;
+}
+
+/* Next non-blank line with line end, trailing blanks and (on line 1) a BOM removed. */
+static int next_line(struct emb_rows *r, char **line, size_t *len, struct emb_err *err)
+{
+	int rc;
+
+	for (;;) {
+		char *s;
+		size_t n;
+		if ((rc = emb_stream_getline(r->in, &s, &n, err)) != 0)
+			return rc;
+		if (emb_stream_lineno(r->in) == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+			s += 3;
+			n -= 3;
+		}
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r' || s[n - 1] == '\t'))
+			n--;
+		if (n > 0) {
+			s[n] = 0;
+			*line = s;
+			*len = n;
+			return 0;
+		}
+		if (r->o->strict_blank)
+			return emb_stream_fail(r->in, err, EMB_EFORMAT, "empty line");
+	}
+}
+
+static int text_next(struct emb_rows *r, struct emb_err *err)
+{
+	struct text_state *st = r->state;
+	char *line;
+	size_t len;
+	int rc;
+
+	if (st->pending) {
+		st->pending = false;
+		line = st->line;
+		len = st->len;
+	} else if ((rc = next_line(r, &line, &len, err)) != 0) {
+		return rc;
+	}
+	if ((rc = parse_row(r, st, line, len, err)) < 0)
+		return rc;
+	r->nread++;
+	return 0;
+}
+
+/* GloVe's dimension: the trailing fields of the first row that are numbers (the word keeps at
+ * least the first field). */
+static size_t glove_dim(const char *line, size_t len)
+{
+	const char *end = line + len, *p = end;
+	size_t n = 0, fields = count_fields(line, end);
+
+	while (n + 1 < fields) {
+		const char *e;
+		while (p > line && p[-1] == ' ')
+			p--;
+		e = p;
+		while (p > line && p[-1] != ' ')
+			p--;
+		if (!is_number(p, e))
+			break;
+		n++;
+	}
+	return n;
+}
+
+int fmt_text_rows_open(struct emb_rows *r, struct emb_stream *in, const struct emb_read_opts *o,
+		       bool glove, struct emb_err *err)
+{
+	struct text_state *st;
+	char *line;
+	size_t len;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->in = in;
+	r->o = o;
+	if (!(st = calloc(1, sizeof *st)))
+		return emb_err_nomem(err, "opening a text table");
+	r->state = st;
+	r->next = text_next;
+	st->glove = glove;
+	if ((rc = next_line(r, &line, &len, err)) < 0)
+		goto fail;
+	if (rc == EMB_EOF) {
+		rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0, "empty input");
+		goto fail;
+	}
+	if (!glove) {
+		uint64_t rows, dim;
+		if (!fmt_parse_header(line, len, &rows, &dim)) {
+			rc = emb_stream_fail(in, err, EMB_EFORMAT, "expected a 'ROWS DIM' header");
+			goto fail;
+		}
+		if ((rc = fmt_check_header(in, rows, dim, err)) < 0)
+			goto fail;
+		r->has_header = true;
+		r->header_rows = rows;
+		r->dim = (size_t)dim;
+	} else {
+		r->dim = glove_dim(line, len);
+		if (r->dim == 0) {
+			rc = emb_stream_fail(in, err, EMB_EFORMAT,
+					     "dimension 0: the first row has no numbers after its word");
+			goto fail;
+		}
+		if (r->dim > EMB_MAX_DIM) {
+			rc = emb_stream_fail(in, err, EMB_ELIMIT, "absurd dimension %zu", r->dim);
+			goto fail;
+		}
+		st->pending = true;
+		st->line = line;
+		st->len = len;
+	}
+	if (!(r->vec = malloc(r->dim * sizeof(float)))) {
+		rc = emb_err_nomem(err, "opening a text table");
+		goto fail;
+	}
+	return 0;
+fail:
+	emb_rows_release(r);
+	return rc;
+}
+
+static int text_row(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
+		    bool spaces, struct emb_err *err)
+{
+	/* the widest fixed form is 39 integer digits, a sign, a point and the digits */
+	size_t k = w->o->precision < 0 ? EMB_FLOAT_MAX : (size_t)w->o->precision + 48;
+	size_t i = 0, per = (EMB_OUT_BLOCK / 4) / (k + 1);
+	int rc;
+
+	if ((rc = fmt_check_token(tok, len, spaces, err)) < 0 ||
+	    (rc = emb_out_write(w->out, tok, len, err)) < 0)
+		return rc;
+	if (w->o->precision > 1000)
+		return emb_err_set(err, EMB_EINVAL, "precision %d is too large", w->o->precision);
+	do { /* values in runs that fit one reservation, ending with the line end */
+		size_t stop = w->dim - i > per ? i + per : w->dim;
+		char *p = emb_out_reserve(w->out, (stop - i) * (k + 1) + 1, err), *q = p;
+		if (!p)
+			return EMB_EIO;
+		for (; i < stop; i++) {
+			*q++ = ' ';
+			q += w->o->precision < 0 ? emb_float_format(q, v[i])
+						 : emb_float_format_fixed(q, v[i], w->o->precision);
+		}
+		if (i == w->dim)
+			*q++ = '\n';
+		emb_out_advance(w->out, (size_t)(q - p));
+	} while (i < w->dim);
+	return 0;
+}
+
+static int text_row_glove(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
+			  struct emb_err *err)
+{
+	return text_row(w, tok, len, v, true, err);
+}
+
+static int text_row_w2v(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
+			struct emb_err *err)
+{
+	return text_row(w, tok, len, v, false, err);
+}
+
+int fmt_text_rows_begin(struct emb_rowsink *w, struct emb_out *out, size_t rows, size_t dim,
+			const struct emb_write_opts *o, bool header, bool glove, struct emb_err *err)
+{
+	memset(w, 0, sizeof *w);
+	w->out = out;
+	w->o = o;
+	w->dim = dim;
+	w->row = glove ? text_row_glove : text_row_w2v;
+	if (header) {
+		char hb[64];
+		int n = snprintf(hb, sizeof hb, "%zu %zu\n", rows, dim);
+		return emb_out_write(out, hb, (size_t)n, err);
+	}
+	return 0;
+}
+
+static int w2v_text_bid(const unsigned char *p, size_t n)
+{
+	return fmt_header_kind(p, n) == 1 ? 50 : 0;
+}
+
+static int w2v_text_rows_open(struct emb_rows *r, struct emb_stream *in,
+			      const struct emb_read_opts *o, struct emb_err *err)
+{
+	return fmt_text_rows_open(r, in, o, false, err);
+}
+
+static int w2v_text_read(struct emb_table **out, struct emb_stream *in,
+		      const struct emb_read_opts *o, struct emb_err *err)
+{
+	return emb_rows_read_table(&emb_format_word2vec, out, in, o, err);
+}
+
+static int w2v_text_rows_begin(struct emb_rowsink *w, struct emb_out *out, size_t rows,
+			       size_t dim, const struct emb_write_opts *o, struct emb_err *err)
+{
+	return fmt_text_rows_begin(w, out, rows, dim, o, o->header, false, err);
+}
+
+static int w2v_text_write(const struct emb_table *t, struct emb_out *out,
+			  const struct emb_write_opts *o, struct emb_err *err)
+{
+	return emb_rows_write_table(&emb_format_word2vec, t, out, o, err);
+}
+
+const struct emb_format emb_format_word2vec = {
+	.name = "word2vec",
+	.bid = w2v_text_bid,
+	.read = w2v_text_read,
+	.write = w2v_text_write,
+	.rows_open = w2v_text_rows_open,
+	.rows_begin = w2v_text_rows_begin,
+	.has_header = true,
+};
