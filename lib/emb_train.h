@@ -1,0 +1,179 @@
+/*
+ * emb_train: word2vec training (skip-gram / CBOW, negative sampling / hierarchical softmax).
+ *
+ * Three pieces, used in this order by embtrain(1):
+ *   1. the corpus: emb_train_corpus_scan() tokenizes the input once (as `tokvocab count` does)
+ *      into a compact id cache, an unlinked temporary file of uint32 ids in $TMPDIR with
+ *      EMB_TRAIN_EOS between lines; every epoch then streams ids from that file (pread, a few
+ *      MB per thread), never the whole corpus in memory.  Without a vocabulary the scan
+ *      counts tokens and emb_train_corpus_prune() keeps --min-count/--max-size and renumbers.
+ *   2. the trainer: emb_trainer_new() takes the counts of the final vocabulary (row i = id i)
+ *      and the options, and owns the input (syn0, the table) and output (context) matrices.
+ *   3. emb_trainer_run(): Hogwild threads over byte ranges of the id cache, as word2vec.c.
+ *
+ * Rows with count 0 (specials such as <pad>, <unk>) and the padding row never occur in the
+ * cache, are never drawn as negatives and so are never updated.
+ *
+ * Ownership: the _new() and _scan() functions hand an object to *out; the matching _free()
+ * frees it (NULL-safe).  Matrices returned by emb_trainer_input()/output() belong to the trainer.
+ */
+#ifndef EMB_TRAIN_H
+#define EMB_TRAIN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emb_err.h"
+#include "emb_tok.h"
+#include "emb_vocab.h"
+
+#define EMB_TRAIN_EOS UINT32_MAX   /* line end in the id cache */
+#define EMB_TRAIN_MAX_SENTENCE 1000 /* kept words per training sentence (word2vec.c) */
+
+enum emb_train_model { EMB_TRAIN_SG = 0, EMB_TRAIN_CBOW = 1 };
+enum emb_train_init { EMB_TRAIN_INIT_UNIFORM = 0, EMB_TRAIN_INIT_NORMAL = 1 };
+
+struct emb_train_progress {
+	double frac;          /* 0..1 of all epochs */
+	uint64_t words;       /* corpus words processed (sub-sampled ones included) */
+	double words_per_sec; /* per thread */
+	double alpha;         /* current learning rate */
+	double elapsed, eta;  /* seconds */
+	unsigned threads;
+	bool done;            /* the last call, after training */
+};
+
+struct emb_train_opts {
+	size_t dim;          /* embedding_dim (100) */
+	int model;           /* EMB_TRAIN_SG or EMB_TRAIN_CBOW */
+	unsigned negative;   /* negative samples per target (5); 0 needs hs */
+	double ns_exponent;  /* noise distribution count^x (0.75) */
+	bool hs;             /* hierarchical softmax over a Huffman tree of the counts */
+	unsigned window;     /* maximal window, shrunk at random per word (5) */
+	double sample;       /* sub-sampling threshold (1e-3; 0 = off) */
+	double alpha;        /* start learning rate (< 0: 0.025 sg, 0.05 cbow) */
+	double min_alpha;    /* end learning rate (< 0: alpha * 1e-4, word2vec's floor) */
+	unsigned epochs;     /* 5 */
+	unsigned threads;    /* 1 */
+	uint64_t seed;       /* 1 */
+	int init;            /* EMB_TRAIN_INIT_UNIFORM: U(-0.5/dim, 0.5/dim); NORMAL: N(0,1) */
+	unsigned batch;      /* 0: exact word2vec updates; N>0: N centre words share negatives */
+	/* control, read by emb_trainer_run() */
+	volatile sig_atomic_t *stop;      /* non-zero: stop at the next sentence (e.g. SIGINT) */
+	const char *checkpoint;           /* save resumable state here (NULL: never) */
+	double checkpoint_every;          /* seconds between checkpoints (0: only when stopped) */
+	void (*progress)(void *ctx, const struct emb_train_progress *p); /* NULL: none */
+	void *progress_ctx;
+	double progress_every;            /* seconds between progress calls (0.25) */
+};
+
+#define EMB_TRAIN_OPTS_INIT { 100, EMB_TRAIN_SG, 5, 0.75, false, 5, 1e-3, -1, -1, 5, 1, 1, \
+	EMB_TRAIN_INIT_UNIFORM, 0, NULL, NULL, 0, NULL, NULL, 0.25 }
+
+/* ---- 1. corpus ---------------------------------------------------------------------- */
+
+struct emb_train_corpus;
+
+struct emb_train_stats {
+	uint64_t tokens;     /* tokens read */
+	uint64_t kept;       /* tokens in the cache (in the vocabulary and trainable) */
+	uint64_t lines;      /* lines read */
+};
+
+/*
+ * Tokenize PATHS[0..n) ("-" = stdin; plain or gzip) with TOK into a new id cache.  With
+ * *vocab set, ids are that vocabulary's and a token outside it is dropped.  With *vocab NULL
+ * a new vocabulary of every token with its count (in order of first appearance) is built and
+ * handed to *vocab.  Call emb_train_corpus_filter() before training.
+ */
+int emb_train_corpus_scan(struct emb_train_corpus **out, struct emb_vocab **vocab,
+			  char *const *paths, size_t n, const struct emb_tok_opts *tok,
+			  struct emb_err *err);
+
+/*
+ * Keep the tokens of *vocab with count >= MIN_COUNT (rows of count 0 are kept when KEEP_ZERO:
+ * the specials of a given vocabulary) and of those the MAX_SIZE most frequent (0: all).  With
+ * SORT (a built vocabulary) the result is ordered by count, then bytes; else the order stays.
+ * *vocab is replaced; when CORPUS is not NULL it remembers the renumbering for _filter().
+ */
+int emb_train_vocab_prune(struct emb_vocab **vocab, struct emb_train_corpus *corpus,
+			  uint64_t min_count, size_t max_size, bool keep_zero, bool sort,
+			  struct emb_err *err);
+
+/*
+ * Rewrite the cache in the ids of VOCAB (after _prune), dropping tokens that are not trained:
+ * pruned ones, rows of count 0 and PADDING (-1: none).  Sets the statistics and the digest.
+ */
+int emb_train_corpus_filter(struct emb_train_corpus *c, const struct emb_vocab *vocab,
+			    long padding, struct emb_err *err);
+
+/* An id cache from memory (tests): N ids, EMB_TRAIN_EOS between sentences. */
+int emb_train_corpus_from_ids(struct emb_train_corpus **out, const uint32_t *ids, size_t n,
+			      struct emb_err *err);
+
+const struct emb_train_stats *emb_train_corpus_stats(const struct emb_train_corpus *c);
+/* Ids (EOS included) in the cache. */
+uint64_t emb_train_corpus_size(const struct emb_train_corpus *c);
+/* A 64-bit digest of the cached ids (checkpoints check the corpus did not change). */
+uint64_t emb_train_corpus_digest(const struct emb_train_corpus *c);
+/* Up to N ids from position POS into DST; *got is how many (0 at the end).  0 or EMB_EIO. */
+int emb_train_corpus_read(const struct emb_train_corpus *c, uint64_t pos, uint32_t *dst, size_t n,
+			  size_t *got, struct emb_err *err);
+void emb_train_corpus_free(struct emb_train_corpus *c);
+
+/* ---- 2. trainer ----------------------------------------------------------------------- */
+
+struct emb_trainer;
+
+/*
+ * A trainer for ROWS rows whose counts are COUNTS[0..rows) (copied).  The input matrix is
+ * initialised from opts->init and opts->seed; PADDING (-1: none) is zero.  EMB_EINVAL for
+ * options that cannot train (dim 0, window 0, no negative and no hs, no row with a count).
+ */
+int emb_trainer_new(struct emb_trainer **out, const uint64_t *counts, size_t rows,
+		    const struct emb_train_opts *o, long padding, struct emb_err *err);
+void emb_trainer_free(struct emb_trainer *t);
+
+/* The input (word) vectors, rows x dim, row-major: the table; writable before run. */
+float *emb_trainer_input(struct emb_trainer *t);
+/* The output (context) vectors (syn1neg, or syn1 with --hs only), rows x dim. */
+const float *emb_trainer_output(const struct emb_trainer *t);
+size_t emb_trainer_rows(const struct emb_trainer *t);
+size_t emb_trainer_dim(const struct emb_trainer *t);
+/* Keep row R's input vector as it is (--freeze-existing). */
+void emb_trainer_freeze(struct emb_trainer *t, size_t r);
+
+/*
+ * Train over CORPUS for the remaining epochs.  0 when done; EMB_EINTR when *o->stop was set
+ * (after writing o->checkpoint when given); EMB_EFORMAT when the cache holds no trainable
+ * word; I/O errors of the cache or checkpoint.  Progress is called from the caller's thread.
+ */
+int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
+		    const struct emb_train_opts *o, struct emb_err *err);
+
+/* Words processed by the last run and its wall time in seconds. */
+uint64_t emb_trainer_words(const struct emb_trainer *t);
+double emb_trainer_seconds(const struct emb_trainer *t);
+/* The vocabulary written into checkpoints (not owned; must outlive the run). */
+void emb_trainer_set_vocab(struct emb_trainer *t, const struct emb_vocab *vocab);
+
+/* ---- checkpoints ---------------------------------------------------------------------- */
+
+/*
+ * Write the whole state (options, the vocabulary given to _set_vocab, matrices, per-thread positions, corpus
+ * digest) to PATH atomically.  emb_trainer_run() calls it; exposed for tests.
+ */
+int emb_trainer_save_state(const struct emb_trainer *t, const char *path, struct emb_err *err);
+
+/*
+ * Load a checkpoint: a trainer in the saved state, its options (*o: the training options; the
+ * control fields are left as they are) and its vocabulary.  emb_trainer_run() then checks the
+ * corpus digest and continues where the checkpoint was taken.
+ */
+int emb_trainer_load_state(struct emb_trainer **out, struct emb_vocab **vocab,
+			   struct emb_train_opts *o, long *padding, const char *path,
+			   struct emb_err *err);
+
+#endif
