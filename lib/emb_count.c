@@ -1,0 +1,611 @@
+/*
+ * emb_count: exact parallel token counting.  See emb_count.h.
+ *
+ * Pipeline.  The calling thread reads each stream into chunks (default 4 MiB) from a small pool
+ * and cuts every chunk after its last ASCII whitespace byte; the partial token behind the cut
+ * moves to the front of the next chunk, and a chunk with no whitespace at all grows until it
+ * has some (a 10 MB token, or a one-line corpus, needs no special case).  Worker threads take
+ * chunks from a queue and count them; with one thread the caller counts each chunk itself, so
+ * "one thread" really is one.
+ *
+ * Counting (the bound: one random memory access per token).  Each worker owns an
+ * open-addressing table with linear probing, at most half full, of 32-byte slots:
+ * {count, hash, length, token}.  A token of up to 16 bytes is stored inside its slot as two
+ * zero-padded words, so the usual English word is found with one cache miss and two word
+ * compares and no string compare; longer tokens live in the worker's arena and are compared
+ * with memcmp.  Tokens are hashed in batches of BATCH and their slots prefetched before the
+ * batch is counted, which overlaps those cache misses.  The whitespace scan is a 256-byte class
+ * table, far faster than the table lookups it feeds.
+ *
+ * --lower and --split words go through emb_tokenizer (one per worker) and its callback instead
+ * of the batched byte scan; the tables are the same.
+ *
+ * Finish: the workers' tables are summed into one emb_vocab (unsorted).
+ */
+#include "emb_count.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DEFAULT_CHUNK ((size_t)4 << 20)
+#define PAD 32          /* readable bytes after a chunk's end: word loads may overrun */
+#define BATCH 16
+#define INLINE_MAX 16
+
+struct slot {
+	uint64_t count;   /* 0 = empty */
+	uint32_t hash;
+	uint32_t len;     /* tokens longer than 4 GiB are refused */
+	union {
+		uint64_t w[2];/* len <= INLINE_MAX: the bytes, zero-padded */
+		uint64_t off; /* else: offset in the arena */
+	} u;
+};
+
+struct table {
+	struct slot *s;
+	size_t mask, used;
+	char *arena;
+	size_t alen, acap;
+};
+
+struct chunk {
+	char *data;       /* cap + PAD bytes */
+	size_t len, cap;
+	struct chunk *next;     /* in the queue or the free list */
+	struct chunk *all_next; /* in the list of every chunk */
+};
+
+struct worker {
+	struct emb_counter *c;
+	struct table t;
+	struct emb_tokenizer *tok;
+	struct emb_err err;
+	int rc;
+	pthread_t th;
+	bool started;
+};
+
+struct emb_counter {
+	struct emb_count_opts o;
+	int nworkers;
+	struct worker *w;
+	pthread_mutex_t mu;
+	pthread_cond_t ready, freed;
+	struct chunk *queue, *queue_tail, *free_list;
+	struct chunk *all;     /* every chunk, to free */
+	size_t nchunks;
+	bool closing, failed, threads_on;
+	uint64_t bytes;
+};
+
+static const unsigned char ws[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+};
+
+/* ---- the table ---- */
+
+static int table_init(struct table *t, struct emb_err *err)
+{
+	memset(t, 0, sizeof *t);
+	if (!(t->s = calloc(1 << 14, sizeof *t->s)))
+		return emb_err_nomem(err, "counting tokens");
+	t->mask = (1 << 14) - 1;
+	return 0;
+}
+
+static void table_release(struct table *t)
+{
+	free(t->s);
+	free(t->arena);
+}
+
+static int table_grow(struct table *t, struct emb_err *err)
+{
+	size_t n = 2 * (t->mask + 1), mask = n - 1;
+	struct slot *s = calloc(n, sizeof *s);
+
+	if (!s)
+		return emb_err_nomem(err, "counting tokens");
+	for (size_t i = 0; i <= t->mask; i++) {
+		size_t j;
+		if (!t->s[i].count)
+			continue;
+		for (j = t->s[i].hash & mask; s[j].count; j = (j + 1) & mask)
+			;
+		s[j] = t->s[i];
+	}
+	free(t->s);
+	t->s = s;
+	t->mask = mask;
+	return 0;
+}
+
+/* Zero-padded words of a token of at most 16 bytes; p must have 16 readable bytes. */
+static inline void short_words(const char *p, size_t len, uint64_t w[2])
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t a, b;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	if (len < 8) {
+		a &= ((uint64_t)1 << (8 * len)) - 1;
+		b = 0;
+	} else if (len < 16) {
+		b &= ((uint64_t)1 << (8 * (len - 8))) - 1;
+	}
+	w[0] = a;
+	w[1] = b;
+#else
+	w[0] = w[1] = 0;
+	memcpy(w, p, len);
+#endif
+}
+
+static inline uint32_t short_hash(const uint64_t w[2], size_t len)
+{
+	uint64_t h = (w[0] * 0x9e3779b97f4a7c15ull) ^ (w[1] * 0xc2b2ae3d27d4eb4full) ^ len;
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return (uint32_t)(h >> 32);
+}
+
+static inline uint32_t token_hash(const char *p, size_t len, uint64_t w[2])
+{
+	if (len <= INLINE_MAX) {
+		short_words(p, len, w);
+		return short_hash(w, len);
+	}
+	return (uint32_t)emb_hash_bytes(p, len);
+}
+
+/* Add N to the token's count.  The token is p[0..len) with words w and hash h. */
+static int table_add(struct table *t, const char *p, size_t len, const uint64_t w[2], uint32_t h,
+		     uint64_t n, struct emb_err *err)
+{
+	size_t i = h & t->mask;
+	struct slot *s;
+
+	for (;; i = (i + 1) & t->mask) {
+		s = &t->s[i];
+		if (!s->count)
+			break;
+		if (s->hash != h || s->len != len)
+			continue;
+		if (len <= INLINE_MAX ? s->u.w[0] == w[0] && s->u.w[1] == w[1]
+				      : memcmp(t->arena + s->u.off, p, len) == 0) {
+			s->count += n;
+			return 0;
+		}
+	}
+	if (len > UINT32_MAX)
+		return emb_err_set(err, EMB_ELIMIT, "a token of %zu bytes is too long", len);
+	if (len > INLINE_MAX) {
+		size_t need;
+		if (!emb_add_ok(t->alen, len, &need))
+			return emb_err_nomem(err, "counting tokens");
+		if (need > t->acap) {
+			size_t nc = t->acap ? t->acap : (size_t)1 << 16;
+			char *a;
+			while (nc < need)
+				nc *= 2;
+			if (!(a = realloc(t->arena, nc)))
+				return emb_err_nomem(err, "counting tokens");
+			t->arena = a;
+			t->acap = nc;
+		}
+		memcpy(t->arena + t->alen, p, len);
+		s->u.off = t->alen;
+		t->alen += len;
+	} else {
+		s->u.w[0] = w[0];
+		s->u.w[1] = w[1];
+	}
+	s->count = n;
+	s->hash = h;
+	s->len = (uint32_t)len;
+	if (2 * ++t->used > t->mask + 1)
+		return table_grow(t, err);
+	return 0;
+}
+
+/* ---- counting a chunk ---- */
+
+struct pending {
+	const char *p;
+	size_t len;
+	uint64_t w[2];
+	uint32_t h;
+};
+
+static int flush_batch(struct table *t, struct pending *b, int n, struct emb_err *err)
+{
+	int rc;
+
+	for (int i = 0; i < n; i++)
+		if ((rc = table_add(t, b[i].p, b[i].len, b[i].w, b[i].h, 1, err)) < 0)
+			return rc;
+	return 0;
+}
+
+/* The fast path: whitespace split, no folding.  DATA has PAD readable bytes past LEN. */
+static int count_ws(struct table *t, const char *data, size_t len, struct emb_err *err)
+{
+	const unsigned char *p = (const unsigned char *)data, *end = p + len;
+	struct pending b[BATCH];
+	int n = 0, rc;
+
+	for (;;) {
+		const unsigned char *s;
+		while (p < end && ws[*p])
+			p++;
+		if (p == end)
+			break;
+		s = p;
+		while (p < end && !ws[*p])
+			p++;
+		b[n].p = (const char *)s;
+		b[n].len = (size_t)(p - s);
+		b[n].h = token_hash(b[n].p, b[n].len, b[n].w);
+		__builtin_prefetch(&t->s[b[n].h & t->mask], 1);
+		if (++n == BATCH) {
+			if ((rc = flush_batch(t, b, n, err)) < 0)
+				return rc;
+			n = 0;
+		}
+	}
+	return flush_batch(t, b, n, err);
+}
+
+struct tok_ctx {
+	struct table *t;
+	struct emb_err *err;
+};
+
+static int count_one(void *ctx, const char *tok, size_t len)
+{
+	struct tok_ctx *c = ctx;
+	uint64_t w[2];
+	char tmp[INLINE_MAX + 8];
+	uint32_t h;
+
+	/* tokenizer output has no guaranteed padding: short tokens are copied out first */
+	if (len <= INLINE_MAX) {
+		memset(tmp, 0, sizeof tmp);
+		memcpy(tmp, tok, len);
+		tok = tmp;
+	}
+	h = token_hash(tok, len, w);
+	return table_add(c->t, tok, len, w, h, 1, c->err);
+}
+
+static int count_chunk(struct worker *w, const struct chunk *ch)
+{
+	struct tok_ctx ctx = { &w->t, &w->err };
+
+	if (!w->tok)
+		return count_ws(&w->t, ch->data, ch->len, &w->err);
+	return emb_tokenizer_line(w->tok, ch->data, ch->len, count_one, &ctx, &w->err);
+}
+
+/* ---- threads and the chunk pool ---- */
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct emb_counter *c = w->c;
+	struct chunk *ch;
+
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->queue && !c->closing)
+			pthread_cond_wait(&c->ready, &c->mu);
+		if (!(ch = c->queue)) {
+			pthread_mutex_unlock(&c->mu);
+			return NULL;
+		}
+		c->queue = ch->next;
+		if (!c->queue)
+			c->queue_tail = NULL;
+		pthread_mutex_unlock(&c->mu);
+
+		if (w->rc == 0 && (w->rc = count_chunk(w, ch)) < 0) {
+			pthread_mutex_lock(&c->mu);
+			c->failed = true;
+			pthread_mutex_unlock(&c->mu);
+		}
+
+		pthread_mutex_lock(&c->mu);
+		ch->next = c->free_list;
+		c->free_list = ch;
+		pthread_cond_signal(&c->freed);
+		pthread_mutex_unlock(&c->mu);
+	}
+}
+
+static int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+int emb_counter_new(struct emb_counter **out, const struct emb_count_opts *opts,
+		    struct emb_err *err)
+{
+	struct emb_counter *c;
+	int rc = 0;
+
+	*out = NULL;
+	if (!(c = calloc(1, sizeof *c)))
+		return emb_err_nomem(err, "counting tokens");
+	c->o = *opts;
+	if (!c->o.chunk)
+		c->o.chunk = DEFAULT_CHUNK;
+	c->nworkers = c->o.threads > 0 ? c->o.threads : online_cpus();
+	if (c->nworkers > 256)
+		c->nworkers = 256;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->ready, NULL);
+	pthread_cond_init(&c->freed, NULL);
+	if (!(c->w = calloc((size_t)c->nworkers, sizeof *c->w))) {
+		free(c);
+		return emb_err_nomem(err, "counting tokens");
+	}
+	for (int i = 0; i < c->nworkers && rc == 0; i++) {
+		struct worker *w = &c->w[i];
+		w->c = c;
+		if ((rc = table_init(&w->t, err)) < 0)
+			break;
+		if (c->o.tok.split != EMB_SPLIT_WS || c->o.tok.lower)
+			rc = emb_tokenizer_new(&w->tok, &c->o.tok, err);
+	}
+	*out = c;   /* even on failure: emb_counter_free() undoes the partial setup */
+	if (rc < 0) {
+		emb_counter_free(c);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int start_threads(struct emb_counter *c, struct emb_err *err)
+{
+	if (c->threads_on || c->nworkers == 1)
+		return 0;
+	c->threads_on = true;
+	for (int i = 0; i < c->nworkers; i++) {
+		if (pthread_create(&c->w[i].th, NULL, work, &c->w[i]) != 0)
+			return emb_err_set(err, EMB_ENOMEM, "cannot start counting threads");
+		c->w[i].started = true;
+	}
+	return 0;
+}
+
+/* A free chunk with room for at least the carried bytes; waits for the workers if need be. */
+static int get_chunk(struct emb_counter *c, struct chunk **out, struct emb_err *err)
+{
+	struct chunk *ch = NULL;
+	/* the reader holds two (the one it fills and the next); the rest keep workers busy */
+	size_t max = c->nworkers == 1 ? 2 : 2 * (size_t)c->nworkers + 2;
+
+	pthread_mutex_lock(&c->mu);
+	while (!c->free_list && c->nchunks >= max)
+		pthread_cond_wait(&c->freed, &c->mu);
+	if (c->free_list) {
+		ch = c->free_list;
+		c->free_list = ch->next;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (!ch) {
+		if (!(ch = calloc(1, sizeof *ch)) || !(ch->data = malloc(c->o.chunk + PAD))) {
+			free(ch);
+			return emb_err_nomem(err, "counting tokens");
+		}
+		ch->cap = c->o.chunk;
+		pthread_mutex_lock(&c->mu);
+		ch->all_next = c->all;
+		c->all = ch;
+		c->nchunks++;
+		pthread_mutex_unlock(&c->mu);
+	}
+	ch->len = 0;
+	*out = ch;
+	return 0;
+}
+
+static int grow_chunk(struct chunk *ch, struct emb_err *err)
+{
+	size_t nc;
+	char *d;
+
+	if (!emb_mul_ok(ch->cap, 2, &nc) || !(d = realloc(ch->data, nc + PAD)))
+		return emb_err_nomem(err, "reading a long token");
+	ch->data = d;
+	ch->cap = nc;
+	return 0;
+}
+
+/* Count CH now (one thread) or queue it for the workers. */
+static int dispatch(struct emb_counter *c, struct chunk *ch, struct emb_err *err)
+{
+	int rc;
+
+	memset(ch->data + ch->len, 0, PAD);
+	if (c->nworkers == 1) {
+		rc = count_chunk(&c->w[0], ch);
+		if (rc < 0)
+			*err = c->w[0].err;
+		pthread_mutex_lock(&c->mu);
+		ch->next = c->free_list;
+		c->free_list = ch;
+		pthread_mutex_unlock(&c->mu);
+		return rc;
+	}
+	pthread_mutex_lock(&c->mu);
+	ch->next = NULL;
+	if (c->queue_tail)
+		c->queue_tail->next = ch;
+	else
+		c->queue = ch;
+	c->queue_tail = ch;
+	pthread_cond_signal(&c->ready);
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
+static int worker_error(struct emb_counter *c, struct emb_err *err)
+{
+	for (int i = 0; i < c->nworkers; i++)
+		if (c->w[i].rc < 0) {
+			*err = c->w[i].err;
+			return c->w[i].rc;
+		}
+	return 0;
+}
+
+int emb_counter_add(struct emb_counter *c, struct emb_stream *in, struct emb_err *err)
+{
+	struct chunk *ch = NULL, *next;
+	size_t got;
+	int rc;
+	bool eof = false;
+
+	if ((rc = start_threads(c, err)) < 0 || (rc = get_chunk(c, &ch, err)) < 0)
+		return rc;
+	while (!eof) {
+		size_t cut;
+
+		while (ch->len < ch->cap) {
+			rc = emb_stream_read(in, ch->data + ch->len, ch->cap - ch->len, &got, err);
+			if (rc < 0)
+				goto fail;
+			if (rc == EMB_EOF) {
+				eof = true;
+				break;
+			}
+			ch->len += got;
+			c->bytes += got;
+		}
+		if (c->o.progress)
+			c->o.progress(c->o.progress_ctx, c->bytes);
+		if (c->failed)
+			break;
+		if (eof) {
+			cut = ch->len;
+		} else {
+			for (cut = ch->len; cut > 0 && !ws[(unsigned char)ch->data[cut - 1]]; cut--)
+				;
+			if (cut == 0) {    /* one token fills the chunk: read on */
+				if ((rc = grow_chunk(ch, err)) < 0)
+					goto fail;
+				continue;
+			}
+		}
+		if ((rc = get_chunk(c, &next, err)) < 0)
+			goto fail;
+		while (next->cap < ch->len - cut)
+			if ((rc = grow_chunk(next, err)) < 0)
+				goto fail;
+		memcpy(next->data, ch->data + cut, ch->len - cut);
+		next->len = ch->len - cut;
+		ch->len = cut;
+		if ((rc = dispatch(c, ch, err)) < 0) {
+			ch = next;
+			goto fail;
+		}
+		ch = next;
+	}
+	rc = 0;
+fail:
+	pthread_mutex_lock(&c->mu);
+	ch->next = c->free_list;
+	c->free_list = ch;
+	pthread_mutex_unlock(&c->mu);
+	if (rc < 0)
+		return rc;
+	return worker_error(c, err);
+}
+
+static void stop_threads(struct emb_counter *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->closing = true;
+	pthread_cond_broadcast(&c->ready);
+	pthread_mutex_unlock(&c->mu);
+	for (int i = 0; i < c->nworkers; i++)
+		if (c->w[i].started) {
+			pthread_join(c->w[i].th, NULL);
+			c->w[i].started = false;
+		}
+}
+
+int emb_counter_finish(struct emb_counter *c, struct emb_vocab **out, struct emb_err *err)
+{
+	struct emb_vocab *v = NULL;
+	int rc;
+
+	*out = NULL;
+	stop_threads(c);
+	if ((rc = worker_error(c, err)) < 0 || (rc = emb_vocab_new(&v, err)) < 0)
+		return rc;
+	for (int k = 0; k < c->nworkers; k++) {
+		struct table *t = &c->w[k].t;
+		for (size_t i = 0; i <= t->mask; i++) {
+			const struct slot *s = &t->s[i];
+			if (!s->count)
+				continue;
+			rc = emb_vocab_add_count(v, s->len <= INLINE_MAX ? (const char *)s->u.w
+									   : t->arena + s->u.off,
+						 s->len, s->count, err);
+			if (rc < 0) {
+				emb_vocab_free(v);
+				return rc;
+			}
+		}
+		table_release(t);
+		memset(t, 0, sizeof *t);
+	}
+	*out = v;
+	return 0;
+}
+
+uint64_t emb_counter_bytes(const struct emb_counter *c)
+{
+	return c->bytes;
+}
+
+uint64_t emb_counter_invalid_utf8(const struct emb_counter *c)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < c->nworkers; i++)
+		if (c->w[i].tok)
+			n += emb_tokenizer_invalid_utf8(c->w[i].tok);
+	return n;
+}
+
+void emb_counter_free(struct emb_counter *c)
+{
+	if (!c)
+		return;
+	stop_threads(c);
+	for (int i = 0; i < c->nworkers; i++) {
+		table_release(&c->w[i].t);
+		emb_tokenizer_free(c->w[i].tok);
+	}
+	free(c->w);
+	while (c->all) {
+		struct chunk *ch = c->all;
+		c->all = ch->all_next;
+		free(ch->data);
+		free(ch);
+	}
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->ready);
+	pthread_cond_destroy(&c->freed);
+	free(c);
+}
