@@ -33,11 +33,13 @@ struct emb_read_opts {
 	bool lazy_vocab;
 	/* glove/word2vec text: a blank line is an error instead of being skipped */
 	bool strict_blank;
+	/* when non-NULL, counts the rows that --dedupe first|last dropped or overwrote */
+	uint64_t *duplicates;
 };
 
 enum { EMB_DEDUPE_ERROR = 0, EMB_DEDUPE_FIRST = 1, EMB_DEDUPE_LAST = 2 };
 
-#define EMB_READ_OPTS_INIT { 0, false, false, EMB_DEDUPE_ERROR, true, NULL, NULL, false, false }
+#define EMB_READ_OPTS_INIT { 0, false, false, EMB_DEDUPE_ERROR, true, NULL, NULL, false, false, NULL }
 
 struct emb_write_opts {
 	int precision;   /* text: -1 = shortest round-trip, else fixed digits after the point */

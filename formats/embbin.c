@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "emb_float.h"
 #include "internal.h"
 
 static const unsigned char magic[8] = { 0x89, 'E', 'M', 'B', '\r', '\n', 0x1a, '\n' };
@@ -55,63 +56,6 @@ static uint32_t crc32_of(uint32_t crc, const void *p, size_t n)
 static uint64_t payload_at(uint64_t pos)
 {
 	return (pos + SECTION_LEN + ALIGN - 1) / ALIGN * ALIGN;
-}
-
-/* ---- float16 (IEEE binary16), round to nearest even ---- */
-
-static uint16_t f32_to_f16(float f)
-{
-	uint32_t x, sign, mant;
-	int exp;
-
-	memcpy(&x, &f, 4);
-	sign = (x >> 16) & 0x8000;
-	exp = (int)((x >> 23) & 0xff);
-	mant = x & 0x7fffff;
-	if (exp == 0xff) /* inf, nan (keep a quiet nan) */
-		return (uint16_t)(sign | 0x7c00 | (mant ? 0x200 : 0));
-	exp = exp - 127 + 15;
-	if (exp >= 0x1f)
-		return (uint16_t)(sign | 0x7c00);
-	if (exp <= 0) {
-		uint32_t m, r, half;
-		int shift;
-		if (exp < -10)
-			return (uint16_t)sign;
-		m = mant | 0x800000;
-		shift = 14 - exp;
-		r = m >> shift;
-		half = 1u << (shift - 1);
-		if ((m & ((half << 1) - 1)) > half || ((m & ((half << 1) - 1)) == half && (r & 1)))
-			r++;
-		return (uint16_t)(sign | r);
-	}
-	{
-		uint32_t h = sign | ((uint32_t)exp << 10) | (mant >> 13);
-		uint32_t rest = mant & 0x1fff;
-		if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
-			h++; /* a carry into the exponent is the correct rounding */
-		return (uint16_t)h;
-	}
-}
-
-static float f16_to_f32(uint16_t h)
-{
-	uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, x;
-	float f;
-
-	if (exp == 0x1f)
-		x = sign | 0x7f800000 | (mant << 13);
-	else if (exp)
-		x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-	else if (!mant)
-		x = sign;
-	else {
-		f = (float)mant * (1.0f / 16777216.0f);
-		return sign ? -f : f;
-	}
-	memcpy(&f, &x, 4);
-	return f;
 }
 
 /* ---- writing ---- */
@@ -185,7 +129,7 @@ static int to_f16(unsigned char *dst, const float *v, size_t n, struct emb_err *
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		uint16_t h = f32_to_f16(v[i]);
+		uint16_t h = emb_f32_to_f16(v[i]);
 		if ((h & 0x7c00) == 0x7c00 && isfinite(v[i]))
 			return emb_err_set(err, EMB_ELIMIT, "value %g does not fit float16", v[i]);
 		dst[2 * i] = (unsigned char)h;
@@ -470,7 +414,7 @@ static void matrix_from(float *dst, const unsigned char *src, size_t n, uint32_t
 
 	if (dtype == DTYPE_F16) {
 		for (i = 0; i < n; i++)
-			dst[i] = f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
+			dst[i] = emb_f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
 		return;
 	}
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__

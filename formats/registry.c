@@ -206,6 +206,8 @@ int emb_rows_collect(struct emb_table **out, struct emb_rows *r, struct emb_err 
 						   emb_err_token(tb, sizeof tb, r->tok, r->len), id + 1);
 				goto fail;
 			}
+			if (r->o->duplicates)
+				++*r->o->duplicates;
 			if (r->o->dedupe == EMB_DEDUPE_LAST)
 				memcpy(emb_table_row(t, id), r->vec, r->dim * sizeof(float));
 			continue;
