@@ -29,6 +29,7 @@ static const char usage_text[] =
 "      --enforce-sorted   fail unless each batch is sorted longest first (torch's enforce_sorted)\n"
 "Input:\n"
 "  -v, --vocab=VOCAB      the input is text: encode it with VOCAB as 'tokvocab encode' does\n"
+"      --ids              with -v: the input is ids already; check them against VOCAB's size\n"
 "      --lower            with -v: fold case before lookup\n"
 "      --split=MODE       with -v: 'ws' (default) or 'words'\n"
 "      --unk=ACTION       with -v, for a token not in VOCAB when it has no <unk>: error or skip\n"
@@ -47,7 +48,7 @@ CLI_COMMON_HELP;
 enum {
 	OPT_BUCKET = CLI_OPT_FIRST_TOOL, OPT_SHUFFLE, OPT_SEED, OPT_DROP_LAST, OPT_MAX_LEN,
 	OPT_MIN_LEN, OPT_BATCH_FIRST, OPT_ENFORCE_SORTED, OPT_LOWER, OPT_SPLIT, OPT_UNK,
-	OPT_MAX_NORM, OPT_NORM_TYPE, OPT_TO,
+	OPT_MAX_NORM, OPT_NORM_TYPE, OPT_TO, OPT_IDS,
 };
 
 static const struct option sub_longopts[] = {
@@ -93,11 +94,12 @@ static int sub_main(const char *sub, int argc, char **argv)
 		       tot.cells ? (double)(tot.cells - tot.tokens) / (double)tot.cells : 0.0);
 		return cli_close_stdout();
 	}
-	if (emb_out_open(&out, "-", NULL, &err) < 0 || emb_pack_dump(path, out, &err) < 0 ||
-	    emb_out_commit(out, &err) < 0) {
+	if (emb_out_open(&out, "-", NULL, &err) < 0 || emb_pack_dump(path, out, &err) < 0) {
 		emb_out_abort(out);
 		return cli_report(&err);
 	}
+	if (emb_out_commit(out, &err) < 0) /* frees out even when it fails */
+		return cli_report(&err);
 	return cli_close_stdout();
 }
 
@@ -127,6 +129,7 @@ int main(int argc, char **argv)
 		{ "batch-first",    no_argument,       NULL, OPT_BATCH_FIRST },
 		{ "enforce-sorted", no_argument,       NULL, OPT_ENFORCE_SORTED },
 		{ "vocab",          required_argument, NULL, 'v' },
+		{ "ids",            no_argument,       NULL, OPT_IDS },
 		{ "lower",          no_argument,       NULL, OPT_LOWER },
 		{ "split",          required_argument, NULL, OPT_SPLIT },
 		{ "unk",            required_argument, NULL, OPT_UNK },
@@ -149,7 +152,7 @@ int main(int argc, char **argv)
 	struct emb_table *table = NULL;
 	struct emb_pack_totals tot;
 	const char *vocab_path = NULL, *embed_path = NULL;
-	bool pad_given = false;
+	bool pad_given = false, ids = false;
 	size_t threads = 1;
 	long pad = 0;
 	uint64_t seed;
@@ -206,6 +209,9 @@ int main(int argc, char **argv)
 		case 'v':
 			vocab_path = optarg;
 			break;
+		case OPT_IDS:
+			ids = true;
+			break;
 		case OPT_LOWER:
 			o.tok.lower = true;
 			break;
@@ -259,8 +265,9 @@ int main(int argc, char **argv)
 		return cli_usage_error("--max-norm needs --embed");
 	if (o.to == EMB_PACK_TO_NPZ && strcmp(o.output, "-") == 0)
 		return cli_usage_error("--to=npz needs -o DIR");
-	if (!vocab_path && (o.tok.lower || o.tok.split != EMB_SPLIT_WS || o.unk != EMB_PACK_UNK_ERROR))
-		return cli_usage_error("--lower, --split and --unk need --vocab");
+	if (!vocab_path &&
+	    (ids || o.tok.lower || o.tok.split != EMB_SPLIT_WS || o.unk != EMB_PACK_UNK_ERROR))
+		return cli_usage_error("--ids, --lower, --split and --unk need --vocab");
 	if (!o.batch.batch_size && !o.batch.max_tokens)
 		o.batch.batch_size = 32;
 	cli_out_opts(&common, &o.out, EMB_OUT_BINARY | EMB_OUT_GZIP | EMB_OUT_NO_GZ_NAME);
@@ -270,7 +277,10 @@ int main(int argc, char **argv)
 
 	if (vocab_path && (rc = emb_vocab_load(&vocab, vocab_path, 0, &err)) < 0)
 		goto fail;
-	o.vocab = vocab;
+	if (ids)
+		o.id_limit = emb_vocab_size(vocab);
+	else
+		o.vocab = vocab;
 	if (embed_path) {
 		ro.want_mmap = true;
 		if ((rc = emb_table_load(&table, embed_path, NULL, &ro, &err)) < 0)

@@ -73,7 +73,8 @@ struct emb_pack_opts {
 	const struct emb_vocab *vocab;/* text input: tokenize and look up (NULL: id lines) */
 	struct emb_tok_opts tok;
 	enum emb_pack_unk unk;        /* a token not in vocab, when the vocabulary has no <unk> */
-	const struct emb_table *table;/* --embed (NULL: no vectors) */
+	uint64_t id_limit;            /* id lines: ids must be below this (0 = no limit) */
+	const struct emb_table *table;/* --embed (NULL: no vectors); ids must be below its rows */
 	double max_norm, norm_type;   /* max_norm 0 = no renorm */
 	long pad_row;                 /* the zero row with --embed (-1: none) */
 	struct emb_out_opts out;
@@ -83,7 +84,7 @@ struct emb_pack_opts {
 };
 
 #define EMB_PACK_OPTS_INIT { "-", "-", EMB_PACK_TO_PACK, EMB_BATCH_OPTS_INIT, 0, 0, NULL, \
-	EMB_TOK_OPTS_INIT, EMB_PACK_UNK_ERROR, NULL, 0, 2, -1, EMB_OUT_OPTS_INIT, NULL, NULL }
+	EMB_TOK_OPTS_INIT, EMB_PACK_UNK_ERROR, 0, NULL, 0, 2, -1, EMB_OUT_OPTS_INIT, NULL, NULL }
 
 /* Run embpack; *tot receives what was written. */
 int emb_pack_run(const struct emb_pack_opts *o, struct emb_pack_totals *tot, struct emb_err *err);

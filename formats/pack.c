@@ -631,13 +631,15 @@ int emb_pack_run(const struct emb_pack_opts *o, struct emb_pack_totals *tot, str
 	struct emb_batcher *bt = NULL;
 	struct emb_tokenizer *tk = NULL;
 	struct encode enc = { o, NULL, 0, 0, 0, -1, 0, NULL, 0, -1 };
-	uint64_t limit = o->table ? o->table->rows : o->vocab ? emb_vocab_size(o->vocab) : 0;
+	uint64_t limit = o->id_limit;
 	unsigned long long lineno;
 	char *line;
 	size_t len;
 	int rc;
 
 	memset(tot, 0, sizeof *tot);
+	if (o->table && (!limit || o->table->rows < limit))
+		limit = o->table->rows;
 	run.npz_opts.flags |= EMB_OUT_NO_SYNC; /* one file per batch: rename keeps each atomic */
 	if ((rc = emb_stream_open(&in, o->input, err)) < 0)
 		goto done;
