@@ -276,6 +276,7 @@ static int stream_pass(const struct emb_convert_opts *o, const struct emb_format
 			 (rc = to->rows_begin(&w, out, (size_t)ps->count, r.dim, &o->wo, err)) < 0))
 		goto done;
 	ps->written = 0;
+	ps->recount = false;
 	while (!(ro.limit && ps->written == ro.limit)) {
 		size_t id;
 		if ((rc = r.next(&r, err)) < 0)
@@ -317,7 +318,7 @@ static int stream_pass(const struct emb_convert_opts *o, const struct emb_format
 	}
 	if (o->stats)
 		stats_end(o->stats);
-	if (header && ps->written != ps->count) {
+	if (header && !ps->dry && ps->written != ps->count) {
 		ps->recount = true;
 		goto done;
 	}
@@ -346,7 +347,9 @@ static int convert_streaming(const struct emb_convert_opts *o, const struct emb_
 	bool header = to->has_header && o->wo.header;
 	int rc;
 
-	if (header && !from->has_header) { /* GloVe: count first */
+	/* count first when there is no header to believe, or when a lying one could not be
+	 * taken back (standard output cannot be rewritten) */
+	if (header && (!from->has_header || strcmp(o->output, "-") == 0)) {
 		ps.dry = true;
 		if ((rc = stream_pass(o, from, to, *in, &ps, err)) < 0 ||
 		    (rc = reopen(in, o->input, err)) < 0)

@@ -1,0 +1,369 @@
+#!/usr/bin/env bats
+# embconv: every format, detection, options, and each bad input of issue 3.
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+# A word2vec binary file of N rows x D dims from Python-free shell: via our own text writer.
+make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
+
+@test "embconv --help prints usage on stdout and lists every option in the man page" {
+	check_help embconv
+}
+
+@test "embconv rejects an unknown option with status 2" {
+	check_bad_option embconv
+}
+
+@test "embconv writing to /dev/full fails with status 1" {
+	check_dev_full embconv -t word2vec "$FIX/small.txt" /dev/full
+}
+
+@test "embconv into a closed pipe ends quietly" {
+	seq 1 20000 | awk '{print "w" $1, $1 / 7, -$1, 0.5}' >"$T/big.txt"
+	check_closed_pipe t embconv -t word2vec "$T/big.txt" -
+}
+
+@test "embconv names a truncated gzip input and leaves no output" {
+	make_truncated_gz "$FIX/small.vec" "$T/cut.vec.gz"
+	run -1 --separate-stderr t embconv "$T/cut.vec.gz" "$T/out.emb"
+	[[ "$stderr" == *"cut.vec.gz"*"truncated"* ]] || [[ "$stderr" == *"cut.vec.gz"*"unexpected end"* ]]
+	[ ! -e "$T/out.emb" ]
+}
+
+@test "embconv says an empty file is empty and exits 1" {
+	run -1 --separate-stderr t embconv "$FIX/empty.txt" "$T/out.vec"
+	assert_equal "$stderr" "embconv: $FIX/empty.txt: empty input"
+	[ ! -e "$T/out.vec" ]
+}
+
+@test "embconv detects GloVe and writes word2vec text with a header" {
+	run -0 t embconv -t word2vec "$FIX/small.txt"
+	assert_line --index 0 "4 3"
+	assert_line --index 1 "the 0.418 0.24968 -0.41242"
+}
+
+@test "embconv picks the output format from the name, .gz adding gzip" {
+	t embconv "$FIX/small.vec" "$T/a.txt.gz"
+	[ "$(head -c 2 "$T/a.txt.gz" | od -An -tx1 | tr -d ' ')" = 1f8b ]
+	run -0 bash -c "zcat '$T/a.txt.gz' | head -1"
+	assert_output "the 0.418 0.24968 -0.41242"
+	t embconv "$FIX/small.vec" "$T/a.bin"
+	run -0 head -c 4 "$T/a.bin"
+	assert_output "4 3"
+}
+
+@test "embconv sniffs word2vec binary, gzip and EMB by their bytes, not their names" {
+	t embconv "$FIX/small.txt" "$T/x.bin"
+	cp "$T/x.bin" "$T/renamed.txt"
+	gzip -c "$T/x.bin" >"$T/x.data"
+	t embconv "$FIX/small.txt" "$T/y.emb"
+	cp "$T/y.emb" "$T/y.vec"
+	for f in renamed.txt x.data y.vec; do
+		run -0 t embconv -t glove "$T/$f"
+		assert_output "$(cat "$FIX/small.txt")"
+	done
+}
+
+@test "embconv -f overrides detection" {
+	run -1 --separate-stderr t embconv -f word2vec "$FIX/small.txt"
+	assert_equal "$stderr" "embconv: $FIX/small.txt:1: expected a 'ROWS DIM' header"
+}
+
+@test "embconv binary to text to binary is bit-exact" {
+	awk 'BEGIN{srand(5); for(i=0;i<3;i++){printf "t%d", i; for(j=0;j<4;j++) printf " %.9g", (rand()-0.5)*10^(int(rand()*12)-6); print ""}}' >"$T/r.txt"
+	t embconv "$T/r.txt" "$T/a.bin"
+	t embconv "$T/a.bin" "$T/a.vec"
+	t embconv "$T/a.vec" "$T/b.bin"
+	cmp "$T/a.bin" "$T/b.bin"
+}
+
+@test "embconv EMB round trips bit-exact, compressed and raw" {
+	t embconv "$FIX/small.txt" "$T/a.bin"
+	t embconv "$T/a.bin" "$T/z.emb"
+	t embconv --level 0 "$T/a.bin" "$T/r.emb"
+	[ "$(head -c 2 "$T/z.emb" | od -An -tx1 | tr -d ' ')" = 1f8b ]
+	[ "$(head -c 4 "$T/r.emb" | tail -c 3)" = EMB ]
+	t embconv "$T/z.emb" "$T/z.bin"
+	t embconv "$T/r.emb" "$T/r.bin"
+	cmp "$T/a.bin" "$T/z.bin"
+	cmp "$T/a.bin" "$T/r.bin"
+	matx=$(grep -obUa MATX "$T/r.emb" | cut -d: -f1)
+	[ $(( (matx + 16) % 64 )) -eq 0 ] # the matrix payload is 64-byte aligned for mmap
+}
+
+@test "embconv reports a corrupted EMB file with the byte offset" {
+	t embconv --level 0 "$FIX/small.txt" "$T/r.emb"
+	size=$(stat -c %s "$T/r.emb")
+	printf '\x7f' | dd of="$T/r.emb" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null
+	# a streamed read checks the matrix CRC (a mapped open does not read the matrix)
+	run -1 --separate-stderr bash -c "cat '$T/r.emb' | embconv -t glove"
+	assert_equal "$stderr" "embconv: <stdin>: byte $((size - 48)): MATX section CRC mismatch"
+	printf '\x01' | dd of="$T/r.emb" bs=1 seek=20 conv=notrunc 2>/dev/null
+	run -1 --separate-stderr t embconv -t glove "$T/r.emb"
+	assert_equal "$stderr" "embconv: $T/r.emb: byte 60: header CRC mismatch"
+}
+
+@test "embconv reports a binary file cut inside a row by byte offset" {
+	make_bin "$T/a.bin"
+	head -c $(( $(stat -c %s "$T/a.bin") - 5 )) "$T/a.bin" >"$T/cut.bin"
+	run -1 --separate-stderr t embconv "$T/cut.bin" "$T/out.vec"
+	assert_equal "$stderr" "embconv: $T/cut.bin: byte 51: input ends inside row 4"
+	[ ! -e "$T/out.vec" ]
+}
+
+@test "embconv reads word2vec binary with and without the newline after each row" {
+	make_bin "$T/a.bin"
+	# strip the '\n' after each 4 + 1 + 12-byte row the way gensim writes them
+	/usr/bin/python3 - "$T/a.bin" "$T/nonl.bin" <<-'PY'
+	import sys
+	d = open(sys.argv[1], "rb").read()
+	head, rest = d.split(b"\n", 1)
+	out, i = [head + b"\n"], 0
+	while i < len(rest):
+	    sp = rest.index(b" ", i)
+	    out.append(rest[i:sp + 1 + 12]); i = sp + 1 + 12 + 1
+	open(sys.argv[2], "wb").write(b"".join(out))
+	PY
+	[ "$(stat -c %s "$T/nonl.bin")" -eq $(( $(stat -c %s "$T/a.bin") - 4 )) ]
+	run -0 t embconv -t glove "$T/nonl.bin"
+	assert_output "$(cat "$FIX/small.txt")"
+}
+
+@test "embconv names file and line of a short row, exits 1, leaves no output" {
+	run -1 --separate-stderr t embconv "$FIX/short-row.txt" "$T/out.emb"
+	assert_equal "$stderr" "embconv: $FIX/short-row.txt:3: expected 5 fields, found 4"
+	[ ! -e "$T/out.emb" ]
+}
+
+@test "embconv names a row with too many fields" {
+	run -1 --separate-stderr t embconv "$FIX/long-row.txt" "$T/out.vec"
+	assert_equal "$stderr" "embconv: $FIX/long-row.txt:2: expected 4 fields, found 5"
+}
+
+@test "embconv names a value that is not a number" {
+	run -1 --separate-stderr t embconv "$FIX/notnum.vec" "$T/out.vec"
+	assert_equal "$stderr" "embconv: $FIX/notnum.vec:3: field 3: 'x' is not a number"
+	[ ! -e "$T/out.vec" ]
+}
+
+@test "embconv refuses NaN unless --allow-nonfinite, and --stats counts it" {
+	run -1 --separate-stderr t embconv "$FIX/nan.txt" "$T/out.vec"
+	assert_equal "$stderr" "embconv: $FIX/nan.txt:2: field 3: non-finite value 'nan'"
+	run -0 t embconv --allow-nonfinite --stats "$FIX/nan.txt"
+	assert_line "nonfinite	1"
+}
+
+@test "embconv accepts CRLF line ends" {
+	run -0 t embconv -t glove "$FIX/crlf.txt"
+	assert_output "$(printf 'the 0.418 0.24968 -0.41242\nof 0.70853 0.57088 -0.4716')"
+}
+
+@test "embconv skips a UTF-8 BOM" {
+	run -0 t embconv -t glove "$FIX/bom.txt"
+	assert_line --index 0 "the 0.418 0.24968 -0.41242"
+}
+
+@test "embconv ignores trailing spaces (fastText .vec rows end in one)" {
+	run -0 t embconv -t glove "$FIX/trailing.vec"
+	assert_line --index 1 "of 0.70853 0.57088 -0.4716"
+}
+
+@test "embconv skips empty lines, and --strict refuses them" {
+	run -0 t embconv -t word2vec "$FIX/blank.txt"
+	assert_line --index 0 "2 3"
+	run -1 --separate-stderr t embconv --strict "$FIX/blank.txt" "$T/o.vec"
+	assert_equal "$stderr" "embconv: $FIX/blank.txt:2: empty line"
+}
+
+@test "embconv keeps words that look like numbers" {
+	run -0 t embconv -t word2vec "$FIX/numword.txt"
+	assert_line --index 1 "1.5 1 2 3"
+	assert_line --index 3 "1e3 7 8 9"
+}
+
+@test "embconv keeps non-UTF-8 words as bytes" {
+	t embconv "$FIX/nonutf8.txt" "$T/a.emb"
+	t embconv "$T/a.emb" "$T/a.txt"
+	cmp "$FIX/nonutf8.txt" "$T/a.txt"
+}
+
+@test "embconv reads GloVe words holding spaces, and refuses them in word2vec" {
+	run -0 t embconv -t glove "$FIX/spaces.txt"
+	assert_output "$(cat "$FIX/spaces.txt")"
+	run -1 --separate-stderr t embconv "$FIX/spaces.txt" "$T/o.bin"
+	assert_equal "$stderr" "embconv: token '. . .' holds a space, which this format cannot store"
+	[ ! -e "$T/o.bin" ]
+}
+
+@test "embconv refuses dimension 0" {
+	run -1 --separate-stderr t embconv "$FIX/dim0.vec" "$T/o.emb"
+	assert_equal "$stderr" "embconv: $FIX/dim0.vec:1: dimension 0 in header"
+	run -1 --separate-stderr t embconv "$FIX/dim0.txt" "$T/o.emb"
+	assert_equal "$stderr" "embconv: $FIX/dim0.txt:1: dimension 0: the first row has no numbers after its word"
+}
+
+@test "embconv refuses an absurd dimension before allocating" {
+	run -1 --separate-stderr t embconv "$FIX/absurd-dim.vec" "$T/o.emb"
+	assert_equal "$stderr" "embconv: $FIX/absurd-dim.vec:1: absurd dimension 999999999999 in header (limit 1048576)"
+}
+
+@test "embconv does not allocate for a header claiming 2^40 rows" {
+	rss=$(peak_rss_kb embconv "$FIX/absurd-rows.vec" "$T/o.emb")
+	[ "$rss" -lt 60000 ] || { echo "peak RSS ${rss} KiB"; return 1; }
+	run -0 t embconv -t glove "$T/o.emb"
+	assert_output "$(printf 'a 1 2 3\nb 4 5 6')"
+}
+
+@test "embconv warns when the header count differs, and --strict makes it an error" {
+	for f in header-more header-less; do
+		run -0 --separate-stderr t embconv "$FIX/$f.vec" "$T/$f.vec"
+		[[ "$stderr" == "embconv: warning: $FIX/$f.vec: header says "*" rows, found 2" ]]
+		assert_equal "$(head -1 "$T/$f.vec")" "2 3"
+		run -1 --separate-stderr t embconv --strict "$FIX/$f.vec" "$T/s.vec"
+		[ ! -e "$T/s.vec" ]
+	done
+}
+
+@test "embconv fixes a lying header in a streamed text conversion to standard output" {
+	run -0 --separate-stderr t embconv -q -t word2vec "$FIX/header-more.vec"
+	assert_equal "$output" "$(printf '2 3\na 1 2 3\nb 4 5 6')"
+	cat "$FIX/header-more.vec" | { run -0 t embconv -q -t word2vec; assert_line --index 0 "2 3"; }
+}
+
+@test "embconv --dedupe: error by default, first or last on request" {
+	run -1 --separate-stderr t embconv "$FIX/dup.txt" "$T/o.vec"
+	assert_equal "$stderr" "embconv: $FIX/dup.txt:3: duplicate token 'a' (first in row 1)"
+	run -0 t embconv --dedupe first -t glove "$FIX/dup.txt"
+	assert_output "$(printf 'a 1 2 3\nb 4 5 6')"
+	run -0 t embconv --dedupe last -t glove "$FIX/dup.txt"
+	assert_output "$(printf 'a 7 8 9\nb 4 5 6')"
+	run -0 t embconv --dedupe first --stats "$FIX/dup.txt"
+	assert_line "duplicates	1"
+}
+
+@test "embconv --limit keeps the first rows and the header says so" {
+	run -0 t embconv -n 2 -t word2vec "$FIX/small.txt"
+	assert_output "$(printf '2 3\nthe 0.418 0.24968 -0.41242\n, 0.013441 0.23682 -0.16899')"
+	t embconv --level 0 "$FIX/small.txt" "$T/r.emb"
+	run -0 t embconv -n 1 -t glove "$T/r.emb"
+	assert_output "the 0.418 0.24968 -0.41242"
+}
+
+@test "embconv --header and --no-header switch text output between word2vec and GloVe" {
+	run -0 t embconv -t word2vec --no-header "$FIX/small.vec"
+	assert_output "$(cat "$FIX/small.txt")"
+	run -0 t embconv -t glove --header "$FIX/small.txt"
+	assert_output "$(cat "$FIX/small.vec")"
+}
+
+@test "embconv --precision prints fixed digits" {
+	run -0 t embconv -t glove --precision 2 -n 1 "$FIX/small.txt"
+	assert_output "the 0.42 0.25 -0.41"
+}
+
+@test "embconv --vocab builds the rows in the vocabulary's order, <pad> as zeros" {
+	run -0 --separate-stderr t embconv --vocab "$FIX/vocab.tsv" --missing zero -t glove "$FIX/small.txt"
+	assert_output "$(printf 'of 0.70853 0.57088 -0.4716\n<pad> 0 0 0\nthe 0.418 0.24968 -0.41242\nzebra 0 0 0')"
+	t embconv --vocab "$FIX/vocab.tsv" --missing zero "$FIX/small.txt" "$T/v.emb"
+	run -0 t embconv --stats "$T/v.emb"
+	assert_line "rows	4"
+}
+
+@test "embconv --vocab names the missing tokens unless --missing says what to do" {
+	run -1 --separate-stderr t embconv --vocab "$FIX/vocab.tsv" "$FIX/small.txt" "$T/o.emb"
+	assert_equal "$stderr" "embconv: $FIX/vocab.tsv: 1 token is missing from $FIX/small.txt, the first 'zebra'"
+	[ ! -e "$T/o.emb" ]
+}
+
+@test "embconv --missing normal|uniform is random, seeded and reproducible" {
+	for how in normal uniform; do
+		a=$(t embconv --vocab "$FIX/vocab.tsv" --missing $how --seed 3 -t glove "$FIX/small.txt")
+		b=$(t embconv --vocab "$FIX/vocab.tsv" --missing $how --seed 3 -t glove "$FIX/small.txt")
+		c=$(t embconv --vocab "$FIX/vocab.tsv" --missing $how --seed 4 -t glove "$FIX/small.txt")
+		[ "$a" = "$b" ] && [ "$a" != "$c" ]
+		zebra=$(grep '^zebra ' <<<"$a")
+		[ "$zebra" != "zebra 0 0 0" ]
+		grep -qx '<pad> 0 0 0' <<<"$a"
+	done
+}
+
+@test "embconv --padding-idx zeroes that row" {
+	run -0 t embconv --padding-idx 1 -t glove "$FIX/small.txt"
+	assert_line --index 1 ", 0 0 0"
+	run -2 --separate-stderr t embconv --padding-idx 9 -t glove "$FIX/small.txt"
+	[[ "$stderr" == *"padding index 9 is out of range"* ]]
+}
+
+@test "embconv --normalize gives unit rows" {
+	run -0 t embconv --normalize --stats "$FIX/small.txt" "$T/n.vec"
+	run -0 t embconv --stats "$T/n.vec"
+	assert_line "norm_min	1"
+	assert_line "norm_max	1"
+}
+
+@test "embconv --max-norm renormalises rows over the bound like torch" {
+	run -0 t embconv --max-norm 0.5 "$FIX/small.txt" "$T/m.vec"
+	run -0 t embconv --stats "$T/m.vec"
+	assert_line "norm_min	0.291242"
+	assert_line "norm_max	0.5"
+	run -0 t embconv --max-norm 0.5 --norm-type inf -t glove -n 1 "$FIX/small.txt"
+	assert_output "the 0.418 0.24968 -0.41242"
+	run -2 t embconv --norm-type 0 --max-norm 1 "$FIX/small.txt"
+}
+
+@test "embconv --dtype f16 writes a smaller EMB that reads back rounded to float16" {
+	t embconv --level 0 "$FIX/small.txt" "$T/a.emb"
+	t embconv --level 0 --dtype f16 "$FIX/small.txt" "$T/h.emb"
+	[ "$(stat -c %s "$T/h.emb")" -le "$(stat -c %s "$T/a.emb")" ]
+	run -0 t embconv -t glove -n 1 "$T/h.emb"
+	assert_output "the 0.41796875 0.24963379 -0.41235352"
+	run -2 t embconv --dtype f16 "$FIX/small.txt" "$T/x.vec"
+}
+
+@test "embconv --stats without OUTPUT prints the report on stdout and writes nothing" {
+	run -0 --separate-stderr t embconv --stats "$FIX/small.txt"
+	assert_line "rows	4"
+	assert_line "dim	3"
+	assert_line "zero_rows	0"
+	[ -z "$stderr" ]
+}
+
+@test "embconv reads standard input and writes standard output" {
+	run -0 bash -c "cat '$FIX/small.txt' | embconv -t word2vec-bin | embconv -t glove"
+	assert_output "$(cat "$FIX/small.txt")"
+}
+
+@test "embconv refuses binary output to a terminal and bad usage" {
+	run -2 t embconv -t nosuch "$FIX/small.txt"
+	run -2 t embconv a b c
+	run -2 t embconv --missing zero "$FIX/small.txt"
+	run -2 t embconv --dedupe maybe "$FIX/small.txt"
+}
+
+@test "embconv streams text to text in bounded memory" {
+	awk 'BEGIN{srand(1); for(i=0;i<60000;i++){printf "w%d", i; for(j=0;j<50;j++) printf " %.6f", rand()-0.5; print ""}}' >"$T/big.txt"
+	rss=$(peak_rss_kb embconv -t word2vec "$T/big.txt" "$T/big.vec")
+	# the matrix would be 12 MB; streaming holds the vocabulary and buffers only
+	[ "$rss" -lt 12000 ] || { echo "peak RSS ${rss} KiB"; return 1; }
+	[ "$(head -1 "$T/big.vec")" = "60000 50" ]
+}
+
+@test "gensim loads what embconv writes (binary bit-exact, text within the printed precision)" {
+	/usr/bin/python3 "$TOP/tests/interop/embconv_gensim.py" ours-to-gensim "$T"
+}
+
+@test "embconv converts what gensim writes losslessly" {
+	/usr/bin/python3 "$TOP/tests/interop/embconv_gensim.py" gensim-to-ours "$T"
+}
+
+@test "binary to text to binary and EMB round trips agree with gensim, f16 with numpy" {
+	/usr/bin/python3 "$TOP/tests/interop/embconv_gensim.py" roundtrip "$T"
+}
+
+@test "embconv parses 6-decimal text exactly as numpy's correctly rounded float32" {
+	/usr/bin/python3 "$TOP/tests/interop/embconv_gensim.py" parse "$T"
+}
