@@ -60,6 +60,19 @@ static const uint64_t pow10_u64[20] = {
 	100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
 };
 
+/* ceil(2^64 / 10^j), j = 1..9 */
+static const uint64_t recip_pow10[9] = {
+	1844674407370955162ULL,
+	184467440737095517ULL,
+	18446744073709552ULL,
+	1844674407370956ULL,
+	184467440737096ULL,
+	18446744073710ULL,
+	1844674407371ULL,
+	184467440738ULL,
+	18446744074ULL,
+};
+
 /* 5^0 .. 5^27: 5^27 is the largest power of five below 2^64. */
 static uint64_t pow5_u64(int n)
 {
@@ -118,14 +131,12 @@ static size_t parse_special(const char *p, const char *end, bool neg, float *v)
 	return n;
 }
 
-/* Decimal digits of the integer x > 0. */
+/* Decimal digits of x (1 for 0): bit length * log10(2) (1233 / 2^12), then one compare. */
 static int ndigits64(uint64_t x)
 {
-	int n = 1;
+	int t = (64 - __builtin_clzll(x | 1)) * 1233 >> 12;
 
-	while (n < 20 && x >= pow10_u64[n])
-		n++;
-	return n;
+	return t + (t < 20 && x >= pow10_u64[t]);
 }
 
 /*
@@ -286,6 +297,41 @@ static void put_digits(char *dst, uint64_t x, int n)
 		dst[0] = (char)('0' + x);
 }
 
+/*
+ * Eight ASCII digits of x < 10^8, first digit in the lowest byte, with no division chain:
+ * split into two 4-digit lanes, each lane into two 2-digit lanes (y * 10486 >> 20 is y / 100
+ * for y < 10^4), each of those into two digits (z * 103 >> 10 is z / 10 for z < 100).  The
+ * lanes are far enough apart that no product spills into the next lane's kept bits.
+ */
+static uint64_t swar8(uint32_t x)
+{
+	uint64_t v = x / 10000 | (uint64_t)(x % 10000) << 32;
+	uint64_t t = ((v * 10486) >> 20) & 0x0000007f0000007fULL;
+
+	v = t | (v - t * 100) << 16;
+	t = ((v * 103) >> 10) & 0x000f000f000f000fULL;
+	v = t | (v - t * 10) << 8;
+	return v + 0x3030303030303030ULL;
+}
+
+/*
+ * The n <= 9 digits of x < 10^n at dst; stores 16 bytes (the tail is scratch for the caller
+ * to overwrite), so dst needs 16 bytes of room.  The nine digits are assembled in a register
+ * and shifted, to avoid a branch on n and a store-forwarding stall.
+ */
+static inline void put_digits9(char *dst, uint64_t x, int n)
+{
+	u128 w;
+
+	assert(n >= 1 && n <= 9 && x < 1000000000);
+	w = (u128)swar8((uint32_t)(x % 100000000)) << 8 | (uint64_t)('0' + x / 100000000);
+	w >>= 8 * (9 - n);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = (u128)__builtin_bswap64((uint64_t)w) << 64 | __builtin_bswap64((uint64_t)(w >> 64));
+#endif
+	memcpy(dst, &w, 16);
+}
+
 /* Decimal digits of a u128 at dst; returns the count. */
 static size_t put_u128(char *dst, u128 x)
 {
@@ -319,17 +365,20 @@ static size_t put_str(char *dst, const char *s)
 
 /* ---------------------------------------------------------------- shortest */
 
-/* How the dropped fraction compares with one half. */
-enum { FRAC_ZERO, FRAC_LOW, FRAC_HALF, FRAC_HIGH };
-
+/*
+ * A scaled value: integer part ip and the dropped fraction as rem / (2 * half), of which only
+ * rem == 0 and rem against half are ever asked.  The exact 128/192-bit paths reduce the
+ * fraction to rem in 0..3 with half = 2 (0, below, at, above one half).
+ */
 struct scaled {
-	uint64_t ip;                    /* integer part */
-	int frac;                       /* FRAC_* */
+	uint64_t ip, rem, half;
 };
 
-static int frac_class(u128 rem, u128 half)
+static struct scaled frac_class(uint64_t ip, u128 rem, u128 half)
 {
-	return rem == 0 ? FRAC_ZERO : rem < half ? FRAC_LOW : rem == half ? FRAC_HALF : FRAC_HIGH;
+	struct scaled s = { ip, rem == 0 ? 0 : rem < half ? 1 : rem == half ? 2 : 3, 2 };
+
+	return s;
 }
 
 /* floor(e * log10(2)) for |e| <= 1650 (78913 / 2^18 ~ log10 2). */
@@ -346,26 +395,19 @@ static int floor_log10_pow2(int e)
  */
 static struct scaled scale(uint64_t X, int e2, int q)
 {
-	struct scaled s;
-
 	if (e2 >= 0) {
-		u128 num = (u128)X << (e2 - q), den = pow5_u128(q), rem;
+		u128 num = (u128)X << (e2 - q), den = pow5_u128(q);
 
-		s.ip = (uint64_t)(num / den);
-		rem = num % den;
-		s.frac = frac_class(2 * rem, den);
+		return frac_class((uint64_t)(num / den), 2 * (num % den), den);
 	} else if (-q <= 27) {
 		int r = -e2 + q;
 		u128 prod = (u128)X * pow5_u64(-q);
 
 		assert(r >= 0 && r < 128);
-		if (r == 0) {
-			s.ip = (uint64_t)prod;
-			s.frac = FRAC_ZERO;
-		} else {
-			s.ip = (uint64_t)(prod >> r);
-			s.frac = frac_class(prod & (((u128)1 << r) - 1), (u128)1 << (r - 1));
-		}
+		if (r == 0)
+			return frac_class((uint64_t)prod, 0, 1);
+		return frac_class((uint64_t)(prod >> r), prod & (((u128)1 << r) - 1),
+				  (u128)1 << (r - 1));
 	} else {
 		/* 192-bit product hi:lo (lo 64 bits) of X * 5^p, p <= 46 so 5^p < 2^107. */
 		int r = -e2 + q;
@@ -375,70 +417,109 @@ static struct scaled scale(uint64_t X, int e2, int q)
 		u128 hi = t1 + (t0 >> 64);
 
 		assert(r >= 1 && r < 128 + 64);
-		if (r >= 64) {
+		if (r < 64)
+			return frac_class((uint64_t)(hi << (64 - r)) | (lo >> r),
+					  lo & ((1ULL << r) - 1), (u128)1 << (r - 1));
+		if (r == 64)
+			return frac_class((uint64_t)hi, lo, (u128)1 << 63);
+		{
+			/* Compare hi's dropped bits with the half first; lo breaks ties. */
 			int rh = r - 64;
-			u128 mask = rh ? ((u128)1 << rh) - 1 : 0;
-			u128 rem_hi = hi & mask;
+			u128 rem_hi = hi & (((u128)1 << rh) - 1), half = (u128)1 << (rh - 1);
+			struct scaled s = frac_class((uint64_t)(hi >> rh), rem_hi, half);
 
-			s.ip = (uint64_t)(hi >> rh);
-			if (rh == 0)
-				s.frac = frac_class(lo, (u128)1 << 63);
-			else if (rem_hi != (u128)1 << (rh - 1))
-				s.frac = rem_hi == 0 && lo == 0 ? FRAC_ZERO :
-					 rem_hi < (u128)1 << (rh - 1) ? FRAC_LOW : FRAC_HIGH;
-			else
-				s.frac = lo ? FRAC_HIGH : FRAC_HALF;
-		} else {
-			s.ip = (uint64_t)(hi << (64 - r)) | (lo >> r);
-			s.frac = frac_class(lo & ((1ULL << r) - 1), (u128)1 << (r - 1));
+			if (s.rem == 0 && lo)
+				s.rem = 1;
+			else if (s.rem == 2 && lo)
+				s.rem = 3;
+			return s;
 		}
 	}
-	return s;
 }
 
-/* The shortest decimal D * 10^*e10 in v's rounding interval, nearest v; v = M * 2^E > 0. */
+/*
+ * The common case of scale() for all three points at once: e2 < 0 with 5^p <= 5^16 and
+ * 1 <= r < 64, so X * 5^p < 2^26 * 5^16 < 2^64 and plain 64-bit arithmetic is exact.  This is
+ * every float in [2^-31, 2^22], i.e. nearly every embedding value.
+ */
+static bool scale3_fast(uint64_t XL, uint64_t X, int e2, int q, struct scaled *L,
+			struct scaled *C, struct scaled *R)
+{
+	int r = -e2 + q;
+	uint64_t f5, mask, pl, pc, pr;
+
+	if (e2 >= 0 || -q > 16 || r < 1 || r > 63)
+		return false;
+	f5 = pow5_u64(-q);
+	mask = (1ULL << r) - 1;
+	pl = XL * f5;
+	pc = X * f5;
+	pr = (X + 2) * f5;
+	L->ip = pl >> r;
+	L->rem = pl & mask;
+	R->ip = pr >> r;
+	R->rem = pr & mask;
+	C->ip = pc >> r;
+	C->rem = pc & mask;
+	C->half = 1ULL << (r - 1);
+	return true;
+}
+
+/*
+ * The shortest decimal D * 10^*e10 in v's rounding interval, nearest v; v = M * 2^E > 0.
+ * Written without data-dependent branches where it mattered: the digits of random floats
+ * make every branch here a coin toss.
+ */
 static uint64_t shortest(uint32_t M, int E, bool lower_gap_half, int *e10)
 {
-	int e2 = E - 2, q = floor_log10_pow2(e2), j = 0;
-	bool incl = !(M & 1), up;
-	uint64_t X = 4 * (uint64_t)M;
-	struct scaled L = scale(X - (lower_gap_half ? 1 : 2), e2, q);
-	struct scaled C = scale(X, e2, q);
-	struct scaled R = scale(X + 2, e2, q);
-	uint64_t lo = L.ip + (L.frac != FRAC_ZERO || !incl);
-	uint64_t hi = R.ip - (R.frac == FRAC_ZERO && !incl);
-	uint64_t c = C.ip;
+	int e2 = E - 2, q = floor_log10_pow2(e2), j;
+	uint64_t incl = !(M & 1), up;
+	uint64_t X = 4 * (uint64_t)M, XL = X - (lower_gap_half ? 1 : 2);
+	struct scaled L, C, R;
+	uint64_t lo, hi, w, c, d, a, b;
 
-	assert(lo + 2 <= hi);
-	while ((lo + 9) / 10 <= hi / 10) {
-		lo = (lo + 9) / 10;
-		hi /= 10;
-		j++;
+	if (!scale3_fast(XL, X, e2, q, &L, &C, &R)) {
+		L = scale(XL, e2, q);
+		C = scale(X, e2, q);
+		R = scale(X + 2, e2, q);
 	}
+	lo = L.ip + ((L.rem != 0) | !incl);
+	hi = R.ip - ((R.rem == 0) & !incl);
+	w = hi - lo + 1;
+	assert(w >= 3 && w <= 41 && hi < (1ULL << 34));
+	/*
+	 * The largest j with a multiple of 10^j in [lo, hi] is the number of j in 1..9 with
+	 * hi mod 10^j < w (that test is monotone in j).  Nine independent multiplies beat a loop
+	 * whose trip count is a coin toss.
+	 */
+	j = 0;
+	for (int k = 1; k <= 9; k++)
+		j += hi - (uint64_t)(((u128)hi * recip_pow10[k - 1]) >> 64) * pow10_u64[k] < w;
+	c = C.ip;
 	if (j == 0) {
-		up = C.frac == FRAC_HIGH || (C.frac == FRAC_HALF && (c & 1));
+		up = (C.rem > C.half) | ((C.rem == C.half) & c);
+		a = lo;
+		b = hi;
 	} else {
-		bool sticky = C.frac != FRAC_ZERO;
-		unsigned last;
+		/*
+		 * x / 10^j as x * ceil(2^64 / 10^j) >> 64 for x < 2^34: the excess is below
+		 * x / 2^64 < 2^-30, less than the 10^-9 a non-integer quotient stays below the next
+		 * integer.
+		 */
+		uint64_t m = recip_pow10[j - 1], rem = c;
 
-		for (int i = 1; i < j; i++) {
-			sticky |= c % 10 != 0;
-			c /= 10;
-		}
-		last = (unsigned)(c % 10);
-		c /= 10;
-		up = last > 5 || (last == 5 && (sticky || (c & 1)));
+		assert(j <= 9);
+		d = pow10_u64[j];
+		c = (uint64_t)(((u128)c * m) >> 64);
+		rem -= c * d;
+		up = (2 * rem > d) | ((2 * rem == d) & ((C.rem != 0) | c));
+		b = (uint64_t)(((u128)hi * m) >> 64);
+		a = (uint64_t)(((u128)(lo + d - 1) * m) >> 64);
 	}
-	c += up;
-	if (c < lo)
-		c = lo;
-	if (c > hi)
-		c = hi;
+	c += up & 1;
+	c = c < a ? a : c;
+	c = c > b ? b : c;
 	*e10 = q + j;
-	while (c % 10 == 0) {
-		c /= 10;
-		++*e10;
-	}
 	return c;
 }
 
@@ -451,36 +532,35 @@ static size_t put_decimal(char *dst, uint64_t D, int e10)
 	int ax = x < 0 ? -x : x;
 	int fixed_len = e10 >= 0 ? n + e10 : x >= 0 ? n + 1 : n + 1 - x;
 	int exp_len = n + (n > 1) + 2 + (ax >= 100 ? 3 : 2);
-	char digits[24];
 	char *p = dst;
 
-	put_digits(digits, D, n);
 	if (fixed_len <= exp_len) {
 		if (e10 >= 0) {
-			memcpy(p, digits, (size_t)n);
+			put_digits9(p, D, n);
 			p += n;
-			memset(p, '0', (size_t)e10);
+			memcpy(p, "00000000", 8);       /* e10 <= 5 here, dst has room */
 			p += e10;
 		} else if (x >= 0) {
-			memcpy(p, digits, (size_t)x + 1);
-			p += x + 1;
-			*p++ = '.';
-			memcpy(p, digits + x + 1, (size_t)(n - x - 1));
-			p += n - x - 1;
+			/* Digits one place right, then the integer part back over the gap. */
+			put_digits9(p + 1, D, n);
+			for (int i = 0; i <= x; i++)
+				p[i] = p[i + 1];
+			p[x + 1] = '.';
+			p += n + 1;
 		} else {
-			*p++ = '0';
-			*p++ = '.';
-			memset(p, '0', (size_t)(-x - 1));
-			p += -x - 1;
-			memcpy(p, digits, (size_t)n);
+			memcpy(p, "0.000000", 8);       /* at most 4 zeros here */
+			p += 2 - x - 1;
+			put_digits9(p, D, n);
 			p += n;
 		}
 	} else {
-		*p++ = digits[0];
+		put_digits9(p + 1, D, n);
+		p[0] = p[1];
 		if (n > 1) {
-			*p++ = '.';
-			memcpy(p, digits + 1, (size_t)n - 1);
-			p += n - 1;
+			p[1] = '.';
+			p += n + 1;
+		} else {
+			p++;
 		}
 		*p++ = 'e';
 		*p++ = x < 0 ? '-' : '+';
@@ -590,7 +670,7 @@ size_t emb_float_format_fixed(char *dst, float v, int digits)
 		N = P >> sh;
 		N += rem > half || (rem == half && (N & 1));
 	}
-	{
+	if (N >> 64) {
 		char tmp[80];
 		size_t nd = put_u128(tmp, N);
 
@@ -609,6 +689,22 @@ size_t emb_float_format_fixed(char *dst, float v, int digits)
 			*p++ = '.';
 			memcpy(p, tmp + ni, (size_t)digits);
 			p += digits;
+		}
+	} else {
+		int nd = ndigits64((uint64_t)N);
+
+		if (nd < digits + 1)
+			nd = digits + 1;        /* zero-padded: at least one integer digit */
+		ni = (size_t)(nd - digits);
+		if (digits == 0) {
+			put_digits(p, (uint64_t)N, nd);
+			p += nd;
+		} else {
+			put_digits(p + 1, (uint64_t)N, nd);
+			for (size_t i = 0; i < ni; i++)
+				p[i] = p[i + 1];
+			p[ni] = '.';
+			p += nd + 1;
 		}
 	}
 	*p = '\0';
