@@ -247,10 +247,18 @@ static int write_vocab(const struct tv_opts *o, struct emb_vocab *counts, struct
 {
 	struct emb_vocab *v = NULL;
 	struct emb_out *out = NULL;
+	size_t n = emb_vocab_size(counts);
+	bool keep_all;
 	int rc;
 
-	if ((rc = emb_vocab_sort(counts, err)) < 0 || (rc = emb_vocab_select(&v, counts, &o->sel, err)) < 0 ||
-	    (rc = open_output(o, &out, err)) < 0 || (rc = emb_vocab_save(v, out, o->vflags, err)) < 0)
+	if ((rc = emb_vocab_sort(counts, err)) < 0)
+		return rc;
+	/* sorted, so the last count is the smallest: often nothing is to be dropped or added */
+	keep_all = !o->sel.nspecials && (!o->sel.max_size || o->sel.max_size >= n) &&
+		   (n == 0 || emb_vocab_count(counts, n - 1) >= o->sel.min_count);
+	if ((!keep_all && (rc = emb_vocab_select(&v, counts, &o->sel, err)) < 0) ||
+	    (rc = open_output(o, &out, err)) < 0 ||
+	    (rc = emb_vocab_save(v ? v : counts, out, o->vflags, err)) < 0)
 		goto done;
 	rc = emb_out_commit(out, err);
 	out = NULL;

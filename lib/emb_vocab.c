@@ -13,7 +13,7 @@
  */
 #include "emb_vocab.h"
 
-#include <errno.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,9 +141,9 @@ static int reserve_arena(struct emb_vocab *v, size_t need, struct emb_err *err)
 	return 0;
 }
 
-/* Append a token known to be absent; `where` is its free slot from lookup(). */
-static int append(struct emb_vocab *v, const char *tok, size_t len, uint64_t count, uint32_t h,
-		  size_t where, size_t *id, struct emb_err *err)
+/* Append a token to the arrays and the arena, not to the index. */
+static int push(struct emb_vocab *v, const char *tok, size_t len, uint64_t count, uint32_t h,
+		struct emb_err *err)
 {
 	int rc;
 
@@ -160,12 +160,59 @@ static int append(struct emb_vocab *v, const char *tok, size_t len, uint64_t cou
 	v->count[v->n] = count;
 	v->hash[v->n] = h;
 	v->alen += len + 1;
-	v->slot[where] = (uint32_t)(v->n + 1);
-	if (id)
-		*id = v->n;
 	v->n++;
+	return 0;
+}
+
+/* Append a token known to be absent; `where` is its free slot from lookup(). */
+static int append(struct emb_vocab *v, const char *tok, size_t len, uint64_t count, uint32_t h,
+		  size_t where, size_t *id, struct emb_err *err)
+{
+	int rc;
+
+	if ((rc = push(v, tok, len, count, h, err)) < 0)
+		return rc;
+	v->slot[where] = (uint32_t)v->n;
+	if (id)
+		*id = v->n - 1;
 	if (2 * v->n > v->mask + 1)
 		return grow_index(v, err);
+	return 0;
+}
+
+/*
+ * Build the index of tokens pushed without it, sized for them at once.  *dup = the id of the
+ * first token seen twice (which is left out of the index), else -1.
+ */
+static int reindex(struct emb_vocab *v, long *dup, struct emb_err *err)
+{
+	size_t nslots = 64, mask;
+	uint32_t *s;
+
+	*dup = -1;
+	while (nslots < 2 * v->n + 2)
+		nslots *= 2;
+	if (!(s = calloc(nslots, sizeof *s)))
+		return emb_err_nomem(err, "indexing a vocabulary");
+	mask = nslots - 1;
+	for (size_t id = 0; id < v->n; id++) {
+		size_t i = v->hash[id] & mask;
+		for (; s[i]; i = (i + 1) & mask) {
+			size_t o = s[i] - 1;
+			if (v->hash[o] == v->hash[id] && v->len[o] == v->len[id] &&
+			    memcmp(v->arena + v->off[o], v->arena + v->off[id], v->len[id]) == 0)
+				break;
+		}
+		if (s[i]) {
+			if (*dup < 0)
+				*dup = (long)id;
+			continue;
+		}
+		s[i] = (uint32_t)(id + 1);
+	}
+	free(v->slot);
+	v->slot = s;
+	v->mask = mask;
 	return 0;
 }
 
@@ -240,72 +287,96 @@ uint64_t emb_vocab_total(const struct emb_vocab *v)
 
 struct entry {
 	uint64_t count;
+	uint64_t prefix; /* the first 8 bytes, zero-padded, big-endian: most ties end here */
 	const char *tok;
 	size_t len;
+	uint32_t hash;
 };
 
 static int by_count_then_bytes(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
-	int c;
+	size_t m;
 
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
-	c = memcmp(x->tok, y->tok, x->len < y->len ? x->len : y->len);
-	if (c)
-		return c;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	m = x->len < y->len ? x->len : y->len;
+	if (m > 8) {
+		int c = memcmp(x->tok + 8, y->tok + 8, m - 8);
+		if (c)
+			return c;
+	}
 	return (x->len > y->len) - (x->len < y->len);
 }
 
-/* Replace V's contents with the N entries E (whose tokens may point into V). */
-static int rebuild(struct emb_vocab *v, const struct entry *e, size_t n, struct emb_err *err)
+static uint64_t prefix_of(const char *tok, size_t len)
 {
-	struct emb_vocab *nv;
-	int rc;
+	unsigned char b[8] = { 0 };
 
-	if ((rc = emb_vocab_new(&nv, err)) < 0)
-		return rc;
-	for (size_t i = 0; i < n; i++)
-		if ((rc = emb_vocab_add(nv, e[i].tok, e[i].len, e[i].count, NULL, err)) < 0) {
-			emb_vocab_free(nv);
-			return rc;
-		}
-	free(v->arena);
-	free(v->off);
-	free(v->len);
-	free(v->count);
-	free(v->hash);
-	free(v->slot);
-	*v = *nv;
-	free(nv);
-	return 0;
+	memcpy(b, tok, len < 8 ? len : 8);
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+	       (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	       (uint64_t)b[6] << 8 | b[7];
 }
 
-static struct entry *entries(const struct emb_vocab *v, struct emb_err *err)
+/* A new vocabulary holding the N entries E in order (tokens known distinct). */
+static int from_entries(struct emb_vocab **out, const struct entry *e, size_t n,
+			struct emb_err *err)
 {
-	struct entry *e = malloc((v->n ? v->n : 1) * sizeof *e);
+	struct emb_vocab *nv;
+	long dup;
+	int rc;
 
-	if (!e) {
-		emb_err_nomem(err, "sorting a vocabulary");
-		return NULL;
+	*out = NULL;
+	if ((rc = emb_vocab_new(&nv, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = push(nv, e[i].tok, e[i].len, e[i].count, e[i].hash, err);
+	if (rc == 0)
+		rc = reindex(nv, &dup, err);
+	if (rc < 0) {
+		emb_vocab_free(nv);
+		return rc;
 	}
-	for (size_t i = 0; i < v->n; i++) {
-		e[i].count = v->count[i];
-		e[i].tok = v->arena + v->off[i];
-		e[i].len = v->len[i];
-	}
-	return e;
+	assert(dup < 0);
+	*out = nv;
+	return 0;
 }
 
 int emb_vocab_sort(struct emb_vocab *v, struct emb_err *err)
 {
-	struct entry *e = entries(v, err);
+	struct entry *e = malloc((v->n ? v->n : 1) * sizeof *e);
+	struct emb_vocab *nv;
+	bool sorted = true;
 	int rc;
 
 	if (!e)
-		return EMB_ENOMEM;
-	qsort(e, v->n, sizeof *e, by_count_then_bytes);
-	rc = rebuild(v, e, v->n, err);
+		return emb_err_nomem(err, "sorting a vocabulary");
+	for (size_t i = 0; i < v->n; i++) {
+		e[i].count = v->count[i];
+		e[i].tok = v->arena + v->off[i];
+		e[i].len = v->len[i];
+		e[i].prefix = prefix_of(e[i].tok, e[i].len);
+		e[i].hash = v->hash[i];
+		if (i && sorted && by_count_then_bytes(&e[i - 1], &e[i]) > 0)
+			sorted = false;
+	}
+	rc = 0;
+	if (!sorted) {
+		qsort(e, v->n, sizeof *e, by_count_then_bytes);
+		if ((rc = from_entries(&nv, e, v->n, err)) == 0) {
+			free(v->arena);
+			free(v->off);
+			free(v->len);
+			free(v->count);
+			free(v->hash);
+			free(v->slot);
+			*v = *nv;
+			free(nv);
+		}
+	}
 	free(e);
 	return rc;
 }
@@ -315,6 +386,7 @@ int emb_vocab_select(struct emb_vocab **out, const struct emb_vocab *counts,
 {
 	struct emb_vocab *v = NULL;
 	uint64_t max = sel->max_size ? sel->max_size : UINT64_MAX;
+	long *special_id = NULL, dup;
 	int rc;
 
 	*out = NULL;
@@ -323,27 +395,39 @@ int emb_vocab_select(struct emb_vocab **out, const struct emb_vocab *counts,
 				   (unsigned long long)max, sel->nspecials);
 	if ((rc = emb_vocab_new(&v, err)) < 0)
 		return rc;
-	for (size_t i = 0; i < sel->nspecials; i++) {
+	if (sel->nspecials && !(special_id = calloc(sel->nspecials, sizeof *special_id))) {
+		rc = emb_err_nomem(err, "selecting tokens");
+		goto fail;
+	}
+	for (size_t i = 0; i < sel->nspecials && rc == 0; i++) {
 		const char *s = sel->specials[i];
 		size_t len = strlen(s);
-		long id = emb_vocab_find(counts, s, len);
-		rc = emb_vocab_add(v, s, len, id >= 0 ? counts->count[id] : 0, NULL, err);
-		if (rc == EMB_EOF)
-			rc = emb_err_set(err, EMB_EINVAL, "special token '%s' is listed twice", s);
-		if (rc < 0)
-			goto fail;
+		special_id[i] = emb_vocab_find(counts, s, len);
+		rc = push(v, s, len, special_id[i] >= 0 ? counts->count[special_id[i]] : 0,
+			  (uint32_t)emb_hash_bytes(s, len), err);
 	}
-	for (size_t id = 0; id < counts->n && v->n < max; id++) {
+	for (size_t id = 0; id < counts->n && v->n < max && rc == 0; id++) {
+		bool special = false;
 		if (counts->count[id] < sel->min_count)
 			continue;
-		rc = emb_vocab_add(v, counts->arena + counts->off[id], counts->len[id],
-				   counts->count[id], NULL, err);
-		if (rc < 0)
-			goto fail;
+		for (size_t i = 0; i < sel->nspecials && !special; i++)
+			special = special_id[i] == (long)id;
+		if (!special)
+			rc = push(v, counts->arena + counts->off[id], counts->len[id], counts->count[id],
+				  counts->hash[id], err);
 	}
+	if (rc < 0 || (rc = reindex(v, &dup, err)) < 0)
+		goto fail;
+	if (dup >= 0) {
+		rc = emb_err_set(err, EMB_EINVAL, "special token '%s' is listed twice",
+				 v->arena + v->off[dup]);
+		goto fail;
+	}
+	free(special_id);
 	*out = v;
 	return 0;
 fail:
+	free(special_id);
 	emb_vocab_free(v);
 	return rc;
 }
