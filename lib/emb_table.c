@@ -340,7 +340,8 @@ double emb_row_norm(const float *v, size_t dim, double norm_type)
 
 void emb_renorm_row(float *v, size_t dim, double max_norm, double norm_type)
 {
-	double norm = emb_row_norm(v, dim, norm_type);
+	/* torch computes the norm of a float row as a float, then the scale in double */
+	double norm = (float)emb_row_norm(v, dim, norm_type);
 	size_t i;
 
 	if (norm > max_norm) {

@@ -367,3 +367,7 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 @test "embconv parses 6-decimal text exactly as numpy's correctly rounded float32" {
 	/usr/bin/python3 "$TOP/tests/interop/embconv_gensim.py" parse "$T"
 }
+
+@test "embconv --max-norm matches torch.nn.Embedding(max_norm) for p = 1, 2, 3, inf" {
+	/usr/bin/python3 "$TOP/tests/interop/embconv_torch.py" "$BATS_TEST_TMPDIR"
+}
