@@ -323,3 +323,12 @@ print("ok", v.shape)' "$out/a.pack" "$TOP/formats"
 	t embpack -o "$out/a.pack" "$out/in.txt"
 	check_closed_pipe t embpack dump "$out/a.pack"
 }
+
+@test "embpack memory is bounded by the bucket window, not by the input" {
+	awk 'BEGIN { for (i = 0; i < 20000; i++) { s = i % 97; for (j = 0; j < i % 31; j++) s = s " " j; print s } }' >"$out/small.txt"
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do cat "$out/small.txt"; done >"$out/big.txt"
+	small=$(peak_rss_kb embpack -b 32 --bucket 1000 -o "$out/s.pack" "$out/small.txt")
+	big=$(peak_rss_kb embpack -b 32 --bucket 1000 -o "$out/b.pack" "$out/big.txt")
+	echo "small $small KiB, big $big KiB"
+	[ "$big" -lt $((small + 4096)) ]
+}
