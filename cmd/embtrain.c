@@ -1,0 +1,490 @@
+/* embtrain: learn word vectors (word2vec skip-gram / CBOW) from text.  See embtrain(1). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "emb_format.h"
+#include "emb_train.h"
+
+static const char usage_text[] =
+"Usage: embtrain [OPTION]... CORPUS... -o VECTORS\n"
+"Learn word vectors from text (plain or gzip; '-' is standard input) as word2vec does.\n"
+"\n"
+"Vocabulary and tokens:\n"
+"  -v, --vocab=FILE       a tokvocab vocabulary (default: count the corpus first)\n"
+"      --min-count=N      drop words seen fewer than N times (default 5)\n"
+"      --max-size=N       keep the N most frequent words (default: all)\n"
+"      --split=MODE       ws (default) or words, as tokvocab\n"
+"      --lower            fold case, as tokvocab\n"
+"Model:\n"
+"  -d, --dim=D            embedding_dim (default 100)\n"
+"  -m, --model=MODEL      sg (skip-gram, default) or cbow (mean of the context)\n"
+"  -n, --negative=N       negative samples (default 5; 0 needs --hs)\n"
+"      --ns-exponent=X    noise distribution count^X (default 0.75)\n"
+"      --hs               hierarchical softmax (Huffman tree of the counts)\n"
+"  -w, --window=N         maximal context window, shrunk at random (default 5)\n"
+"      --sample=T         sub-sampling threshold of frequent words (default 1e-3; 0 = off)\n"
+"  -a, --alpha=A          start learning rate (default 0.025 sg, 0.05 cbow)\n"
+"      --min-alpha=A      end learning rate, linear decay (default alpha * 1e-4)\n"
+"  -e, --epochs=N         passes over the corpus (default 5)\n"
+"  -j, --threads=N        training threads, lock-free as word2vec (default: CPUs)\n"
+"      --batch[=B]        share negatives across the windows of B words (default 1):\n"
+"                         faster, mini-batched updates (skip-gram, negative sampling)\n"
+"      --seed=S           random seed (default 1); with --threads 1 the output is\n"
+"                         bit-identical for the same seed\n"
+"Table:\n"
+"      --init=KIND        uniform (word2vec's +-0.5/dim, default) or normal (N(0,1))\n"
+"      --init-from=FILE   start from these vectors (rows matched by token)\n"
+"      --freeze-existing  with --init-from: train only the new rows\n"
+"      --padding-idx=I    row I stays zero and is never trained (default: '<pad>')\n"
+"Output:\n"
+"  -o, --output=FILE      the vectors ('-' = standard output)\n"
+"  -t, --to=FORMAT        emb (default), word2vec, word2vec-bin or glove\n"
+"      --save-context=FILE  also write the output (context) vectors\n"
+"      --checkpoint=FILE  save a resumable state there on interrupt (and every\n"
+"                         --checkpoint-every minutes)\n"
+"      --checkpoint-every=MIN  minutes between checkpoints (default 10)\n"
+"      --resume=FILE      continue from a checkpoint (same CORPUS...)\n"
+CLI_OUTPUT_HELP
+CLI_COMMON_HELP;
+
+enum {
+	OPT_MIN_COUNT = CLI_OPT_FIRST_TOOL, OPT_MAX_SIZE, OPT_SPLIT, OPT_LOWER, OPT_NS_EXP, OPT_HS,
+	OPT_SAMPLE, OPT_MIN_ALPHA, OPT_BATCH, OPT_SEED, OPT_INIT, OPT_INIT_FROM, OPT_FREEZE,
+	OPT_PADDING, OPT_SAVE_CONTEXT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME,
+};
+
+struct train_cmd {
+	struct emb_train_opts o;
+	struct emb_tok_opts tok;
+	struct cli_common common;
+	const char *vocab, *output, *context, *init_from, *resume;
+	const struct emb_format *fmt;
+	uint64_t min_count, max_size;
+	long padding;
+	bool dim_given, freeze, min_count_given;
+	char **corpus;
+	size_t ncorpus;
+	char options[1024];      /* the command line, for the metadata */
+	double last_progress;
+};
+
+static void on_progress(void *ctx, const struct emb_train_progress *p)
+{
+	struct train_cmd *c = ctx;
+
+	if (p->done || !cli_progress_enabled(&c->common))
+		return;
+	cli_progress("%5.1f%%  %.0fk words/s/thread  alpha %.6f  %.0fs elapsed  ETA %.0fs",
+		     p->frac * 100, p->words_per_sec / 1000, p->alpha, p->elapsed, p->eta);
+}
+
+static int parse_num(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *v)
+{
+	if (cli_parse_u64(arg, v) < 0 || *v < min || *v > max)
+		return cli_usage_error("invalid --%s '%s'", opt, arg);
+	return 0;
+}
+
+static int parse_real(const char *opt, const char *arg, double *v)
+{
+	if (cli_parse_double(arg, v) < 0 || *v < 0)
+		return cli_usage_error("invalid --%s '%s'", opt, arg);
+	return 0;
+}
+
+/* Can an output be created there?  Fail now rather than after hours of training. */
+static int probe_output(const char *path, struct emb_err *err)
+{
+	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
+	struct emb_out *out;
+	int rc;
+
+	if (!path || strcmp(path, "-") == 0)
+		return 0;
+	oo.flags = EMB_OUT_NO_GZ_NAME;
+	if ((rc = emb_out_open(&out, path, &oo, err)) < 0)
+		return rc;
+	emb_out_abort(out);
+	return 0;
+}
+
+static int set_meta(struct emb_table *tab, const struct train_cmd *c,
+		    const struct emb_train_corpus *corpus, struct emb_trainer *tr, struct emb_err *err)
+{
+	const struct emb_train_stats *st = emb_train_corpus_stats(corpus);
+	char b[7][64];
+	int rc;
+
+	snprintf(b[0], sizeof b[0], "%" PRIu64, c->o.seed);
+	snprintf(b[1], sizeof b[1], "%" PRIu64, st->tokens);
+	snprintf(b[2], sizeof b[2], "%" PRIu64, st->kept);
+	snprintf(b[3], sizeof b[3], "%" PRIu64, st->lines);
+	snprintf(b[4], sizeof b[4], "%zu", tab->rows);
+	snprintf(b[5], sizeof b[5], "%.1f", emb_trainer_seconds(tr));
+	snprintf(b[6], sizeof b[6], "%" PRIu64, emb_trainer_words(tr));
+	if ((rc = emb_table_meta_set(tab, "created_by", "embtrain " EMBKIT_VERSION, err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "train.options", c->options, err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "train.seed", b[0], err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "train.model", c->o.model == EMB_TRAIN_CBOW ? "cbow" : "sg", err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "corpus.tokens", b[1], err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "corpus.words", b[2], err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "corpus.lines", b[3], err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "vocab.size", b[4], err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "train.seconds", b[5], err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "train.words", b[6], err)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Write MATRIX (rows of VOCAB) to PATH as a table. */
+static int save(const struct train_cmd *c, const char *path, const float *matrix,
+		const struct emb_vocab *vocab, const struct emb_train_corpus *corpus,
+		struct emb_trainer *tr, long padding, struct emb_err *err)
+{
+	struct emb_write_opts wo = EMB_WRITE_OPTS_INIT;
+	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
+	struct emb_table *tab = NULL;
+	size_t rows = emb_vocab_size(vocab), dim = emb_trainer_dim(tr);
+	int rc;
+
+	if ((rc = emb_table_new(&tab, rows, dim, err)) < 0)
+		return rc;
+	memcpy(tab->data, matrix, rows * dim * sizeof(float));
+	for (size_t i = 0; i < rows && rc >= 0; i++) {
+		size_t len;
+		const char *tok = emb_vocab_token(vocab, i, &len);
+		rc = emb_vocab_add(tab->vocab, tok, len, emb_vocab_count(vocab, i), NULL, err);
+	}
+	tab->padding_idx = padding;
+	cli_out_opts(&c->common, &oo, EMB_OUT_BINARY);
+	if (rc >= 0 && (rc = set_meta(tab, c, corpus, tr, err)) >= 0)
+		rc = emb_table_save(tab, path, c->fmt, &wo, &oo, err);
+	emb_table_free(tab);
+	return rc;
+}
+
+/* Rows of the new table found in --init-from take its vectors (and are frozen if asked). */
+static int init_from(struct train_cmd *c, struct emb_trainer *tr, const struct emb_vocab *vocab,
+		     struct emb_err *err)
+{
+	struct emb_read_opts ro = EMB_READ_OPTS_INIT;
+	struct emb_table *src = NULL;
+	float *m = emb_trainer_input(tr);
+	size_t dim = emb_trainer_dim(tr);
+	int rc;
+
+	if ((rc = emb_table_load(&src, c->init_from, NULL, &ro, err)) < 0)
+		return rc;
+	if (src->dim != dim) {
+		rc = emb_err_set(err, EMB_EFORMAT, "%s: vectors of dimension %zu, not %zu", c->init_from,
+				 src->dim, dim);
+		goto done;
+	}
+	for (size_t i = 0; i < emb_vocab_size(vocab); i++) {
+		size_t len;
+		const char *tok = emb_vocab_token(vocab, i, &len);
+		long r = emb_vocab_find(src->vocab, tok, len);
+		if (r < 0 || (long)i == c->padding)
+			continue;
+		memcpy(m + i * dim, emb_table_row(src, (size_t)r), dim * sizeof(float));
+		if (c->freeze)
+			emb_trainer_freeze(tr, i);
+	}
+done:
+	emb_table_free(src);
+	return rc;
+}
+
+/* The dimension of --init-from's table when --dim was not given. */
+static int init_from_dim(struct train_cmd *c, struct emb_err *err)
+{
+	struct emb_read_opts ro = EMB_READ_OPTS_INIT;
+	struct emb_table *src = NULL;
+	int rc;
+
+	ro.limit = 1;
+	if ((rc = emb_table_load(&src, c->init_from, NULL, &ro, err)) < 0)
+		return rc;
+	c->o.dim = src->dim;
+	emb_table_free(src);
+	return 0;
+}
+
+static int train(struct train_cmd *c, struct emb_err *err)
+{
+	struct emb_train_corpus *corpus = NULL;
+	struct emb_trainer *tr = NULL;
+	struct emb_vocab *vocab = NULL;
+	uint64_t *counts = NULL;
+	long padding = c->padding;
+	size_t rows;
+	int rc;
+
+	if ((rc = probe_output(c->output, err)) < 0 || (rc = probe_output(c->context, err)) < 0 ||
+	    (rc = probe_output(c->o.checkpoint, err)) < 0)
+		goto done;
+	if (c->resume) {
+		if ((rc = emb_trainer_load_state(&tr, &vocab, &c->o, &padding, c->resume, err)) < 0)
+			goto done;
+	} else if (c->vocab) {
+		if ((rc = emb_vocab_load(&vocab, c->vocab, 0, err)) < 0 ||
+		    (rc = emb_train_vocab_prune(&vocab, NULL, c->min_count, c->max_size, true, false,
+						err)) < 0)
+			goto done;
+	}
+	if ((rc = emb_train_corpus_scan(&corpus, &vocab, c->corpus, c->ncorpus, &c->tok, err)) < 0)
+		goto done;
+	if (emb_train_corpus_stats(corpus)->tokens == 0) {
+		rc = emb_err_set(err, EMB_EFORMAT, "the corpus is empty");
+		goto done;
+	}
+	if (!c->vocab && !c->resume &&
+	    (rc = emb_train_vocab_prune(&vocab, corpus, c->min_count, c->max_size, false, true, err)) < 0)
+		goto done;
+	rows = emb_vocab_size(vocab);
+	if (padding < 0 && !c->resume)
+		padding = emb_vocab_find(vocab, "<pad>", 5);
+	if (padding >= (long)rows) {
+		rc = emb_err_set(err, EMB_EINVAL, "--padding-idx %ld is beyond the %zu rows", padding, rows);
+		goto done;
+	}
+	if ((rc = emb_train_corpus_filter(corpus, vocab, padding, err)) < 0)
+		goto done;
+	if (emb_train_corpus_stats(corpus)->kept == 0) {
+		rc = emb_err_set(err, EMB_EFORMAT, "no token of the corpus is in the vocabulary%s",
+				 c->vocab || c->resume ? "" : " (see --min-count)");
+		goto done;
+	}
+	if (!tr) {
+		if (!(counts = malloc(rows * sizeof *counts))) {
+			rc = emb_err_nomem(err, "training");
+			goto done;
+		}
+		for (size_t i = 0; i < rows; i++)
+			counts[i] = emb_vocab_count(vocab, i);
+		if ((rc = emb_trainer_new(&tr, counts, rows, &c->o, padding, err)) < 0)
+			goto done;
+		if (c->init_from && (rc = init_from(c, tr, vocab, err)) < 0)
+			goto done;
+	}
+	emb_trainer_set_vocab(tr, vocab);
+	if ((rc = emb_trainer_run(tr, corpus, &c->o, err)) < 0)
+		goto done;
+	cli_progress_done();
+	if ((rc = save(c, c->output, emb_trainer_input(tr), vocab, corpus, tr, padding, err)) < 0)
+		goto done;
+	if (c->context && (rc = save(c, c->context, emb_trainer_output(tr), vocab, corpus, tr, -1,
+				      err)) < 0)
+		goto done;
+	if (!c->common.quiet) {
+		double s = emb_trainer_seconds(tr);
+		fprintf(stderr, "embtrain: %zu x %zu vectors from %" PRIu64 " words x %u epochs in %.1f s "
+			"(%.0fk words/s/thread, %u threads)\n", rows, emb_trainer_dim(tr),
+			emb_train_corpus_stats(corpus)->kept, c->o.epochs, s,
+			s > 0 ? (double)emb_trainer_words(tr) / s / c->o.threads / 1000 : 0, c->o.threads);
+	}
+done:
+	cli_progress_done();
+	emb_train_corpus_free(corpus);
+	emb_trainer_free(tr);
+	emb_vocab_free(vocab);
+	free(counts);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "vocab", required_argument, NULL, 'v' },
+		{ "min-count", required_argument, NULL, OPT_MIN_COUNT },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "split", required_argument, NULL, OPT_SPLIT },
+		{ "lower", no_argument, NULL, OPT_LOWER },
+		{ "dim", required_argument, NULL, 'd' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "negative", required_argument, NULL, 'n' },
+		{ "ns-exponent", required_argument, NULL, OPT_NS_EXP },
+		{ "hs", no_argument, NULL, OPT_HS },
+		{ "window", required_argument, NULL, 'w' },
+		{ "sample", required_argument, NULL, OPT_SAMPLE },
+		{ "alpha", required_argument, NULL, 'a' },
+		{ "min-alpha", required_argument, NULL, OPT_MIN_ALPHA },
+		{ "epochs", required_argument, NULL, 'e' },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "batch", optional_argument, NULL, OPT_BATCH },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "init", required_argument, NULL, OPT_INIT },
+		{ "init-from", required_argument, NULL, OPT_INIT_FROM },
+		{ "freeze-existing", no_argument, NULL, OPT_FREEZE },
+		{ "padding-idx", required_argument, NULL, OPT_PADDING },
+		{ "output", required_argument, NULL, 'o' },
+		{ "to", required_argument, NULL, 't' },
+		{ "save-context", required_argument, NULL, OPT_SAVE_CONTEXT },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+		{ "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
+		{ "resume", required_argument, NULL, OPT_RESUME },
+		CLI_OUTPUT_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct train_cmd c = { .o = EMB_TRAIN_OPTS_INIT, .tok = EMB_TOK_OPTS_INIT,
+				      .common = CLI_COMMON_INIT, .min_count = 5, .padding = -1 };
+	struct emb_err err = EMB_ERR_INIT;
+	double every = 10;
+	uint64_t u;
+	long l;
+	size_t used = 0;
+	int ch;
+
+	cli_init(argv[0]);
+	l = sysconf(_SC_NPROCESSORS_ONLN);
+	c.o.threads = l > 0 && l < 1024 ? (unsigned)l : 1;
+	while ((ch = getopt_long(argc, argv, "v:d:m:n:w:a:e:j:o:t:" CLI_OUTPUT_SHORTOPTS
+				 CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'v': c.vocab = optarg; break;
+		case 'o': c.output = optarg; break;
+		case OPT_SAVE_CONTEXT: c.context = optarg; break;
+		case OPT_INIT_FROM: c.init_from = optarg; break;
+		case OPT_RESUME: c.resume = optarg; break;
+		case OPT_CHECKPOINT: c.o.checkpoint = optarg; break;
+		case OPT_LOWER: c.tok.lower = true; break;
+		case OPT_HS: c.o.hs = true; break;
+		case OPT_FREEZE: c.freeze = true; break;
+		case OPT_MIN_COUNT:
+			if (parse_num("min-count", optarg, 0, UINT64_MAX, &c.min_count))
+				return 2;
+			c.min_count_given = true;
+			break;
+		case OPT_MAX_SIZE:
+			if (parse_num("max-size", optarg, 0, UINT32_MAX - 1, &c.max_size))
+				return 2;
+			break;
+		case OPT_SPLIT:
+			if (strcmp(optarg, "ws") == 0)
+				c.tok.split = EMB_SPLIT_WS;
+			else if (strcmp(optarg, "words") == 0)
+				c.tok.split = EMB_SPLIT_WORDS;
+			else
+				return cli_usage_error("invalid --split '%s' (ws or words)", optarg);
+			break;
+		case 'd':
+			if (parse_num("dim", optarg, 1, 100000, &u))
+				return 2;
+			c.o.dim = (size_t)u;
+			c.dim_given = true;
+			break;
+		case 'm':
+			if (strcmp(optarg, "sg") == 0 || strcmp(optarg, "skipgram") == 0)
+				c.o.model = EMB_TRAIN_SG;
+			else if (strcmp(optarg, "cbow") == 0)
+				c.o.model = EMB_TRAIN_CBOW;
+			else
+				return cli_usage_error("invalid --model '%s' (sg or cbow)", optarg);
+			break;
+		case 'n':
+			if (parse_num("negative", optarg, 0, 64, &u))
+				return 2;
+			c.o.negative = (unsigned)u;
+			break;
+		case 'w':
+			if (parse_num("window", optarg, 1, 64, &u))
+				return 2;
+			c.o.window = (unsigned)u;
+			break;
+		case 'e':
+			if (parse_num("epochs", optarg, 1, 100000, &u))
+				return 2;
+			c.o.epochs = (unsigned)u;
+			break;
+		case 'j':
+			if (parse_num("threads", optarg, 1, 1024, &u))
+				return 2;
+			c.o.threads = (unsigned)u;
+			break;
+		case OPT_BATCH:
+			c.o.batch = 1;
+			if (optarg && parse_num("batch", optarg, 0, 16, &u))
+				return 2;
+			if (optarg)
+				c.o.batch = (unsigned)u;
+			break;
+		case OPT_SEED:
+			if (parse_num("seed", optarg, 0, UINT64_MAX, &c.o.seed))
+				return 2;
+			break;
+		case OPT_NS_EXP:
+			if (parse_real("ns-exponent", optarg, &c.o.ns_exponent))
+				return 2;
+			break;
+		case OPT_SAMPLE:
+			if (parse_real("sample", optarg, &c.o.sample))
+				return 2;
+			break;
+		case 'a':
+			if (cli_parse_double(optarg, &c.o.alpha) < 0 || !(c.o.alpha > 0))
+				return cli_usage_error("invalid --alpha '%s'", optarg);
+			break;
+		case OPT_MIN_ALPHA:
+			if (parse_real("min-alpha", optarg, &c.o.min_alpha))
+				return 2;
+			break;
+		case OPT_CHECKPOINT_EVERY:
+			if (cli_parse_double(optarg, &every) < 0 || !(every > 0))
+				return cli_usage_error("invalid --checkpoint-every '%s'", optarg);
+			break;
+		case OPT_INIT:
+			if (strcmp(optarg, "uniform") == 0)
+				c.o.init = EMB_TRAIN_INIT_UNIFORM;
+			else if (strcmp(optarg, "normal") == 0)
+				c.o.init = EMB_TRAIN_INIT_NORMAL;
+			else
+				return cli_usage_error("invalid --init '%s' (uniform or normal)", optarg);
+			break;
+		case OPT_PADDING:
+			if (cli_parse_long(optarg, &c.padding) < 0 || c.padding < 0)
+				return cli_usage_error("invalid --padding-idx '%s'", optarg);
+			break;
+		case 't':
+			if (!(c.fmt = emb_format_by_name(optarg)))
+				return cli_usage_error("unknown format '%s'", optarg);
+			break;
+		default:
+			cli_common_option(ch, usage_text, longopts, &c.common);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("no corpus given");
+	if (!c.output)
+		return cli_usage_error("no output given (-o VECTORS)");
+	if (c.o.negative == 0 && !c.o.hs)
+		return cli_usage_error("--negative 0 needs --hs");
+	if (c.freeze && !c.init_from)
+		return cli_usage_error("--freeze-existing needs --init-from");
+	if (c.o.batch && (c.o.model != EMB_TRAIN_SG || c.o.hs || c.o.negative == 0))
+		return cli_usage_error("--batch is for skip-gram with negative sampling only");
+	if (c.vocab && !c.min_count_given)
+		c.min_count = 1; /* a given vocabulary was pruned by tokvocab: keep its rows */
+	c.corpus = argv + optind;
+	c.ncorpus = (size_t)(argc - optind);
+	c.o.checkpoint_every = c.o.checkpoint ? every * 60 : 0;
+	c.o.progress = on_progress;
+	c.o.progress_ctx = &c;
+	c.o.stop = &cli_interrupted;
+	for (int i = 1; i < argc && used + 2 < sizeof c.options; i++) {
+		int k = snprintf(c.options + used, sizeof c.options - used, "%s%s", i > 1 ? " " : "", argv[i]);
+		used += k > 0 ? (size_t)k : 0;
+	}
+	if (used >= sizeof c.options)
+		used = sizeof c.options - 1;
+	if (c.init_from && !c.dim_given && !c.resume && init_from_dim(&c, &err) < 0)
+		return cli_report(&err);
+	cli_catch_interrupt();
+	if (train(&c, &err) < 0)
+		return cli_report(&err);
+	return cli_close_stdout();
+}
