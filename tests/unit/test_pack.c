@@ -145,19 +145,27 @@ static int read_cut(const char *path, long n, char *msg, size_t cap)
 	return rc;
 }
 
+static long file_size(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	long size;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	return size;
+}
+
 static void test_truncated(void **state)
 {
 	char path[96], msg[sizeof ((struct emb_err *)0)->msg];
 	long size;
-	FILE *f;
 	(void)state;
 
 	snprintf(path, sizeof path, "%s/t.pack", dir);
 	write_file(path, 0);
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fclose(f);
+	size = file_size(path);
 	assert_int_equal(read_cut(path, size - 1, msg, sizeof msg), EMB_ETRUNC);
 	assert_string_equal(msg, "batch 3 truncated");
 	assert_int_equal(read_cut(path, size - 48, msg, sizeof msg), EMB_ETRUNC);
@@ -171,10 +179,7 @@ static void test_truncated(void **state)
 	assert_string_equal(msg, "not a PACK file");
 	snprintf(path, sizeof path, "%s/tz.pack", dir);
 	write_file(path, 6);
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fclose(f);
+	size = file_size(path);
 	assert_int_equal(read_cut(path, size / 2, msg, sizeof msg), EMB_ETRUNC);
 	assert_non_null(strstr(msg, "truncated"));
 }
