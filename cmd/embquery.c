@@ -150,9 +150,16 @@ static int put_u64(struct query *q, uint64_t v)
 static int put_ratio(struct query *q, double v)
 {
 	char buf[64];
+	int n = 0;
+
 	if (isnan(v))
 		return puts_(q, q->o->format == FMT_JSON ? "null" : "n/a");
-	return put(q, buf, (size_t)snprintf(buf, sizeof buf, "%.17g", v));
+	for (int prec = 15; prec <= 17; prec++) { /* the shortest that reads back the same */
+		n = snprintf(buf, sizeof buf, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return put(q, buf, (size_t)n);
 }
 
 static int put_json_str(struct query *q, const char *s, size_t n)

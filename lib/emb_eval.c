@@ -561,9 +561,19 @@ static int pairs_push(struct pairs_acc *p, double gold, double model, struct emb
 	return 0;
 }
 
+/*
+ * Malformed lines before the first good pair are held back: if no pair ever comes, the file is
+ * not a word-pair file and one error says so instead of a warning per line.
+ */
+struct held {
+	size_t n;
+	unsigned long long line;
+	char msg[64];
+};
+
 static int pairs_read(struct emb_eval_pairs_report *r, const struct canon *c, struct emb_tsv *tsv,
-		      struct emb_stream *in, struct pairs_acc *acc, const struct emb_eval_opts *o,
-		      struct emb_err *err)
+		      struct emb_stream *in, struct pairs_acc *acc, struct held *held,
+		      const struct emb_eval_opts *o, struct emb_err *err)
 {
 	struct emb_tsv_row *row;
 	bool first = true;
@@ -577,22 +587,39 @@ static int pairs_read(struct emb_eval_pairs_report *r, const struct canon *c, st
 			continue;
 		if (row->n != 3 || !parse_score(row->field[2], row->len[2], &gold)) {
 			bool header = first && row->n == 3;
+			char msg[64];
 			first = false;
 			if (header) {
 				r->skipped++;
 				continue;
 			}
-			char msg[64];
 			if (row->n == 3)
 				snprintf(msg, sizeof msg, "the score is not a number");
 			else
 				snprintf(msg, sizeof msg,
 					 "expected 3 fields (word, word, score), found %zu", row->n);
+			if (!acc->n && !r->oov && !o->strict) {
+				if (!held->n++) {
+					held->line = row->line;
+					memcpy(held->msg, msg, sizeof msg);
+				}
+				r->skipped++;
+				continue;
+			}
 			if ((rc = bad_line(o, in, row->line, &r->skipped, err, msg)) < 0)
 				return rc;
 			continue;
 		}
-		first = false;
+		if (first)
+			first = false;
+		if (held->n) { /* it is a pair file after all: say what was skipped */
+			char msg[160];
+			snprintf(msg, sizeof msg, "%s%s", held->msg,
+				 held->n > 1 ? " (and more lines before the first pair)" : "");
+			r->skipped--;
+			bad_line(o, in, held->line, &r->skipped, err, msg);
+			held->n = 0;
+		}
 		if ((a = canon_find(c, row->field[0], row->len[0])) == -2 ||
 		    (b = canon_find(c, row->field[1], row->len[1])) == -2)
 			return emb_err_nomem(err, "looking up words");
@@ -614,6 +641,7 @@ int emb_eval_pairs(struct emb_eval_pairs_report *r, const struct emb_table *t,
 {
 	struct pairs_acc acc = { NULL, NULL, 0, 0 };
 	struct emb_tsv *tsv = NULL;
+	struct held held = { 0, 0, "" };
 	struct canon c;
 	char delim;
 	int rc;
@@ -623,12 +651,13 @@ int emb_eval_pairs(struct emb_eval_pairs_report *r, const struct emb_table *t,
 	if ((rc = canon_init(&c, t, o, err)) < 0)
 		return rc;
 	if ((rc = sniff_delim(in, &delim, err)) < 0 || (rc = emb_tsv_open(&tsv, in, delim, err)) < 0 ||
-	    (rc = pairs_read(r, &c, tsv, in, &acc, o, err)) < 0)
+	    (rc = pairs_read(r, &c, tsv, in, &acc, &held, o, err)) < 0)
 		goto done;
 	r->pairs = acc.n;
 	if (!acc.n && !r->oov) {
-		rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
-				    "not a word-pair file: no lines of 'word, word, score'");
+		rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), held.n ? held.line : 0,
+				    "not a word-pair file: no lines of 'word, word, score'%s%s%s",
+				    held.n ? " (" : "", held.msg, held.n ? ")" : "");
 		goto done;
 	}
 	r->pearson = emb_eval_pearson(acc.gold, acc.model, acc.n);

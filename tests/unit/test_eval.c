@@ -279,6 +279,15 @@ static void test_pairs(void **state)
 	assert_int_equal(r.pairs, 5);
 	assert_float_equal(r.pearson, emb_eval_pearson(gold, model, 5), 1e-12);
 
+	/* a bad line before the first pair is reported once a pair shows it is a pair file */
+	warnings = 0;
+	assert_int_equal(run_pairs(&r, "a b c\nx\ny\nking\tqueen\t1\nman\twoman\t2\n", &o, &err), 0);
+	assert_int_equal(r.pairs, 2);
+	assert_int_equal(r.skipped, 3);
+	assert_int_equal(warnings, 1);
+	assert_string_equal(last_warning, "p.tsv:1: expected 3 fields (word, word, score), found 1 "
+					  "(and more lines before the first pair)");
+
 	o.strict = true;
 	assert_int_equal(run_pairs(&r, tsv, &o, &err), EMB_EFORMAT);
 	assert_string_equal(err.msg, "p.tsv:8: the score is not a number");
@@ -292,7 +301,8 @@ static void test_pairs_not_a_file(void **state)
 	(void)state;
 
 	assert_int_equal(run_pairs(&r, ": capital\nman woman king queen\n", &o, &err), EMB_EFORMAT);
-	assert_string_equal(err.msg, "p.tsv: not a word-pair file: no lines of 'word, word, score'");
+	assert_string_equal(err.msg, "p.tsv:1: not a word-pair file: no lines of 'word, word, score' "
+				     "(expected 3 fields (word, word, score), found 1)");
 	assert_int_equal(run_pairs(&r, "", &o, &err), EMB_EFORMAT);
 	/* all pairs out of the vocabulary: a result with no correlation, not an error */
 	assert_int_equal(run_pairs(&r, "foo\tbar\t1\n", &o, &err), 0);
