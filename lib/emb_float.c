@@ -594,10 +594,8 @@ size_t emb_float_format(char *dst, float v)
 		*p = '\0';
 		return (size_t)(p - dst);
 	}
-	if (be)
-		D = shortest(frac | 0x800000, (int)be - 150, frac == 0 && be > 1, &e10);
-	else
-		D = shortest(frac, -149, false, &e10);
+	D = shortest(be ? frac | 0x800000 : frac, be ? (int)be - 150 : -149, frac == 0 && be > 1,
+		     &e10);
 	return (size_t)(p - dst) + put_decimal(p, D, e10);
 }
 

@@ -173,6 +173,11 @@ static void test_parse_halfway(void **state)
 		}
 		snprintf(s, sizeof s, "%.17g", mid);
 		check_parse(s);
+		/* A 1 far past the last digit of the midpoint decides the rounding. */
+		len = snprintf(s, sizeof s, "%.140e", mid);
+		assert_true(len > 0 && (size_t)len < sizeof s);
+		strchr(s, 'e')[-1] = '1';
+		check_parse(s);
 	}
 }
 
@@ -460,6 +465,8 @@ static void *exhaust(void *arg)
 		uint64_t D;
 		int e10, nd;
 
+		if ((i & 0xfffffff) == 0)
+			fprintf(stderr, "exhaustive: %08llx\n", (unsigned long long)i);
 		if (emb_float_parse(s, s + n, &back) != n || !same(back, v) ||
 		    !same(strtof(s, NULL), v)) {
 			if (sl->failures++ < 10)
