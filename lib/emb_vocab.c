@@ -556,7 +556,8 @@ static int read_spaced(struct emb_vocab *v, struct emb_stream *in, unsigned flag
 
 /*
  * True when the first non-empty line looks like TSV/CSV rather than "token count": it holds
- * the delimiter, or it opens a quoted field (one holding a line end) and has no space.
+ * the delimiter, or it opens a quoted field (one holding a line end) and has no space, or it
+ * is very long.
  */
 static int sniff_table(struct emb_stream *in, unsigned flags, bool *table, struct emb_err *err)
 {
@@ -579,7 +580,8 @@ static int sniff_table(struct emb_stream *in, unsigned flags, bool *table, struc
 		}
 		space |= p[i] == ' ';
 	}
-	*table = quoted && !space;
+	/* a first line longer than the window is no word2vec or GloVe line: ours, then */
+	*table = (quoted && !space) || (i == n && n == 1 << 16);
 	return 0;
 }
 
