@@ -89,7 +89,7 @@ struct emb_trainer {
 	_Atomic uint64_t done_words;
 	atomic_int halt;
 	atomic_int running;
-	double alpha0, alpha_min;
+	uint64_t stop_after;
 	double seconds;
 	uint64_t run_words;
 	const struct emb_vocab *vocab;
@@ -798,12 +798,18 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static float current_alpha(const struct emb_trainer *t)
+/* The learning rate after DONE words (plus what other threads have not published yet). */
+static float alpha_at(const struct emb_trainer *t, uint64_t done)
 {
 	double total = (double)t->total_words * t->o.epochs;
-	double f = (double)atomic_load_explicit(&t->done_words, memory_order_relaxed) / (total + 1);
+	double f = (double)done / (total + 1);
 	double a = t->o.alpha - (t->o.alpha - t->o.min_alpha) * f;
 	return (float)(a < t->o.min_alpha ? t->o.min_alpha : a);
+}
+
+static float current_alpha(const struct emb_trainer *t)
+{
+	return alpha_at(t, atomic_load_explicit(&t->done_words, memory_order_relaxed));
 }
 
 static void *worker_main(void *arg)
@@ -817,9 +823,8 @@ static void *worker_main(void *arg)
 	float *work = alloc_matrix(BMAX_IN + 2, t->dim, false);
 	uint32_t *negs = malloc(2 * nneg * sizeof *negs);
 	struct scratch sc = { work, { negs, negs + nneg } };
-	uint64_t buf_pos = 0, pending = 0;
+	uint64_t buf_pos = 0, pending = 0, seen = atomic_load(&t->done_words);
 	size_t buf_len = 0;
-	float alpha = current_alpha(t);
 
 	if (!buf || !sen || !work || !negs) {
 		wk->rc = emb_err_nomem(&wk->err, "allocating thread buffers");
@@ -828,7 +833,8 @@ static void *worker_main(void *arg)
 	while (ts->epoch < t->o.epochs) {
 		size_t n = 0;
 
-		if (atomic_load_explicit(&t->halt, memory_order_relaxed))
+		if (atomic_load_explicit(&t->halt, memory_order_relaxed) ||
+		    (t->stop_after && seen + pending >= t->stop_after))
 			break;
 		if (ts->pos >= ts->end) {
 			ts->epoch++;
@@ -860,6 +866,9 @@ static void *worker_main(void *arg)
 				break;
 		}
 		if (n > 0) {
+			/* from the words seen by this thread: with one thread, the exact schedule
+			 * whatever the timing, so a resumed run repeats an uninterrupted one */
+			float alpha = alpha_at(t, seen + pending);
 			if (t->o.model == EMB_TRAIN_CBOW)
 				cbow_sentence(t, sen, n, alpha, &ts->rng, &sc);
 			else if (t->o.batch && t->syn1neg && !t->syn1)
@@ -868,9 +877,9 @@ static void *worker_main(void *arg)
 				sg_sentence(t, sen, n, alpha, &ts->rng, &sc);
 		}
 		if (pending >= ALPHA_EVERY) {
-			atomic_fetch_add_explicit(&t->done_words, pending, memory_order_relaxed);
+			seen = atomic_fetch_add_explicit(&t->done_words, pending, memory_order_relaxed) +
+			       pending;
 			pending = 0;
-			alpha = current_alpha(t);
 		}
 	}
 out:
@@ -975,6 +984,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 	if (t->total_words == 0)
 		return emb_err_set(err, EMB_EFORMAT, "no word of the corpus is in the vocabulary");
 	words0 = atomic_load(&t->done_words);
+	t->stop_after = o->stop_after_words ? words0 + o->stop_after_words : 0;
 	wk = calloc(t->nthreads, sizeof *wk);
 	th = calloc(t->nthreads, sizeof *th);
 	if (!wk || !th) {
@@ -1031,7 +1041,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 		}
 		if (finished)
 			break;
-		if (o->stop && *o->stop)
+		if ((o->stop && *o->stop) || t->stop_after)
 			stopped = true;
 		if ((ckpt || stopped) && o->checkpoint) {
 			if ((rc = emb_trainer_save_state(t, o->checkpoint, err)) < 0)

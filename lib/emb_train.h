@@ -67,10 +67,12 @@ struct emb_train_opts {
 	void (*progress)(void *ctx, const struct emb_train_progress *p); /* NULL: none */
 	void *progress_ctx;
 	double progress_every;            /* seconds between progress calls (0.25) */
+	uint64_t stop_after_words;        /* stop as if interrupted after this many more words
+					   * (0: never; for tests of checkpoints) */
 };
 
 #define EMB_TRAIN_OPTS_INIT { 100, EMB_TRAIN_SG, 5, 0.75, false, 5, 1e-3, -1, -1, 5, 1, 1, \
-	EMB_TRAIN_INIT_UNIFORM, 0, NULL, NULL, 0, NULL, NULL, 0.25 }
+	EMB_TRAIN_INIT_UNIFORM, 0, NULL, NULL, 0, NULL, NULL, 0.25, 0 }
 
 /* ---- 1. corpus ---------------------------------------------------------------------- */
 
