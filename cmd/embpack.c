@@ -32,7 +32,8 @@ static const char usage_text[] =
 "      --ids              with -v: the input is ids already; check them against VOCAB's size\n"
 "      --lower            with -v: fold case before lookup\n"
 "      --split=MODE       with -v: 'ws' (default) or 'words'\n"
-"      --unk=ACTION       with -v, for a token not in VOCAB when it has no <unk>: error or skip\n"
+"      --unk=MODE         with -v, a token not in VOCAB: TOKEN (default '<unk>' when VOCAB has\n"
+"                         it, else error), 'skip' to drop it, 'error' to fail\n"
 "Vectors:\n"
 "  -e, --embed=VECTORS    add the embedding rows of the packed data (nn.Embedding forward)\n"
 "      --max-norm=X       renormalise rows whose norm exceeds X (nn.Embedding max_norm)\n"
@@ -221,9 +222,10 @@ int main(int argc, char **argv)
 			o.tok.split = optarg[0] == 'w' && optarg[1] == 'o' ? EMB_SPLIT_WORDS : EMB_SPLIT_WS;
 			break;
 		case OPT_UNK:
-			if (strcmp(optarg, "error") != 0 && strcmp(optarg, "skip") != 0)
-				return cli_usage_error("invalid --unk '%s' (error or skip)", optarg);
-			o.unk = optarg[0] == 's' ? EMB_PACK_UNK_SKIP : EMB_PACK_UNK_ERROR;
+			o.unk = strcmp(optarg, "skip") == 0    ? EMB_PACK_UNK_SKIP
+				: strcmp(optarg, "error") == 0 ? EMB_PACK_UNK_ERROR
+							       : EMB_PACK_UNK_TOKEN;
+			o.unk_token = optarg;
 			break;
 		case 'e':
 			embed_path = optarg;
@@ -266,7 +268,7 @@ int main(int argc, char **argv)
 	if (o.to == EMB_PACK_TO_NPZ && strcmp(o.output, "-") == 0)
 		return cli_usage_error("--to=npz needs -o DIR");
 	if (!vocab_path &&
-	    (ids || o.tok.lower || o.tok.split != EMB_SPLIT_WS || o.unk != EMB_PACK_UNK_ERROR))
+	    (ids || o.tok.lower || o.tok.split != EMB_SPLIT_WS || o.unk != EMB_PACK_UNK_DEFAULT))
 		return cli_usage_error("--ids, --lower, --split and --unk need --vocab");
 	if (!o.batch.batch_size && !o.batch.max_tokens)
 		o.batch.batch_size = 32;

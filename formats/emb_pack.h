@@ -61,7 +61,11 @@ int emb_pack_reader_close(struct emb_pack_reader *r, struct emb_err *err);
 void emb_pack_reader_abort(struct emb_pack_reader *r);
 
 enum emb_pack_to { EMB_PACK_TO_PACK = 0, EMB_PACK_TO_NPZ = 1 };
-enum emb_pack_unk { EMB_PACK_UNK_ERROR = 0, EMB_PACK_UNK_SKIP = 1 };
+/* A token not in the vocabulary (as tokvocab encode --unk): DEFAULT maps it to <unk> when the
+ * vocabulary has it and is otherwise an error; TOKEN maps it to unk_token. */
+enum emb_pack_unk {
+	EMB_PACK_UNK_DEFAULT = 0, EMB_PACK_UNK_ERROR, EMB_PACK_UNK_SKIP, EMB_PACK_UNK_TOKEN,
+};
 
 struct emb_pack_opts {
 	const char *input;            /* "-" = stdin */
@@ -72,7 +76,8 @@ struct emb_pack_opts {
 	size_t min_len;               /* drop shorter sequences (0 = none; empty is then an error) */
 	const struct emb_vocab *vocab;/* text input: tokenize and look up (NULL: id lines) */
 	struct emb_tok_opts tok;
-	enum emb_pack_unk unk;        /* a token not in vocab, when the vocabulary has no <unk> */
+	enum emb_pack_unk unk;
+	const char *unk_token;        /* EMB_PACK_UNK_TOKEN: must be in the vocabulary */
 	uint64_t id_limit;            /* id lines: ids must be below this (0 = no limit) */
 	const struct emb_table *table;/* --embed (NULL: no vectors); ids must be below its rows */
 	double max_norm, norm_type;   /* max_norm 0 = no renorm */
@@ -84,7 +89,7 @@ struct emb_pack_opts {
 };
 
 #define EMB_PACK_OPTS_INIT { "-", "-", EMB_PACK_TO_PACK, EMB_BATCH_OPTS_INIT, 0, 0, NULL, \
-	EMB_TOK_OPTS_INIT, EMB_PACK_UNK_ERROR, 0, NULL, 0, 2, -1, EMB_OUT_OPTS_INIT, NULL, NULL }
+	EMB_TOK_OPTS_INIT, EMB_PACK_UNK_DEFAULT, NULL, 0, NULL, 0, 2, -1, EMB_OUT_OPTS_INIT, NULL, NULL }
 
 /* Run embpack; *tot receives what was written. */
 int emb_pack_run(const struct emb_pack_opts *o, struct emb_pack_totals *tot, struct emb_err *err);

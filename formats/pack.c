@@ -607,8 +607,8 @@ static int encode_line(struct emb_tokenizer *tk, struct encode *e, struct emb_st
 				       "token '%s' has id %ld, not below the %llu table rows", tok,
 				       e->bad_id, (unsigned long long)e->limit);
 	return emb_stream_fail(in, err, EMB_EFORMAT,
-			       "unknown token '%s' (the vocabulary has no <unk>; --unk=skip drops it)",
-			       tok);
+			       "unknown token '%s'%s", tok, e->o->unk == EMB_PACK_UNK_ERROR ? "" :
+			       " (the vocabulary has no <unk>; --unk=skip drops it)");
 }
 
 static int make_dir(const char *dir, struct emb_err *err)
@@ -645,7 +645,15 @@ int emb_pack_run(const struct emb_pack_opts *o, struct emb_pack_totals *tot, str
 		goto done;
 	bo.name = emb_stream_name(in);
 	if (o->vocab) {
-		enc.unk = emb_vocab_find(o->vocab, "<unk>", 5);
+		if (o->unk == EMB_PACK_UNK_DEFAULT)
+			enc.unk = emb_vocab_find(o->vocab, "<unk>", 5);
+		else if (o->unk == EMB_PACK_UNK_TOKEN &&
+			 (enc.unk = emb_vocab_find(o->vocab, o->unk_token, strlen(o->unk_token))) < 0) {
+			char tok[80];
+			emb_err_token(tok, sizeof tok, o->unk_token, strlen(o->unk_token));
+			rc = emb_err_set(err, EMB_EINVAL, "--unk token '%s' is not in the vocabulary", tok);
+			goto done;
+		}
 		enc.limit = o->table ? o->table->rows : 0;
 		if ((rc = emb_tokenizer_new(&tk, &o->tok, err)) < 0)
 			goto done;

@@ -217,6 +217,17 @@ for i in range(2000): print(" ".join(str(r.randrange(100)) for _ in range(r.rand
 	assert_line "lengths 3 3 2"
 }
 
+@test "embpack --unk=error fails even with <unk>; --unk=TOKEN maps to TOKEN as tokvocab does" {
+	run -1 --separate-stderr t embpack -v "$FIX/vocab.tsv" --unk=error -o "$out/a.pack" "$FIX/text.txt"
+	assert_equal "$stderr" "embpack: $FIX/text.txt:3: unknown token 'dog'"
+	run -0 t embpack -v "$FIX/vocab.tsv" --unk=sat -b 10 -o "$out/a.pack" "$FIX/text.txt"
+	run -0 pyread "$out/a.pack"
+	assert_line "data 1 4 1 2 1 3 3 5 3"
+	run -2 --separate-stderr t embpack -v "$FIX/vocab.tsv" --unk=zzz -o "$out/a.pack" "$FIX/text.txt"
+	[[ "$stderr" == "embpack: --unk token 'zzz' is not in the vocabulary"* ]]
+	run -2 t embpack --unk=skip "$FIX/ids.txt"
+}
+
 @test "embpack --to npz writes one archive per batch that numpy.load opens" {
 	run -0 t embpack -b 3 --to npz --embed "$FIX/table.txt" -o "$out/npz" "$FIX/ids.txt"
 	run -0 ls "$out/npz"
