@@ -161,7 +161,7 @@ coverage\t3\t4\t0.75')"
   run -0 t embquery lookup --padding-idx 0 --format json "$T" <<<'0 3'
   assert_output '[[0,0,0],[0,1,0]]'
   run -0 t embquery lookup --max-norm 1 "$T" <<<'0'
-  assert_output "0.7071067 0 0.7071067" # scaled by 1 / (sqrt(2) + 1e-7), as torch
+  assert_output "0.70710677 0 0.70710677" # torch: scale = 1 / ((float)sqrt(2) + 1e-7)
   run -1 --separate-stderr t embquery lookup "$T" <<<'8'
   assert_equal "$stderr" "embquery: id 8 is out of range (the table has 8 rows)"
   run -0 --separate-stderr t embquery lookup "$T" <<<$'x 1\n1'

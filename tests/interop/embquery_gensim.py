@@ -3,7 +3,7 @@
 
 Usage: embquery_gensim.py WORKDIR EMBQUERY [EMBCONV]
 
-Builds a random table with planted analogies and case variants, saves it in word2vec binary
+Builds a random table with planted analogies and case variants, saves it in word2vec text
 format (and, when EMBCONV is given, converts it to a raw EMB file, which embquery maps), asks
 embquery and gensim the same questions and fails on any difference beyond float rounding.
 """
@@ -41,8 +41,8 @@ for i in range(60):
 
 kv = KeyedVectors(DIM)
 kv.add_vectors(words, vecs)
-w2v = os.path.join(work, "t.bin")
-kv.save_word2vec_format(w2v, binary=True)
+w2v = os.path.join(work, "t.txt")
+kv.save_word2vec_format(w2v, binary=False)
 table = w2v
 if embconv:
     table = os.path.join(work, "t.emb")
