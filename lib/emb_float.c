@@ -53,6 +53,12 @@ static const double exact_pow10[23] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
+/* The doubles nearest 10^-k (the compiler rounds decimal literals correctly). */
+static const double neg_pow10[23] = {
+	1e-0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11,
+	1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22,
+};
+
 static const uint64_t pow10_u64[20] = {
 	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
 	100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
@@ -200,7 +206,7 @@ static float parse_slow(const char *s, const char *mant_end, int64_t exp, bool n
 
 size_t emb_float_parse(const char *s, const char *end, float *v)
 {
-	const char *p = s, *mant, *mant_end;
+	const char *p = s, *mant, *mant_end, *lim;
 	bool neg = false, sticky = false, any;
 	uint64_t m = 0;
 	int nd = 0;
@@ -209,10 +215,20 @@ size_t emb_float_parse(const char *s, const char *end, float *v)
 	if (p < end && (*p == '-' || *p == '+'))
 		neg = *p++ == '-';
 	mant = p;
+	/*
+	 * Digits go into m while it has fewer than 19 (m < 10^19 < 2^64).  The first loop of
+	 * each part counts characters, not significant digits (cheaper, and leading zeros are
+	 * rare); the second resets the count while m is still 0 and makes the rest sticky.
+	 */
+	lim = end - p > 19 ? p + 19 : end;
+	for (; p < lim && is_digit(*p); p++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	nd = (int)(p - mant);
 	for (; p < end && is_digit(*p); p++) {
+		nd = m ? nd : 0;
 		if (nd < 19) {
 			m = m * 10 + (uint64_t)(*p - '0');
-			nd += m != 0;
+			nd++;
 		} else {
 			k++;
 			sticky |= *p != '0';
@@ -222,10 +238,16 @@ size_t emb_float_parse(const char *s, const char *end, float *v)
 	if (p < end && *p == '.') {
 		const char *f = ++p;
 
+		lim = end - p > 19 - nd ? p + (19 - nd) : end;
+		for (; p < lim && is_digit(*p); p++)
+			m = m * 10 + (uint64_t)(*p - '0');
+		nd += (int)(p - f);
+		k -= p - f;
 		for (; p < end && is_digit(*p); p++) {
+			nd = m ? nd : 0;
 			if (nd < 19) {
 				m = m * 10 + (uint64_t)(*p - '0');
-				nd += m != 0;
+				nd++;
 				k--;
 			} else {
 				sticky |= *p != '0';
@@ -260,9 +282,23 @@ size_t emb_float_parse(const char *s, const char *end, float *v)
 	}
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
 	if (!sticky && m <= (1ULL << 53) && k >= -22 && k <= 22) {
-		double d = k < 0 ? (double)m / exact_pow10[-k] : (double)m * exact_pow10[k];
-		uint64_t bits;
+		double d;
+		uint64_t bits, low;
 
+		if (k < 0) {
+			/*
+			 * m * RN(10^-k) instead of m / 10^-k (a division is 4x slower): two roundings,
+			 * so |d - x| < 2 ulp(x) <= 4 ulp(d).  Accept only when no float midpoint is
+			 * within 8 ulps of d; else divide, which is exact up to the midpoint test.
+			 */
+			d = (double)m * neg_pow10[-k];
+			memcpy(&bits, &d, sizeof bits);
+			low = bits & 0x1fffffffULL;
+			if (low - (0x10000000ULL - 8) <= 16)
+				d = (double)m / exact_pow10[-k];
+		} else {
+			d = (double)m * exact_pow10[k];
+		}
 		memcpy(&bits, &d, sizeof bits);
 		if ((bits & 0x1fffffffULL) != 0x10000000ULL) {
 			float f = (float)d;
