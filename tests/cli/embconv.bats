@@ -7,6 +7,13 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
+# refuses FILE MESSAGE: embconv FILE exits 1 with "embconv: MESSAGE" and writes nothing.
+refuses() {
+	run -1 --separate-stderr t embconv "$1" "$T/out.emb"
+	assert_equal "$stderr" "embconv: $2"
+	[ ! -e "$T/out.emb" ]
+}
+
 # A word2vec binary file of N rows x D dims from Python-free shell: via our own text writer.
 make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 
@@ -35,9 +42,7 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 }
 
 @test "embconv says an empty file is empty and exits 1" {
-	run -1 --separate-stderr t embconv "$FIX/empty.txt" "$T/out.vec"
-	assert_equal "$stderr" "embconv: $FIX/empty.txt: empty input"
-	[ ! -e "$T/out.vec" ]
+	refuses "$FIX/empty.txt" "$FIX/empty.txt: empty input"
 }
 
 @test "embconv detects GloVe and writes word2vec text with a header" {
@@ -134,25 +139,19 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 }
 
 @test "embconv names file and line of a short row, exits 1, leaves no output" {
-	run -1 --separate-stderr t embconv "$FIX/short-row.txt" "$T/out.emb"
-	assert_equal "$stderr" "embconv: $FIX/short-row.txt:3: expected 5 fields, found 4"
-	[ ! -e "$T/out.emb" ]
+	refuses "$FIX/short-row.txt" "$FIX/short-row.txt:3: expected 5 fields, found 4"
 }
 
 @test "embconv names a row with too many fields" {
-	run -1 --separate-stderr t embconv "$FIX/long-row.txt" "$T/out.vec"
-	assert_equal "$stderr" "embconv: $FIX/long-row.txt:2: expected 4 fields, found 5"
+	refuses "$FIX/long-row.txt" "$FIX/long-row.txt:2: expected 4 fields, found 5"
 }
 
 @test "embconv names a value that is not a number" {
-	run -1 --separate-stderr t embconv "$FIX/notnum.vec" "$T/out.vec"
-	assert_equal "$stderr" "embconv: $FIX/notnum.vec:3: field 3: 'x' is not a number"
-	[ ! -e "$T/out.vec" ]
+	refuses "$FIX/notnum.vec" "$FIX/notnum.vec:3: field 3: 'x' is not a number"
 }
 
 @test "embconv refuses NaN unless --allow-nonfinite, and --stats counts it" {
-	run -1 --separate-stderr t embconv "$FIX/nan.txt" "$T/out.vec"
-	assert_equal "$stderr" "embconv: $FIX/nan.txt:2: field 3: non-finite value 'nan'"
+	refuses "$FIX/nan.txt" "$FIX/nan.txt:2: field 3: non-finite value 'nan'"
 	run -0 t embconv --allow-nonfinite --stats "$FIX/nan.txt"
 	assert_line "nonfinite	1"
 }
@@ -200,15 +199,12 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 }
 
 @test "embconv refuses dimension 0" {
-	run -1 --separate-stderr t embconv "$FIX/dim0.vec" "$T/o.emb"
-	assert_equal "$stderr" "embconv: $FIX/dim0.vec:1: dimension 0 in header"
-	run -1 --separate-stderr t embconv "$FIX/dim0.txt" "$T/o.emb"
-	assert_equal "$stderr" "embconv: $FIX/dim0.txt:1: dimension 0: the first row has no numbers after its word"
+	refuses "$FIX/dim0.vec" "$FIX/dim0.vec:1: dimension 0 in header"
+	refuses "$FIX/dim0.txt" "$FIX/dim0.txt:1: dimension 0: the first row has no numbers after its word"
 }
 
 @test "embconv refuses an absurd dimension before allocating" {
-	run -1 --separate-stderr t embconv "$FIX/absurd-dim.vec" "$T/o.emb"
-	assert_equal "$stderr" "embconv: $FIX/absurd-dim.vec:1: absurd dimension 999999999999 in header (limit 1048576)"
+	refuses "$FIX/absurd-dim.vec" "$FIX/absurd-dim.vec:1: absurd dimension 999999999999 in header (limit 1048576)"
 }
 
 @test "embconv does not allocate for a header claiming 2^40 rows" {
@@ -235,8 +231,7 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 }
 
 @test "embconv --dedupe: error by default, first or last on request" {
-	run -1 --separate-stderr t embconv "$FIX/dup.txt" "$T/o.vec"
-	assert_equal "$stderr" "embconv: $FIX/dup.txt:3: duplicate token 'a' (first in row 1)"
+	refuses "$FIX/dup.txt" "$FIX/dup.txt:3: duplicate token 'a' (first in row 1)"
 	run -0 t embconv --dedupe first -t glove "$FIX/dup.txt"
 	assert_output "$(printf 'a 1 2 3\nb 4 5 6')"
 	run -0 t embconv --dedupe last -t glove "$FIX/dup.txt"
