@@ -16,9 +16,10 @@
 
 #define MAX_WORD ((size_t)1 << 20)
 
+/* One allocation, word included: emb_rows_release() frees r->state with a plain free(). */
 struct bin_state {
-	char *word;
 	size_t cap;
+	char word[];
 };
 
 static int bin_bid(const unsigned char *p, size_t n)
@@ -33,8 +34,9 @@ static int truncated(struct emb_rows *r, struct emb_err *err)
 }
 
 /* The word up to its space into st->word; EMB_EOF at a clean end between rows. */
-static int read_word(struct emb_rows *r, struct bin_state *st, struct emb_err *err)
+static int read_word(struct emb_rows *r, struct emb_err *err)
 {
+	struct bin_state *st = (struct bin_state *)r->state;
 	size_t n = 0;
 	bool started = false;
 
@@ -65,10 +67,10 @@ static int read_word(struct emb_rows *r, struct bin_state *st, struct emb_err *e
 					     "really word2vec binary?)", MAX_WORD);
 		if (n + k + 1 > st->cap) {
 			size_t ncap = st->cap * 2 > n + k + 1 ? st->cap * 2 : n + k + 1;
-			char *nw = realloc(st->word, ncap);
-			if (!nw)
+			struct bin_state *ns = realloc(st, sizeof *st + ncap);
+			if (!ns)
 				return emb_err_nomem(err, "reading a token");
-			st->word = nw;
+			r->state = st = ns;
 			st->cap = ncap;
 		}
 		memcpy(st->word + n, p, k);
@@ -87,11 +89,10 @@ static int read_word(struct emb_rows *r, struct bin_state *st, struct emb_err *e
 
 static int bin_next(struct emb_rows *r, struct emb_err *err)
 {
-	struct bin_state *st = (struct bin_state *)r->state;
 	size_t i;
 	int rc;
 
-	if ((rc = read_word(r, st, err)) != 0)
+	if ((rc = read_word(r, err)) != 0)
 		return rc;
 	if ((rc = emb_stream_read_full(r->in, r->vec, r->dim * sizeof(float), err)) != 0) {
 		if (rc == EMB_EOF || rc == EMB_ETRUNC)
