@@ -213,8 +213,10 @@ int emb_rows_collect(struct emb_table **out, struct emb_rows *r, struct emb_err 
 			continue;
 		}
 		if (n == cap) {
-			/* capacity tracks rows seen, never the header's claim */
-			cap = cap ? cap * 2 : 1024;
+			/* capacity tracks rows seen, never the header's claim, nor a fixed row count
+			 * (1024 rows of the widest dimension would be 4 GiB of address space for one
+			 * row of input); emb_table_resize() grows its mapping geometrically */
+			cap = n + 1;
 			if ((rc = emb_table_resize(t, cap, err)) < 0)
 				goto fail;
 		}
