@@ -1,0 +1,144 @@
+/*
+ * Shared by the libFuzzer harnesses (tests/fuzz/fuzz_*.c): readers that take a path (the
+ * vocabulary loader, the PACK reader, the mapped raw EMB reader) get the input through an
+ * anonymous memory file named "/proc/self/fd/N", so every run is one write into memory and
+ * no file is left behind on a crash.
+ */
+#ifndef FUZZ_COMMON_H
+#define FUZZ_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/*
+ * A memory file holding data[0..size); *path receives its /proc name.  The descriptor is kept
+ * open by the caller (fuzz_file_close) so the path stays valid.  Aborts if the system refuses:
+ * a harness that cannot set up must not pass silently.
+ */
+static inline int fuzz_file(const uint8_t *data, size_t size, char *path, size_t cap)
+{
+	int fd = memfd_create("fuzz", MFD_CLOEXEC);
+	size_t off = 0;
+
+	if (fd < 0)
+		abort();
+	while (off < size) {
+		ssize_t k = write(fd, data + off, size - off);
+		if (k <= 0)
+			abort();
+		off += (size_t)k;
+	}
+	snprintf(path, cap, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+static inline void fuzz_file_close(int fd)
+{
+	close(fd);
+}
+
+#include <math.h>
+#include <string.h>
+
+#include "emb_format.h"
+#include "emb_table.h"
+
+/*
+ * Walk every row of a table a reader returned: the token of row i must look up to row i and
+ * every value be readable and finite.  A mapped raw EMB table is checked for structure only
+ * at open (its matrix, tokens and hash index are not scanned: that is what makes opening
+ * free), so for it a lookup need only land on some row or miss, and values may be anything.
+ * A broken invariant aborts, so libFuzzer reports it like a crash.
+ */
+static inline void fuzz_walk_table(const struct emb_table *t, int check_finite)
+{
+	int mapped = emb_table_is_mapped(t);
+
+	size_t i, j, n;
+	float acc = 0;
+
+	for (i = 0; i < t->rows; i++) {
+		const char *tok = emb_table_token(t, i, &n);
+		long at = emb_table_find(t, tok, n);
+		if (tok[n] != 0 || at < -1 || at >= (long)t->rows || (!mapped && at != (long)i))
+			abort();
+		(void)emb_table_count(t, i);
+		for (j = 0; j < t->dim; j++) {
+			float v = emb_table_row(t, i)[j];
+			if (check_finite && !mapped && !isfinite(v))
+				abort();
+			acc += v;
+		}
+	}
+	__asm__ volatile("" : : "g"(&acc) : "memory");
+}
+
+/* Read DATA with FMT through a memory stream, with options O; walk what it returns. */
+static inline void fuzz_read_table(const struct emb_format *fmt, const uint8_t *data, size_t size,
+				   const struct emb_read_opts *o)
+{
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_stream *in = NULL;
+	struct emb_table *t = NULL;
+
+	if (emb_stream_open_mem(&in, "fuzz", data, size, &err) < 0)
+		abort();
+	if (fmt->read(&t, in, o, &err) == 0) {
+		if (o->limit && t->rows > o->limit)
+			abort();
+		fuzz_walk_table(t, !o->allow_nonfinite);
+	} else if (err.msg[0] == 0) {
+		abort();        /* an error must say what went wrong */
+	}
+	emb_stream_close(in, &err);
+	emb_table_free(t);
+}
+
+/* Stream DATA row by row with FMT's row reader (embconv's bounded-memory path). */
+static inline void fuzz_read_rows(const struct emb_format *fmt, const uint8_t *data, size_t size)
+{
+	static const struct emb_read_opts o = EMB_READ_OPTS_INIT;
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_stream *in = NULL;
+	struct emb_rows r;
+	int rc;
+
+	if (emb_stream_open_mem(&in, "fuzz", data, size, &err) < 0)
+		abort();
+	if (fmt->rows_open(&r, in, &o, &err) == 0) {
+		while ((rc = r.next(&r, &err)) == 0) {
+			unsigned acc = 0;
+			size_t i;
+			for (i = 0; i < r.len; i++)
+				acc += (unsigned char)r.tok[i];
+			for (i = 0; i < r.dim; i++)
+				acc += r.vec[i] > 0;
+			__asm__ volatile("" : : "g"(&acc) : "memory");
+		}
+		if (rc == EMB_EOF)
+			(void)emb_rows_check_count(&r, &err);
+		emb_rows_release(&r);
+	}
+	emb_stream_close(in, &err);
+}
+
+/* The table readers' three runs: defaults, and first-N rows keeping the last duplicate with
+ * NaN allowed, then the row reader. */
+static inline void fuzz_table_format(const struct emb_format *fmt, const uint8_t *data, size_t size)
+{
+	struct emb_read_opts o = EMB_READ_OPTS_INIT, l = EMB_READ_OPTS_INIT;
+
+	fuzz_read_table(fmt, data, size, &o);
+	l.limit = 3;
+	l.dedupe = EMB_DEDUPE_LAST;
+	l.allow_nonfinite = true;
+	l.strict = true;
+	fuzz_read_table(fmt, data, size, &l);
+	if (fmt->rows_open)
+		fuzz_read_rows(fmt, data, size);
+}
+
+#endif

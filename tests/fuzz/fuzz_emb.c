@@ -1,0 +1,13 @@
+/* libFuzzer harness: the EMB reader (emb_format_emb) through a memory stream, that is the
+ * streamed path every gzip-compressed or piped EMB file takes (the stream inflates gzip
+ * before the reader sees a byte, so the seeds hold both); the mapped path is fuzz_emb_raw. */
+#define _GNU_SOURCE
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_table_format(&emb_format_emb, data, size);
+	return 0;
+}

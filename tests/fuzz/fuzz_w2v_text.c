@@ -1,0 +1,12 @@
+/* libFuzzer harness: the w2v_text reader (emb_format_word2vec) on any byte string, through a memory
+ * stream; see fuzz_common.h for the runs and the invariants checked. */
+#define _GNU_SOURCE
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_table_format(&emb_format_word2vec, data, size);
+	return 0;
+}
