@@ -90,6 +90,22 @@ int emb_table_new(struct emb_table **out, size_t rows, size_t dim, struct emb_er
 	return 0;
 }
 
+/* Zero bytes [from, to) of the owned matrix (so a later regrow reads zeros) without touching
+ * whole pages: those are handed back to the kernel, which refills them with zeros. */
+static void zero_tail(struct emb_table_priv *p, size_t from, size_t to)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), head = page_round(from);
+
+	if (head >= to) {
+		memset((char *)p->anon + from, 0, to - from);
+		return;
+	}
+	memset((char *)p->anon + from, 0, head - from);
+	if (madvise((char *)p->anon + head, (to - head) / pg * pg, MADV_DONTNEED) < 0)
+		memset((char *)p->anon + head, 0, (to - head) / pg * pg);
+	memset((char *)p->anon + head + (to - head) / pg * pg, 0, (to - head) % pg);
+}
+
 int emb_table_resize(struct emb_table *t, size_t rows, struct emb_err *err)
 {
 	struct emb_table_priv *p = t->priv;
@@ -115,8 +131,8 @@ int emb_table_resize(struct emb_table *t, size_t rows, struct emb_err *err)
 		if ((rc = set_capacity(t, want, err)) < 0)
 			return rc;
 	}
-	if (bytes < old) /* keep the "new rows are zeros" promise for a later regrow */
-		memset((char *)t->data + bytes, 0, (old < p->anon_len ? old : p->anon_len) - bytes);
+	if (bytes < old)
+		zero_tail(p, bytes, old < p->anon_len ? old : p->anon_len);
 	t->rows = rows;
 	return 0;
 }
