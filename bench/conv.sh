@@ -6,7 +6,8 @@
 #   embconv text -> EMB (gzip), text -> word2vec binary, text -> raw EMB, raw EMB -> text,
 #   raw EMB read (-> word2vec binary on /dev/null), open of a raw EMB + one lookup (mmap),
 #   gensim load_word2vec_format(no_header=True) + save_word2vec_format(binary=True).
-# Peak RSS from /usr/bin/time.  Writes bench/results/conv.md.
+# Peak RSS from /usr/bin/time.  Outputs go to CONV_OUT (default a directory in /dev/shm when
+# there is one) so the disk's fsync is not what is measured.  Writes bench/results/conv.md.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${EMB_BUILD:=$top/build}"
@@ -18,6 +19,12 @@ work="$top/bench/work/conv"
 res="$top/bench/results/conv.md"
 ec="$EMB_BUILD/embconv"
 mkdir -p "$work" "$top/bench/results"
+if [ -z "${CONV_OUT:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	CONV_OUT=/dev/shm/embconv-bench.$$
+	trap 'rm -rf "$CONV_OUT"' EXIT
+fi
+o=${CONV_OUT:-$work}
+mkdir -p "$o"
 [ -x "$ec" ] || make -C "$top" B="$(basename "$EMB_BUILD")" all >&2
 
 txt="$work/glove-$ROWS-$DIM.txt"
@@ -85,32 +92,38 @@ run() {
 	cat "$work/t.one" >>"$work/times"
 }
 
+load=$(cut -d' ' -f1 /proc/loadavg)
 : >"$work/times"
 : >"$work/stderr"
 : >"$work/open_us"
 : >"$work/gensim_split"
 head -n $((ROWS / 10)) "$txt" >"$work/small.txt"
-"$ec" -q --level 0 "$work/small.txt" "$work/small.raw.emb"
+"$ec" -q --level 0 "$work/small.txt" "$o/small.raw.emb"
 for rep in $(seq 1 "$REPS"); do
 	echo "conv: round $rep of $REPS" >&2
-	run to_emb "$ec" -q "$txt" "$work/out.emb"
-	run to_bin "$ec" -q "$txt" "$work/out.bin"
-	run to_raw "$ec" -q --level 0 "$txt" "$work/out.raw.emb"
-	run raw_to_text "$ec" -q -t glove "$work/out.raw.emb" "$work/back.txt"
-	run raw_read "$ec" -q -t word2vec-bin "$work/out.raw.emb" /dev/null
-	run bin_to_text "$ec" -q -t word2vec "$work/out.bin" "$work/back.vec"
+	run to_emb "$ec" -q "$txt" "$o/out.emb"
+	emb_bytes=$(stat -c %s "$o/out.emb")
+	rm -f "$o/out.emb"
+	run to_bin "$ec" -q "$txt" "$o/out.bin"
+	run to_raw "$ec" -q --level 0 "$txt" "$o/out.raw.emb"
+	run raw_to_text "$ec" -q -t glove "$o/out.raw.emb" "$o/back.txt"
+	back_bytes=$(stat -c %s "$o/back.txt")
+	rm -f "$o/back.txt"
+	run raw_read "$ec" -q -t word2vec-bin "$o/out.raw.emb" /dev/null
+	run bin_to_text "$ec" -q -t word2vec "$o/out.bin" "$o/back.vec"
+	rm -f "$o/back.vec"
 	for f in out small; do # whole-process milliseconds, 20 runs each
 		for k in $(seq 1 20); do
 			a=$(date +%s%N)
-			"$work/open_probe" "$work/$f.raw.emb" w123 >/dev/null
+			"$work/open_probe" "$o/$f.raw.emb" w123 >/dev/null
 			b=$(date +%s%N)
 			echo "open_$f $(( (b - a) / 1000 ))" >>"$work/open_us"
 		done
 	done
-	run gensim $PY "$work/gensim_conv.py" "$txt" "$work/gensim.bin"
+	run gensim $PY "$work/gensim_conv.py" "$txt" "$o/gensim.bin"
 	tail -n 1 "$work/stderr" >>"$work/gensim_split"
 done
-same=$($PY - "$work/out.bin" "$work/gensim.bin" <<'PY'
+same=$($PY - "$o/out.bin" "$o/gensim.bin" <<'PY'
 import sys
 import numpy as np
 from gensim.models import KeyedVectors
@@ -123,8 +136,8 @@ PY
 
 txt_mb=$(awk -v b="$(stat -c %s "$txt")" 'BEGIN { printf "%.0f", b / 1e6 }')
 mat_mb=$(awk -v r="$ROWS" -v d="$DIM" 'BEGIN { printf "%.0f", r * d * 4 / 1e6 }')
-back_mb=$(awk -v b="$(stat -c %s "$work/back.txt")" 'BEGIN { printf "%.0f", b / 1e6 }')
-emb_mb=$(awk -v b="$(stat -c %s "$work/out.emb")" 'BEGIN { printf "%.0f", b / 1e6 }')
+back_mb=$(awk -v b="$back_bytes" 'BEGIN { printf "%.0f", b / 1e6 }')
+emb_mb=$(awk -v b="$emb_bytes" 'BEGIN { printf "%.0f", b / 1e6 }')
 med() { # med NAME FIELD: median of a column of $work/times
 	awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$work/times" | sort -g |
 		awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
@@ -146,6 +159,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	echo
 	echo "Machine: $(nproc) cores, ${cpu:-unknown CPU}; shared with teammates' builds (noisy)."
 	echo "Input: GloVe-style text, $ROWS rows x $DIM dims, 6-decimal values, $txt_mb MB"
+	echo "Outputs on $( [ "$o" = "$work" ] && echo "disk (fsync included)" || echo "tmpfs (no disk fsync)"); load average at the start: $load."
 	echo "(matrix $mat_mb MB as float32).  Medians of $REPS interleaved rounds."
 	echo "Rate = MB of text read (parsing rows), of text written (writing rows), or of matrix."
 	echo
@@ -163,6 +177,8 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	echo "process, median of $((REPS * 20)) runs): $(open_ms out) ms for the $mat_mb MB table, $(open_ms small) ms for a"
 	echo "$((mat_mb / 10)) MB one: independent of size (no per-row work at open)."
 	echo
+	awk -v gc="$(med gensim 3)" -v gk="$(med gensim 4)" -v bc="$(med to_bin 3)" -v bk="$(med to_bin 4)" 'BEGIN {
+		printf "Ratio, text -> word2vec binary, CPU seconds: gensim / embconv = %.1fx.  ", (gc + gk) / (bc + bk) }'
 	awk -v gl="$gl" -v gs="$gs" -v tb="$(med to_bin 2)" -v mb="$txt_mb" -v same="$same" 'BEGIN {
 		printf "gensim alone: load %.1f s (%.0f MB/s), save %.1f s.  ", gl, mb / gl, gs
 		printf "Ratio, text -> word2vec binary, wall: gensim / embconv = %.1fx (parse-only vs gensim load: >= %.1fx).  ", (gl + gs) / tb, gl / tb
