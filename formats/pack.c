@@ -6,6 +6,7 @@
  * process at once.  Reading: each record is read whole (header, then payload in one buffer),
  * checked (CRCs, sizes, numbering, the invariants of a packed batch) and handed out as an
  * emb_batch whose arrays point into that buffer.  On a big-endian host arrays are swapped.
+ * A gzip PACK file is decoded member by member with libdeflate (see struct gzfast).
  *
  * emb_pack_run(): lines -> ids (emb_batch_parse_ids, or emb_tok + vocabulary lookup) ->
  * emb_batcher -> per batch: vectors (emb_batch_embed), then PACK or npz.
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "emb_npz.h"
 #include "emb_stream.h"
@@ -145,8 +148,29 @@ int emb_pack_write_end(struct emb_out *out, const struct emb_pack_totals *t, str
 
 /* ---- reader ---- */
 
+/*
+ * Where decoded PACK bytes come from: the shared stream layer, or, for a gzip regular file,
+ * this member-by-member libdeflate decoder (about 3x zlib's inflate, which bounds reading).
+ * Members of embpack's output hold at most EMB_OUT_BLOCK bytes; a file whose members are far
+ * larger (a whole PACK gzipped by gzip(1)) goes back to the stream layer at the same offset.
+ */
+#define GZ_IN_CHUNK ((size_t)4 << 20)
+#define GZ_MAX ((size_t)64 << 20)
+#define GZ_FALLBACK 2
+
+struct gzfast {
+	int fd;
+	unsigned char *in, *out;
+	size_t in_pos, in_len, in_cap, out_pos, out_len, out_cap;
+	bool in_eof;
+	uint64_t consumed;        /* decoded bytes handed out */
+	struct libdeflate_decompressor *d;
+};
+
 struct emb_pack_reader {
-	struct emb_stream *in;
+	struct emb_stream *in;    /* NULL while gz is in use */
+	struct gzfast *gz;
+	char *path;
 	struct emb_pack_header h;
 	unsigned char *buf;
 	size_t cap;
@@ -156,6 +180,185 @@ struct emb_pack_reader {
 	uint64_t bytes;
 	bool ended;
 };
+
+static const char *rname(const struct emb_pack_reader *r)
+{
+	return r->in ? rname(r) : r->path;
+}
+
+static void gz_free(struct gzfast *g)
+{
+	if (!g)
+		return;
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g->in);
+	free(g->out);
+	if (g->d)
+		libdeflate_free_decompressor(g->d);
+	free(g);
+}
+
+/* A gzip regular file: set up r->gz (else leave it NULL for the stream layer). */
+static int gz_open(struct emb_pack_reader *r, const char *path, struct emb_err *err)
+{
+	unsigned char m[2];
+	struct stat st;
+	struct gzfast *g;
+	int fd;
+
+	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || pread(fd, m, 2, 0) != 2 ||
+	    m[0] != 0x1f || m[1] != 0x8b) {
+		close(fd);
+		return 0;
+	}
+	if (!(g = calloc(1, sizeof *g))) {
+		close(fd);
+		return emb_err_nomem(err, "opening a PACK file");
+	}
+	g->fd = fd;
+	g->in_cap = GZ_IN_CHUNK;
+	g->out_cap = 2 * EMB_OUT_BLOCK;
+	if (!(g->in = malloc(g->in_cap)) || !(g->out = malloc(g->out_cap)) ||
+	    !(g->d = libdeflate_alloc_decompressor())) {
+		gz_free(g);
+		return emb_err_nomem(err, "opening a PACK file");
+	}
+	r->gz = g;
+	return 0;
+}
+
+static int gz_fill(struct emb_pack_reader *r, struct emb_err *err)
+{
+	struct gzfast *g = r->gz;
+	ssize_t k;
+
+	if (g->in_pos > 0) {
+		memmove(g->in, g->in + g->in_pos, g->in_len - g->in_pos);
+		g->in_len -= g->in_pos;
+		g->in_pos = 0;
+	}
+	if (g->in_len == g->in_cap) {
+		unsigned char *p = realloc(g->in, g->in_cap * 2);
+		if (!p)
+			return emb_err_nomem(err, "reading a PACK file");
+		g->in = p;
+		g->in_cap *= 2;
+	}
+	do
+		k = read(g->fd, g->in + g->in_len, g->in_cap - g->in_len);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return emb_err_set(err, EMB_EIO, "%s: read error: %s", r->path, strerror(errno));
+	g->in_eof = k == 0;
+	g->in_len += (size_t)k;
+	return 0;
+}
+
+/* Decode the next member into g->out: 0, EMB_EOF, GZ_FALLBACK or a negative error. */
+static int gz_member(struct emb_pack_reader *r, struct emb_err *err)
+{
+	struct gzfast *g = r->gz;
+	size_t ain, aout, avail;
+	enum libdeflate_result res;
+	int rc;
+
+	for (;;) {
+		avail = g->in_len - g->in_pos;
+		if (avail == 0) {
+			if (g->in_eof)
+				return EMB_EOF;
+			if ((rc = gz_fill(r, err)) < 0)
+				return rc;
+			continue;
+		}
+		res = libdeflate_gzip_decompress_ex(g->d, g->in + g->in_pos, avail, g->out,
+						    g->out_cap, &ain, &aout);
+		if (res == LIBDEFLATE_SUCCESS) {
+			g->in_pos += ain;
+			g->out_pos = 0;
+			g->out_len = aout;
+			if (aout)
+				return 0;
+		} else if (res == LIBDEFLATE_INSUFFICIENT_SPACE) {
+			unsigned char *p;
+			if (g->out_cap >= GZ_MAX)
+				return GZ_FALLBACK;
+			if (!(p = realloc(g->out, g->out_cap * 2)))
+				return emb_err_nomem(err, "reading a PACK file");
+			g->out = p;
+			g->out_cap *= 2;
+		} else if (!g->in_eof) { /* the member may go on past what is buffered */
+			if (avail >= GZ_MAX)
+				return GZ_FALLBACK;
+			if ((rc = gz_fill(r, err)) < 0)
+				return rc;
+		} else {
+			return emb_err_set(err, EMB_ETRUNC, "%s: truncated or corrupt gzip member",
+					   r->path);
+		}
+	}
+}
+
+/* Leave the fast path: the stream layer, skipped to the same decoded offset. */
+static int gz_fallback(struct emb_pack_reader *r, struct emb_err *err)
+{
+	uint64_t skip = r->gz->consumed;
+	unsigned char tmp[1 << 14];
+	int rc;
+
+	gz_free(r->gz);
+	r->gz = NULL;
+	if ((rc = emb_stream_open(&r->in, r->path, err)) < 0)
+		return rc;
+	while (skip > 0) {
+		size_t k = skip < sizeof tmp ? (size_t)skip : sizeof tmp;
+		if ((rc = emb_stream_read_full(r->in, tmp, k, err)) != 0)
+			return rc < 0 ? rc : emb_err_set(err, EMB_ETRUNC, "%s: shorter on reread", r->path);
+		skip -= k;
+	}
+	return 0;
+}
+
+/* emb_stream_read_full's contract (0, EMB_EOF before any byte, EMB_ETRUNC) over either source. */
+static int src_read_full(struct emb_pack_reader *r, void *dst, size_t n, struct emb_err *err)
+{
+	unsigned char *d = dst;
+	size_t got = 0;
+	int rc;
+
+	while (r->gz && got < n) {
+		struct gzfast *g = r->gz;
+		size_t k;
+		if (g->out_pos == g->out_len) {
+			rc = gz_member(r, err);
+			if (rc == GZ_FALLBACK && (rc = gz_fallback(r, err)) == 0)
+				break;
+			if (rc == EMB_EOF)
+				return got ? emb_err_set(err, EMB_ETRUNC, "%s: truncated", r->path) : EMB_EOF;
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		k = g->out_len - g->out_pos < n - got ? g->out_len - g->out_pos : n - got;
+		memcpy(d + got, g->out + g->out_pos, k);
+		g->out_pos += k;
+		g->consumed += k;
+		got += k;
+	}
+	if (got == n)
+		return 0;
+	rc = emb_stream_read_full(r->in, d + got, n - got, err);
+	return rc == EMB_EOF && got ? EMB_ETRUNC : rc;
+}
+
+static int truncated(struct emb_pack_reader *r, struct emb_err *err)
+{
+	return emb_err_set_at(err, EMB_ETRUNC, rname(r), 0, "batch %llu truncated",
+			      (unsigned long long)r->next);
+}
 
 int emb_pack_reader_open(struct emb_pack_reader **out, const char *path, struct emb_err *err)
 {
@@ -167,13 +370,20 @@ int emb_pack_reader_open(struct emb_pack_reader **out, const char *path, struct 
 	*out = NULL;
 	if (!(r = calloc(1, sizeof *r)))
 		return emb_err_nomem(err, "opening a PACK file");
-	if ((rc = emb_stream_open(&r->in, path, err)) < 0)
-		goto fail;
-	rc = emb_stream_read_full(r->in, p, sizeof p, err);
-	if (rc == EMB_EOF || (rc == 0 && memcmp(p, file_magic, 8) != 0)) {
-		rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(r->in), 0, "not a PACK file");
+	if (!(r->path = strdup(path))) {
+		rc = emb_err_nomem(err, "opening a PACK file");
 		goto fail;
 	}
+	if ((rc = gz_open(r, path, err)) < 0 ||
+	    (!r->gz && (rc = emb_stream_open(&r->in, path, err)) < 0))
+		goto fail;
+	rc = src_read_full(r, p, sizeof p, err);
+	if (rc == EMB_EOF || (rc == 0 && memcmp(p, file_magic, 8) != 0)) {
+		rc = emb_err_set_at(err, EMB_EFORMAT, rname(r), 0, "not a PACK file");
+		goto fail;
+	}
+	if (rc == EMB_ETRUNC) /* gzip decodes whole members: header and batch 0 go together */
+		rc = truncated(r, err);
 	if (rc < 0)
 		goto fail;
 	version = emb_le32(p + 8);
@@ -183,12 +393,12 @@ int emb_pack_reader_open(struct emb_pack_reader **out, const char *path, struct 
 	r->h.padding_idx = (int32_t)emb_le32(p + 16);
 	r->h.dim = emb_le32(p + 20);
 	if (emb_le32(p + 28) != (uint32_t)libdeflate_crc32(0, p, 28))
-		rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(r->in), 0, "bad file header CRC");
+		rc = emb_err_set_at(err, EMB_EFORMAT, rname(r), 0, "bad file header CRC");
 	else if (version != 1)
-		rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(r->in), 0,
+		rc = emb_err_set_at(err, EMB_EFORMAT, rname(r), 0,
 				    "unsupported PACK version %u", version);
 	else if ((flags & ~7u) || !(flags & FLAG_VECTORS) != !r->h.dim)
-		rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(r->in), 0,
+		rc = emb_err_set_at(err, EMB_EFORMAT, rname(r), 0,
 				    "bad file header flags 0x%x (dim %u)", flags, r->h.dim);
 	if (rc < 0)
 		goto fail;
@@ -210,16 +420,10 @@ uint64_t emb_pack_reader_bytes(const struct emb_pack_reader *r)
 	return r->bytes;
 }
 
-static int truncated(struct emb_pack_reader *r, struct emb_err *err)
-{
-	return emb_err_set_at(err, EMB_ETRUNC, emb_stream_name(r->in), 0, "batch %llu truncated",
-			      (unsigned long long)r->next);
-}
-
 /* Read N bytes of the current batch; a short read is "batch K truncated". */
 static int read_part(struct emb_pack_reader *r, void *dst, size_t n, struct emb_err *err)
 {
-	int rc = emb_stream_read_full(r->in, dst, n, err);
+	int rc = src_read_full(r, dst, n, err);
 
 	if (rc == EMB_EOF || rc == EMB_ETRUNC)
 		return truncated(r, err);
@@ -229,7 +433,7 @@ static int read_part(struct emb_pack_reader *r, void *dst, size_t n, struct emb_
 
 static int bad(struct emb_pack_reader *r, struct emb_err *err, const char *what)
 {
-	return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(r->in), 0, "batch %llu: %s",
+	return emb_err_set_at(err, EMB_EFORMAT, rname(r), 0, "batch %llu: %s",
 			      (unsigned long long)r->next, what);
 }
 
@@ -272,18 +476,17 @@ int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **out
 	struct arr a[NARRAYS];
 	uint64_t payload, got_payload, off = 0;
 	uint32_t crc = 0;
-	size_t got;
 	int rc;
 
 	*out = NULL;
 	if (r->ended)
 		return EMB_EOF;
-	rc = emb_stream_read_full(r->in, h, sizeof h, err);
+	rc = src_read_full(r, h, sizeof h, err);
 	if (rc == EMB_EOF) {
 		if (r->next == 0)
-			return emb_err_set_at(err, EMB_ETRUNC, emb_stream_name(r->in), 0,
+			return emb_err_set_at(err, EMB_ETRUNC, rname(r), 0,
 					      "truncated after the file header (no end record)");
-		return emb_err_set_at(err, EMB_ETRUNC, emb_stream_name(r->in), 0,
+		return emb_err_set_at(err, EMB_ETRUNC, rname(r), 0,
 				      "truncated after batch %llu (no end record)",
 				      (unsigned long long)r->next - 1);
 	}
@@ -298,11 +501,11 @@ int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **out
 		if (emb_le64(h + 16) != r->tot.batches || emb_le64(h + 24) != r->tot.tokens ||
 		    emb_le64(h + 32) != r->tot.sequences)
 			return bad(r, err, "end record totals do not match the batches read");
-		rc = emb_stream_read(r->in, &extra, 1, &got, err);
+		rc = src_read_full(r, &extra, 1, err);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(r->in), 0,
+			return emb_err_set_at(err, EMB_EFORMAT, rname(r), 0,
 					      "data after the end record");
 		r->ended = true;
 		return EMB_EOF;
@@ -377,6 +580,8 @@ void emb_pack_reader_abort(struct emb_pack_reader *r)
 	if (!r)
 		return;
 	emb_stream_abort(r->in);
+	gz_free(r->gz);
+	free(r->path);
 	free(r->buf);
 	free(r);
 }

@@ -343,3 +343,13 @@ print("ok", v.shape)' "$out/a.pack" "$TOP/formats"
 	echo "small $small KiB, big $big KiB"
 	[ "$big" -lt $((small + 4096)) ]
 }
+
+@test "embpack reads a PACK gzipped whole by gzip(1) and from standard input" {
+	run -0 t embpack -b 2 --level 0 -o "$out/a.pack" "$FIX/ids.txt"
+	want=$(t embpack dump "$out/a.pack")
+	gzip -c "$out/a.pack" >"$out/whole.pack"
+	run -0 t embpack dump "$out/whole.pack"
+	assert_output "$want"
+	run -0 bash -c "$EMB_EXEC embpack dump <'$out/whole.pack'"
+	assert_output "$want"
+}
