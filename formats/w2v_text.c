@@ -61,7 +61,7 @@ int fmt_header_kind(const unsigned char *p, size_t n)
 {
 	const unsigned char *nl = memchr(p, '\n', n), *q, *end;
 	uint64_t rows, dim;
-	size_t want;
+	size_t want, digits = 0;
 
 	if (!nl || !fmt_parse_header((const char *)p, (size_t)(nl - p), &rows, &dim))
 		return 0;
@@ -69,19 +69,22 @@ int fmt_header_kind(const unsigned char *p, size_t n)
 	end = p + n;
 	while (q < end && *q == '\n')
 		q++;
+	if (q == end)
+		return 1; /* no rows to look at */
 	while (q < end && *q != ' ' && *q != '\n')
 		q++;
-	/* a text row continues with printable number text; float32 bytes practically never do */
+	/* a text row goes on with number text up to its line end; float32 bytes practically
+	 * never do (a '\n' byte among them comes after no digits or after a byte outside the set) */
 	want = dim < 64 ? (size_t)dim * 4 : 256;
 	for (q = q < end ? q + 1 : q; q < end && want; q++, want--) {
 		if (*q == '\n')
 			break;
-		if (*q < 0x20 && *q != '\r' && *q != '\t')
-			return 2;
-		if (*q >= 0x7f)
+		if (*q >= '0' && *q <= '9')
+			digits++;
+		else if (!strchr(" \t\r.+-eEnNaAiIfFtTyY", *q) || *q == 0)
 			return 2;
 	}
-	return 1;
+	return digits > 0 || want == 0 ? 1 : 2;
 }
 
 int fmt_check_header(struct emb_stream *in, uint64_t rows, uint64_t dim, struct emb_err *err)

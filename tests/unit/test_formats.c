@@ -63,6 +63,9 @@ static void test_detect(void **state)
 		{ "1 2\na \x00\x00\x80\x3f\x00\x00\x00\x40\n", 14, "word2vec-bin" },
 		{ "\x89" "EMB\r\n\x1a\n", 8, "emb" },
 		{ "7 7 7\n", 6, "glove" }, /* three numbers are no header */
+		/* a float whose first byte is '\n' does not make the row look like text */
+		{ "1 2\na \x0a\x00\x80\x3f\x00\x00\x00\x40\n", 14, "word2vec-bin" },
+		{ "1 2\na nan -inf\n", 14, "word2vec" },
 	};
 	struct emb_err err = EMB_ERR_INIT;
 	size_t i;
