@@ -376,8 +376,8 @@ fail:
 static int text_row(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
 		    bool spaces, struct emb_err *err)
 {
-	/* the widest fixed form is 39 integer digits, a sign, a point and the digits */
-	size_t k = w->o->precision < 0 ? EMB_FLOAT_MAX : (size_t)w->o->precision + 48;
+	/* room the formatter may use for one value (it may write a NUL after it) */
+	size_t k = w->o->precision < 0 ? EMB_FLOAT_MAX : EMB_FLOAT_FIXED_MAX(w->o->precision);
 	size_t i = 0, per = (EMB_OUT_BLOCK / 4) / (k + 1);
 	int rc;
 
