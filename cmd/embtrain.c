@@ -116,7 +116,7 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 		    const struct emb_train_corpus *corpus, struct emb_trainer *tr, struct emb_err *err)
 {
 	const struct emb_train_stats *st = emb_train_corpus_stats(corpus);
-	char b[7][64];
+	char b[6][64];
 	int rc;
 
 	snprintf(b[0], sizeof b[0], "%" PRIu64, c->o.seed);
@@ -124,8 +124,7 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 	snprintf(b[2], sizeof b[2], "%" PRIu64, st->kept);
 	snprintf(b[3], sizeof b[3], "%" PRIu64, st->lines);
 	snprintf(b[4], sizeof b[4], "%zu", tab->rows);
-	snprintf(b[5], sizeof b[5], "%.1f", emb_trainer_seconds(tr));
-	snprintf(b[6], sizeof b[6], "%" PRIu64, emb_trainer_words(tr));
+	snprintf(b[5], sizeof b[5], "%" PRIu64, emb_trainer_words(tr));
 	if ((rc = emb_table_meta_set(tab, "created_by", "embtrain " EMBKIT_VERSION, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.options", c->options, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.seed", b[0], err)) < 0 ||
@@ -134,8 +133,7 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 	    (rc = emb_table_meta_set(tab, "corpus.words", b[2], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "corpus.lines", b[3], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "vocab.size", b[4], err)) < 0 ||
-	    (rc = emb_table_meta_set(tab, "train.seconds", b[5], err)) < 0 ||
-	    (rc = emb_table_meta_set(tab, "train.words", b[6], err)) < 0)
+	    (rc = emb_table_meta_set(tab, "train.words", b[5], err)) < 0)
 		return rc;
 	return 0;
 }
