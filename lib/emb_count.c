@@ -20,10 +20,12 @@
  * --lower and --split words go through emb_tokenizer (one per worker) and its callback instead
  * of the batched byte scan; the tables are the same.
  *
- * Finish: the workers' tables are summed into one emb_vocab (unsorted).
+ * Finish: the workers' tables are summed into the first one (reusing the stored hashes), whose
+ * tokens go to emb_vocab_from_counts() to come out sorted.
  */
 #include "emb_count.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -617,6 +619,35 @@ static const char *slot_token(const struct table *t, const struct slot *s)
 	return s->len <= INLINE_MAX ? (const char *)s->u.w : t->arena + s->u.off;
 }
 
+/* The table's tokens as a vocabulary sorted by count, then bytes. */
+static int table_to_vocab(const struct table *t, struct emb_vocab **out, struct emb_err *err)
+{
+	size_t n = t->used, k = 0;
+	const char **tok = malloc((n ? n : 1) * sizeof *tok);
+	size_t *len = malloc((n ? n : 1) * sizeof *len);
+	uint64_t *count = malloc((n ? n : 1) * sizeof *count);
+	int rc;
+
+	if (!tok || !len || !count) {
+		rc = emb_err_nomem(err, "sorting the counts");
+	} else {
+		for (size_t i = 0; i <= t->mask; i++) {
+			const struct slot *s = &t->s[i];
+			if (!s->count)
+				continue;
+			tok[k] = slot_token(t, s);
+			len[k] = s->len;
+			count[k++] = s->count;
+		}
+		assert(k == n);
+		rc = emb_vocab_from_counts(out, n, tok, len, count, true, err);
+	}
+	free(tok);
+	free(len);
+	free(count);
+	return rc;
+}
+
 int emb_counter_finish(struct emb_counter *c, struct emb_vocab **out, struct emb_err *err)
 {
 	struct emb_vocab *v = NULL;
@@ -638,19 +669,11 @@ int emb_counter_finish(struct emb_counter *c, struct emb_vocab **out, struct emb
 		}
 		table_release(t);
 	}
-	if ((rc = emb_vocab_new(&v, err)) < 0)
-		return rc;
-	for (size_t i = 0; i <= t0->mask; i++) {
-		const struct slot *s = &t0->s[i];
-		if (s->count && (rc = emb_vocab_add(v, slot_token(t0, s), s->len, s->count, NULL,
-						    err)) < 0) {
-			emb_vocab_free(v);
-			return rc;
-		}
-	}
+	rc = table_to_vocab(t0, &v, err);
 	table_release(t0);
-	*out = v;
-	return 0;
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 uint64_t emb_counter_bytes(const struct emb_counter *c)

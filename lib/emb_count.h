@@ -73,7 +73,8 @@ int emb_counter_new(struct emb_counter **out, const struct emb_count_opts *opts,
 int emb_counter_add(struct emb_counter *c, struct emb_stream *in, struct emb_err *err);
 
 /*
- * Merge the per-thread tables into a new, unsorted vocabulary (*out; the caller frees it).
+ * Merge the per-thread tables into a new vocabulary (*out; the caller frees it), sorted as
+ * emb_vocab_sort() sorts.
  * The counter is spent afterwards: only emb_counter_free() may follow.
  */
 int emb_counter_finish(struct emb_counter *c, struct emb_vocab **out, struct emb_err *err);

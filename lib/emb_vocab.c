@@ -285,31 +285,33 @@ uint64_t emb_vocab_total(const struct emb_vocab *v)
 
 /* ---- sorting and selecting ---- */
 
-struct entry {
+/* True when token A comes after token B in memcmp order (a prefix first). */
+static bool bytes_after(const struct emb_vocab *v, size_t a, size_t b)
+{
+	size_t m = v->len[a] < v->len[b] ? v->len[a] : v->len[b];
+	int c = memcmp(v->arena + v->off[a], v->arena + v->off[b], m);
+
+	return c > 0 || (c == 0 && v->len[a] > v->len[b]);
+}
+
+/*
+ * Sorting works on 24-byte keys {count, first 8 bytes big-endian, index}: nearly every
+ * comparison ends on the first two words, and the rest of the token is looked at only on a tie
+ * of both.  A hand-written quicksort on the keys moves less memory than qsort() on wider
+ * records and inlines the comparison.
+ */
+struct key {
 	uint64_t count;
-	uint64_t prefix; /* the first 8 bytes, zero-padded, big-endian: most ties end here */
-	const char *tok;
-	size_t len;
-	uint32_t hash;
+	uint64_t prefix;
+	uint32_t idx;
 };
 
-static int by_count_then_bytes(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-	size_t m;
-
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	if (x->prefix != y->prefix)
-		return x->prefix < y->prefix ? -1 : 1;
-	m = x->len < y->len ? x->len : y->len;
-	if (m > 8) {
-		int c = memcmp(x->tok + 8, y->tok + 8, m - 8);
-		if (c)
-			return c;
-	}
-	return (x->len > y->len) - (x->len < y->len);
-}
+struct items {              /* the tokens being sorted, by index */
+	const char *const *tok;
+	const size_t *len;
+	const uint64_t *count;
+	const uint32_t *hash;   /* NULL: compute */
+};
 
 static uint64_t prefix_of(const char *tok, size_t len)
 {
@@ -321,63 +323,155 @@ static uint64_t prefix_of(const char *tok, size_t len)
 	       (uint64_t)b[6] << 8 | b[7];
 }
 
-/* A new vocabulary holding the N entries E in order (tokens known distinct). */
-static int from_entries(struct emb_vocab **out, const struct entry *e, size_t n,
-			struct emb_err *err)
+/* <0, 0, >0: count descending, then token bytes (memcmp order, a prefix first). */
+static inline int cmp_keys(const struct key *x, const struct key *y, const struct items *it)
 {
-	struct emb_vocab *nv;
+	size_t lx, ly, m;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	lx = it->len[x->idx];
+	ly = it->len[y->idx];
+	m = lx < ly ? lx : ly;
+	if (m > 8) {
+		int c = memcmp(it->tok[x->idx] + 8, it->tok[y->idx] + 8, m - 8);
+		if (c)
+			return c;
+	}
+	return (lx > ly) - (lx < ly);
+}
+
+static void sort_keys(struct key *k, size_t n, const struct items *it)
+{
+	while (n > 16) {
+		size_t i = 0, j = n - 1, mid = n / 2;
+		struct key p, t;
+
+		/* median of three as the pivot, kept at k[mid] */
+		if (cmp_keys(&k[mid], &k[0], it) < 0) { t = k[mid]; k[mid] = k[0]; k[0] = t; }
+		if (cmp_keys(&k[j], &k[0], it) < 0) { t = k[j]; k[j] = k[0]; k[0] = t; }
+		if (cmp_keys(&k[j], &k[mid], it) < 0) { t = k[j]; k[j] = k[mid]; k[mid] = t; }
+		p = k[mid];
+		for (;;) {
+			while (cmp_keys(&k[i], &p, it) < 0)
+				i++;
+			while (cmp_keys(&p, &k[j], it) < 0)
+				j--;
+			if (i >= j)
+				break;
+			t = k[i]; k[i] = k[j]; k[j] = t;
+			i++;
+			j--;
+		}
+		/* recurse into the smaller side, loop on the larger: O(log n) stack */
+		if (j + 1 < n - j - 1) {
+			sort_keys(k, j + 1, it);
+			k += j + 1;
+			n -= j + 1;
+		} else {
+			sort_keys(k + j + 1, n - j - 1, it);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct key t = k[i];
+		size_t j = i;
+		for (; j > 0 && cmp_keys(&t, &k[j - 1], it) < 0; j--)
+			k[j] = k[j - 1];
+		k[j] = t;
+	}
+}
+
+/*
+ * A new vocabulary of the N distinct items, in count-then-bytes order when SORT, else as given.
+ * Arrays are sized once; the index is built once at the end.
+ */
+static int build(struct emb_vocab **out, const struct items *it, size_t n, bool sort,
+		 struct emb_err *err)
+{
+	struct emb_vocab *v = NULL;
+	struct key *k = NULL;
+	size_t bytes = 0;
 	long dup;
 	int rc;
 
 	*out = NULL;
-	if ((rc = emb_vocab_new(&nv, err)) < 0)
-		return rc;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = push(nv, e[i].tok, e[i].len, e[i].count, e[i].hash, err);
-	if (rc == 0)
-		rc = reindex(nv, &dup, err);
-	if (rc < 0) {
-		emb_vocab_free(nv);
-		return rc;
+	if (n > MAX_IDS)
+		return emb_err_set(err, EMB_ELIMIT, "more than %zu tokens in a vocabulary", MAX_IDS);
+	if (!(k = malloc((n ? n : 1) * sizeof *k)))
+		return emb_err_nomem(err, "sorting a vocabulary");
+	for (size_t i = 0; i < n; i++) {
+		k[i].count = it->count[i];
+		k[i].prefix = sort ? prefix_of(it->tok[i], it->len[i]) : 0;
+		k[i].idx = (uint32_t)i;
+		bytes += it->len[i] + 1;
 	}
-	assert(dup < 0);
-	*out = nv;
-	return 0;
+	if (sort)
+		sort_keys(k, n, it);
+	if ((rc = emb_vocab_new(&v, err)) < 0)
+		goto done;
+	while (v->cap < n)
+		if ((rc = grow_ids(v, err)) < 0)
+			goto done;
+	if ((rc = reserve_arena(v, bytes, err)) < 0)
+		goto done;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		uint32_t x = k[i].idx;
+		uint32_t h = it->hash ? it->hash[x] : (uint32_t)emb_hash_bytes(it->tok[x], it->len[x]);
+		rc = push(v, it->tok[x], it->len[x], it->count[x], h, err);
+	}
+	if (rc == 0 && (rc = reindex(v, &dup, err)) == 0 && dup >= 0) {
+		char shown[96];
+		rc = emb_err_set(err, EMB_EFORMAT, "duplicate token '%s'",
+				 emb_err_token(shown, sizeof shown, v->arena + v->off[dup], v->len[dup]));
+	}
+done:
+	free(k);
+	if (rc < 0)
+		emb_vocab_free(v);
+	else
+		*out = v;
+	return rc;
+}
+
+int emb_vocab_from_counts(struct emb_vocab **out, size_t n, const char *const *tok,
+			  const size_t *len, const uint64_t *count, bool sort, struct emb_err *err)
+{
+	struct items it = { tok, len, count, NULL };
+
+	return build(out, &it, n, sort, err);
 }
 
 int emb_vocab_sort(struct emb_vocab *v, struct emb_err *err)
 {
-	struct entry *e = malloc((v->n ? v->n : 1) * sizeof *e);
-	struct emb_vocab *nv;
+	const char **tok;
+	struct items it = { NULL, v->len, v->count, v->hash };
+	struct emb_vocab *nv = NULL;
 	bool sorted = true;
-	int rc;
+	int rc = 0;
 
-	if (!e)
+	if (!(tok = malloc((v->n ? v->n : 1) * sizeof *tok)))
 		return emb_err_nomem(err, "sorting a vocabulary");
+	it.tok = tok;
 	for (size_t i = 0; i < v->n; i++) {
-		e[i].count = v->count[i];
-		e[i].tok = v->arena + v->off[i];
-		e[i].len = v->len[i];
-		e[i].prefix = prefix_of(e[i].tok, e[i].len);
-		e[i].hash = v->hash[i];
-		if (i && sorted && by_count_then_bytes(&e[i - 1], &e[i]) > 0)
+		tok[i] = v->arena + v->off[i];
+		if (i && sorted && (v->count[i - 1] < v->count[i] ||
+				    (v->count[i - 1] == v->count[i] && bytes_after(v, i - 1, i))))
 			sorted = false;
 	}
-	rc = 0;
-	if (!sorted) {
-		qsort(e, v->n, sizeof *e, by_count_then_bytes);
-		if ((rc = from_entries(&nv, e, v->n, err)) == 0) {
-			free(v->arena);
-			free(v->off);
-			free(v->len);
-			free(v->count);
-			free(v->hash);
-			free(v->slot);
-			*v = *nv;
-			free(nv);
-		}
+	if (!sorted && (rc = build(&nv, &it, v->n, true, err)) == 0) {
+		free(v->arena);
+		free(v->off);
+		free(v->len);
+		free(v->count);
+		free(v->hash);
+		free(v->slot);
+		*v = *nv;
+		free(nv);
 	}
-	free(e);
+	free(tok);
 	return rc;
 }
 

@@ -65,6 +65,14 @@ int emb_vocab_save(const struct emb_vocab *v, struct emb_out *out, unsigned flag
  */
 int emb_vocab_sort(struct emb_vocab *v, struct emb_err *err);
 
+/*
+ * A new vocabulary (*out) of N distinct tokens tok[i] (len[i] bytes) with count[i], in the
+ * order emb_vocab_sort() gives when SORT, else as given: the fast way to turn a table of counts
+ * into a vocabulary (arrays sized once, one index build).  EMB_EFORMAT on a duplicate token.
+ */
+int emb_vocab_from_counts(struct emb_vocab **out, size_t n, const char *const *tok,
+			  const size_t *len, const uint64_t *count, bool sort, struct emb_err *err);
+
 /* What to keep of a sorted vocabulary of counts (tokvocab count/merge --specials etc.). */
 struct emb_vocab_select {
 	const char *const *specials; /* listed first, in this order, with their own counts */

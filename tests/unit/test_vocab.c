@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,80 @@ static void test_sort_and_select(void **state)
 	sel.max_size = 0;
 	assert_int_equal(emb_vocab_select(&s, v, &sel, &err), EMB_EINVAL);
 	assert_non_null(strstr(err.msg, "listed twice"));
+	emb_vocab_free(v);
+}
+
+/* Token a comes strictly before b: count descending, then memcmp order, a prefix first. */
+static bool before(const struct emb_vocab *v, size_t a, size_t b)
+{
+	size_t la, lb, m;
+	const char *ta = emb_vocab_token(v, a, &la), *tb = emb_vocab_token(v, b, &lb);
+	int c;
+
+	if (emb_vocab_count(v, a) != emb_vocab_count(v, b))
+		return emb_vocab_count(v, a) > emb_vocab_count(v, b);
+	m = la < lb ? la : lb;
+	c = memcmp(ta, tb, m);
+	return c < 0 || (c == 0 && la < lb);
+}
+
+static void test_sort_large_and_from_counts(void **state)
+{
+	enum { N = 50000 };
+	static char buf[N][24];
+	static const char *tok[N];
+	static size_t len[N];
+	static uint64_t count[N];
+	struct emb_vocab *v, *w;
+	struct emb_err err = EMB_ERR_INIT;
+	(void)state;
+
+	srand(1);
+	assert_int_equal(emb_vocab_new(&v, &err), 0);
+	for (size_t i = 0; i < N; i++) {
+		/* shared 8-byte prefixes, prefixes of each other, embedded NULs, few distinct counts */
+		int n = snprintf(buf[i], sizeof buf[i], "%s%zu", rand() % 2 ? "samepref" : "s", i % 7919);
+		if (i >= 7919)
+			n = snprintf(buf[i], sizeof buf[i], "samepref%zu%c", i, 'a' + rand() % 3);
+		if (i % 101 == 0)
+			buf[i][n - 1] = 0;
+		tok[i] = buf[i];
+		len[i] = (size_t)n;
+		count[i] = (uint64_t)(rand() % 5);
+		if (emb_vocab_add(v, tok[i], len[i], count[i], NULL, &err) == EMB_EOF)
+			len[i] = 0;
+	}
+	assert_int_equal(emb_vocab_sort(v, &err), 0);
+	for (size_t i = 1; i < emb_vocab_size(v); i++)
+		assert_true(before(v, i - 1, i));
+	for (size_t i = 0; i < emb_vocab_size(v); i++) {
+		size_t l;
+		const char *t = emb_vocab_token(v, i, &l);
+		assert_int_equal(emb_vocab_find(v, t, l), i);
+	}
+	/* the bulk builder gives the same vocabulary; it rejects duplicates */
+	{
+		size_t k = 0;
+		for (size_t i = 0; i < N; i++)
+			if (len[i]) {
+				tok[k] = tok[i];
+				len[k] = len[i];
+				count[k++] = count[i];
+			}
+		assert_int_equal(emb_vocab_from_counts(&w, k, tok, len, count, true, &err), 0);
+		assert_int_equal(emb_vocab_size(w), emb_vocab_size(v));
+		for (size_t i = 0; i < k; i++) {
+			size_t la, lb;
+			const char *a = emb_vocab_token(v, i, &la), *b = emb_vocab_token(w, i, &lb);
+			assert_int_equal(la, lb);
+			assert_memory_equal(a, b, la);
+		}
+		emb_vocab_free(w);
+		tok[1] = tok[0];
+		len[1] = len[0];
+		assert_int_equal(emb_vocab_from_counts(&w, k, tok, len, count, false, &err), EMB_EFORMAT);
+		assert_non_null(strstr(err.msg, "duplicate token"));
+	}
 	emb_vocab_free(v);
 }
 
@@ -238,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_find_grow),
 		cmocka_unit_test(test_sort_and_select),
+		cmocka_unit_test(test_sort_large_and_from_counts),
 		cmocka_unit_test(test_load_layouts),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_allow_dup_keeps_first),
