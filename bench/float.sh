@@ -4,8 +4,9 @@
 # peer alternating round by round; medians of ROUNDS rounds.  Writes bench/results/float.md.
 #   N=30000000 ROUNDS=5 sh bench/float.sh
 # The driver bench/float_bench.c is compiled here against lib/emb_float.c (the peer is libc,
-# nothing to fetch).  Values: "typical" = 6-decimal values in [-1, 1] as GloVe-style text has
-# them; "full precision" = gaussian * 0.3 floats as a trained model holds them.
+# nothing to fetch).  Times are the thread's CPU time: teammates share the machine.
+# Values: "6-decimal" = values in [-1, 1] with 6 decimals as GloVe-style text has them;
+# "full-precision" = gaussian * 0.3 floats as a trained model holds them.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$top/bench/work/float
@@ -30,8 +31,9 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -
 	echo "Machine: ${cpu:-unknown CPU}, $(nproc) cores, $(uname -sm), $(${CC} --version | head -n 1)."
 	echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (teammates compiling: noisy)."
 	echo "Command: \`N=$N ROUNDS=$ROUNDS sh bench/float.sh\` ($(date -u +%Y-%m-%d))."
-	echo "$N values per case; MB/s of text read or written, median of $ROUNDS rounds, ours and"
-	echo "the peer alternating within each round on one core.  Ratio = ours / peer throughput."
+	echo "$N values per case; MB/s of text read or written per second of the thread's CPU time,"
+	echo "median of $ROUNDS rounds, ours and the peer alternating within each round on one core."
+	echo "Ratio = ours / peer throughput."
 	echo
 	echo "| case | ours | peer | ours MB/s | peer MB/s | ratio |"
 	echo "|---|---|---|---:|---:|---:|"
