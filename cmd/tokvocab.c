@@ -396,21 +396,11 @@ static int encode_token(void *ctx, const char *tok, size_t len)
 /* Write one line of N ids separated by single spaces. */
 static int write_ids(struct emb_out *out, const size_t *ids, size_t n, struct emb_err *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		char num[24], *p;
-		size_t k = sizeof num;
-		size_t x = ids[i];
+	int rc;
 
-		num[--k] = i + 1 < n ? ' ' : '\n';
-		do {
-			num[--k] = (char)('0' + x % 10);
-			x /= 10;
-		} while (x);
-		if (!(p = emb_out_reserve(out, sizeof num - k, err)))
-			return err->code;
-		memcpy(p, num + k, sizeof num - k);
-		emb_out_advance(out, sizeof num - k);
-	}
+	for (size_t i = 0; i < n; i++)
+		if ((rc = emb_tsv_write_u64(out, ids[i], i + 1 < n ? ' ' : '\n', err)) < 0)
+			return rc;
 	return n ? 0 : emb_out_write(out, "\n", 1, err);
 }
 

@@ -293,3 +293,20 @@ int emb_tsv_write_field(struct emb_out *out, const char *s, size_t len, char del
 	emb_out_advance(out, n + 1);
 	return 0;
 }
+
+int emb_tsv_write_u64(struct emb_out *out, uint64_t v, char sep, struct emb_err *err)
+{
+	char num[24], *p;
+	size_t k = sizeof num;
+
+	num[--k] = sep;
+	do {
+		num[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (!(p = emb_out_reserve(out, sizeof num - k, err)))
+		return err->code;
+	memcpy(p, num + k, sizeof num - k);
+	emb_out_advance(out, sizeof num - k);
+	return 0;
+}

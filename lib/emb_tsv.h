@@ -9,6 +9,7 @@
 #define EMB_TSV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "emb_err.h"
 #include "emb_out.h"
@@ -32,5 +33,8 @@ void emb_tsv_close(struct emb_tsv *t);
 /* Write one field (quoted when needed) followed by SEP ('\t', ',' or '\n'). */
 int emb_tsv_write_field(struct emb_out *out, const char *s, size_t len, char delim, char sep,
 			struct emb_err *err);
+
+/* Write V in decimal followed by SEP (a count column, an id). */
+int emb_tsv_write_u64(struct emb_out *out, uint64_t v, char sep, struct emb_err *err);
 
 #endif

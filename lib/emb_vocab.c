@@ -49,16 +49,21 @@ int emb_vocab_new(struct emb_vocab **out, struct emb_err *err)
 	return 0;
 }
 
-void emb_vocab_free(struct emb_vocab *v)
+static void release(struct emb_vocab *v)
 {
-	if (!v)
-		return;
 	free(v->arena);
 	free(v->off);
 	free(v->len);
 	free(v->count);
 	free(v->hash);
 	free(v->slot);
+}
+
+void emb_vocab_free(struct emb_vocab *v)
+{
+	if (!v)
+		return;
+	release(v);
 	free(v);
 }
 
@@ -462,12 +467,7 @@ int emb_vocab_sort(struct emb_vocab *v, struct emb_err *err)
 			sorted = false;
 	}
 	if (!sorted && (rc = build(&nv, &it, v->n, true, err)) == 0) {
-		free(v->arena);
-		free(v->off);
-		free(v->len);
-		free(v->count);
-		free(v->hash);
-		free(v->slot);
+		release(v);
 		*v = *nv;
 		free(nv);
 	}
@@ -711,23 +711,10 @@ int emb_vocab_save(const struct emb_vocab *v, struct emb_out *out, unsigned flag
 	char delim = flags & EMB_VOCAB_CSV ? ',' : '\t';
 	int rc;
 
-	for (size_t id = 0; id < v->n; id++) {
-		char num[24], *p;
-		size_t k = sizeof num;
-		uint64_t c = v->count[id];
-
+	for (size_t id = 0; id < v->n; id++)
 		if ((rc = emb_tsv_write_field(out, v->arena + v->off[id], v->len[id], delim, delim,
-					      err)) < 0)
+					      err)) < 0 ||
+		    (rc = emb_tsv_write_u64(out, v->count[id], '\n', err)) < 0)
 			return rc;
-		num[--k] = '\n';
-		do {
-			num[--k] = (char)('0' + c % 10);
-			c /= 10;
-		} while (c);
-		if (!(p = emb_out_reserve(out, sizeof num - k, err)))
-			return err->code;
-		memcpy(p, num + k, sizeof num - k);
-		emb_out_advance(out, sizeof num - k);
-	}
 	return 0;
 }
