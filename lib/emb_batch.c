@@ -233,6 +233,8 @@ struct emb_batcher {
 	struct seqref *seq;
 	size_t nseq, cap_seq;
 	size_t cur_max;           /* streaming: the longest sequence of the open batch */
+	struct seqref *tmp;       /* counting sort output */
+	size_t cap_tmp, *count, cap_count;
 	struct group *grp;
 	size_t cap_grp;
 	const int32_t **bseq;     /* the batch being emitted */
@@ -275,6 +277,8 @@ void emb_batcher_free(struct emb_batcher *bt)
 	free(bt->arena);
 	free(bt->arena2);
 	free(bt->seq);
+	free(bt->tmp);
+	free(bt->count);
 	free(bt->grp);
 	free(bt->bseq);
 	free(bt->blen);
@@ -341,6 +345,50 @@ static int by_length_desc(const void *a, const void *b)
 	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
+/*
+ * Sort the window longest first, ties by input position.  The window is already in position
+ * order within each length (the carried-over batch came sorted and precedes the new lines),
+ * so a stable counting sort by length gives that order in linear time; qsort with the full
+ * comparison serves windows whose longest sequence dwarfs their count.
+ */
+static int sort_window(struct emb_batcher *bt, struct emb_err *err)
+{
+	size_t n = bt->nseq, maxl = 0, acc = 0;
+	struct seqref *t;
+	size_t c;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (bt->seq[i].len > maxl)
+			maxl = bt->seq[i].len;
+	if (maxl > 4 * n + 4096) {
+		qsort(bt->seq, n, sizeof *bt->seq, by_length_desc);
+		return 0;
+	}
+	c = bt->cap_tmp;
+	if ((rc = grow(&bt->tmp, &c, bt->cap_seq, sizeof *bt->tmp, err)) < 0 ||
+	    (rc = grow(&bt->count, &bt->cap_count, maxl + 1, sizeof *bt->count, err)) < 0)
+		return rc;
+	bt->cap_tmp = c;
+	memset(bt->count, 0, (maxl + 1) * sizeof *bt->count);
+	for (size_t i = 0; i < n; i++)
+		bt->count[bt->seq[i].len]++;
+	for (size_t l = maxl; l >= 1; l--) {
+		size_t k = bt->count[l];
+		bt->count[l] = acc;
+		acc += k;
+	}
+	for (size_t i = 0; i < n; i++)
+		bt->tmp[bt->count[bt->seq[i].len]++] = bt->seq[i];
+	t = bt->seq;
+	bt->seq = bt->tmp;
+	bt->tmp = t;
+	c = bt->cap_seq;
+	bt->cap_seq = bt->cap_tmp;
+	bt->cap_tmp = c;
+	return 0;
+}
+
 /* Cut the window into batches and emit them; unless FINAL, keep the open last batch. */
 static int flush_window(struct emb_batcher *bt, bool final, struct emb_err *err)
 {
@@ -349,8 +397,8 @@ static int flush_window(struct emb_batcher *bt, bool final, struct emb_err *err)
 
 	if (bt->nseq == 0)
 		return 0;
-	if (bt->o.bucket > 0)
-		qsort(bt->seq, bt->nseq, sizeof *bt->seq, by_length_desc);
+	if (bt->o.bucket > 0 && (rc = sort_window(bt, err)) < 0)
+		return rc;
 	for (size_t i = 0; i <= bt->nseq; i++) {
 		if (i < bt->nseq && fits(&bt->o, count, maxlen, bt->seq[i].len)) {
 			count++;

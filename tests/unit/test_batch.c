@@ -186,6 +186,30 @@ static void test_batcher_bucket_carries_over(void **state)
 	assert_true(len_mod7(c.first[0]) >= len_mod7(c.first[1]));
 }
 
+/* A window's batches follow the stable longest-first order, also across carried-over batches. */
+static void test_batcher_bucket_order(void **state)
+{
+	struct emb_batch_opts o = EMB_BATCH_OPTS_INIT;
+	struct collect c;
+	(void)state;
+
+	o.batch_size = 5;
+	o.bucket = 23;
+	run_batcher(&o, 23, len_mod7, &c);
+	for (size_t i = 1; i < c.nseen; i++) {
+		size_t a = len_mod7((size_t)c.seen[i - 1]), b = len_mod7((size_t)c.seen[i]);
+		assert_true(a > b || (a == b && c.seen[i - 1] < c.seen[i]));
+	}
+	o.bucket = 7;           /* windows of 7: batches of 5 leave 2 to carry each time */
+	run_batcher(&o, 40, len_mod7, &c);
+	assert_int_equal(c.seqs, 40);
+	for (size_t b = 0; b < c.batches; b++)
+		for (size_t i = 5 * b + 1; i < 5 * b + c.sizes[b]; i++) {
+			size_t x = len_mod7((size_t)c.seen[i - 1]), y = len_mod7((size_t)c.seen[i]);
+			assert_true(x > y || (x == y && c.seen[i - 1] < c.seen[i]));
+		}
+}
+
 static void test_batcher_max_tokens(void **state)
 {
 	struct emb_batch_opts o = EMB_BATCH_OPTS_INIT;
@@ -272,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_fill_enforce_sorted),
 		cmocka_unit_test(test_batcher_streaming),
 		cmocka_unit_test(test_batcher_bucket_carries_over),
+		cmocka_unit_test(test_batcher_bucket_order),
 		cmocka_unit_test(test_batcher_max_tokens),
 		cmocka_unit_test(test_batcher_shuffle),
 		cmocka_unit_test(test_batcher_needs_a_size),
