@@ -46,7 +46,7 @@ kv.save_word2vec_format(w2v, binary=False)
 table = w2v
 if embconv:
     table = os.path.join(work, "t.emb")
-    subprocess.run([embconv, w2v, table], check=True)
+    subprocess.run([embconv, "--level", "0", w2v, table], check=True)  # raw: mapped
 
 
 def run(args, stdin=None):
