@@ -36,6 +36,7 @@ static const char file_magic[8] = { 'E', 'M', 'B', 'P', 'A', 'C', 'K', 0 };
 #define FLAG_ENFORCE_SORTED 4u
 #define PAYLOAD_MAX ((uint64_t)1 << 40)
 #define NARRAYS 8
+#define PAYLOAD_CHUNK ((size_t)4 << 20)
 
 struct arr {
 	void *p;
@@ -524,15 +525,21 @@ int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **out
 	if (b->n == 0 || b->maxlen == 0 || emb_le64(h + 24) > SIZE_MAX || !layout(b, a, &payload) ||
 	    payload != got_payload || payload > PAYLOAD_MAX)
 		return bad(r, err, "bad sizes in the record header");
-	if (payload > r->cap) {
-		unsigned char *nb = realloc(r->buf, (size_t)payload);
-		if (!nb)
-			return emb_err_nomem(err, "reading a PACK batch");
-		r->buf = nb;
-		r->cap = (size_t)payload;
+	/* the buffer grows only as the payload arrives: a lying header costs one chunk */
+	for (size_t have = 0; have < payload;) {
+		size_t k = payload - have < PAYLOAD_CHUNK ? (size_t)(payload - have) : PAYLOAD_CHUNK;
+		if (have + k > r->cap) {
+			size_t ncap = r->cap * 2 > have + k ? r->cap * 2 : have + k;
+			unsigned char *nb = realloc(r->buf, ncap < payload ? ncap : (size_t)payload);
+			if (!nb)
+				return emb_err_nomem(err, "reading a PACK batch");
+			r->buf = nb;
+			r->cap = ncap < payload ? ncap : (size_t)payload;
+		}
+		if ((rc = read_part(r, r->buf + have, k, err)) < 0)
+			return rc;
+		have += k;
 	}
-	if ((rc = read_part(r, r->buf, (size_t)payload, err)) < 0)
-		return rc;
 	for (int i = 0; i < NARRAYS; i++) {
 		size_t bytes = a[i].n * a[i].elsize;
 		crc = (uint32_t)libdeflate_crc32(crc, r->buf + off, bytes);
