@@ -619,29 +619,39 @@ static const char *slot_token(const struct table *t, const struct slot *s)
 	return s->len <= INLINE_MAX ? (const char *)s->u.w : t->arena + s->u.off;
 }
 
-/* The table's tokens as a vocabulary sorted by count, then bytes. */
+/*
+ * The table's tokens as a vocabulary sorted by count, then bytes.  The tokens are first copied,
+ * in table order, into one compact buffer: sorted order then reads a few MB that stay in cache
+ * instead of slots scattered over the whole table.
+ */
 static int table_to_vocab(const struct table *t, struct emb_vocab **out, struct emb_err *err)
 {
-	size_t n = t->used, k = 0;
+	size_t n = t->used, k = 0, bytes = 0, o = 0;
 	const char **tok = malloc((n ? n : 1) * sizeof *tok);
 	size_t *len = malloc((n ? n : 1) * sizeof *len);
 	uint64_t *count = malloc((n ? n : 1) * sizeof *count);
+	char *buf = NULL;
 	int rc;
 
-	if (!tok || !len || !count) {
+	for (size_t i = 0; i <= t->mask; i++)
+		bytes += t->s[i].len;
+	if (!tok || !len || !count || !(buf = malloc(bytes ? bytes : 1))) {
 		rc = emb_err_nomem(err, "sorting the counts");
 	} else {
 		for (size_t i = 0; i <= t->mask; i++) {
 			const struct slot *s = &t->s[i];
 			if (!s->count)
 				continue;
-			tok[k] = slot_token(t, s);
+			memcpy(buf + o, slot_token(t, s), s->len);
+			tok[k] = buf + o;
+			o += s->len;
 			len[k] = s->len;
 			count[k++] = s->count;
 		}
 		assert(k == n);
 		rc = emb_vocab_from_counts(out, n, tok, len, count, true, err);
 	}
+	free(buf);
 	free(tok);
 	free(len);
 	free(count);

@@ -300,22 +300,17 @@ static bool bytes_after(const struct emb_vocab *v, size_t a, size_t b)
 }
 
 /*
- * Sorting works on 24-byte keys {count, first 8 bytes big-endian, index}: nearly every
- * comparison ends on the first two words, and the rest of the token is looked at only on a tie
- * of both.  A hand-written quicksort on the keys moves less memory than qsort() on wider
- * records and inlines the comparison.
+ * Sorting works on 32-byte keys {count, first 8 bytes big-endian, token, length, hash}: nearly
+ * every comparison ends on the first two words and the rest of the token is looked at only on
+ * a tie of both, and the build that follows reads the keys in order, touching nothing else but
+ * the token bytes.  A hand-written quicksort inlines the comparison.
  */
 struct key {
 	uint64_t count;
 	uint64_t prefix;
-	uint32_t idx;
-};
-
-struct items {              /* the tokens being sorted, by index */
-	const char *const *tok;
-	const size_t *len;
-	const uint64_t *count;
-	const uint32_t *hash;   /* NULL: compute */
+	const char *tok;
+	uint32_t len;
+	uint32_t hash;
 };
 
 static uint64_t prefix_of(const char *tok, size_t len)
@@ -329,40 +324,38 @@ static uint64_t prefix_of(const char *tok, size_t len)
 }
 
 /* <0, 0, >0: count descending, then token bytes (memcmp order, a prefix first). */
-static inline int cmp_keys(const struct key *x, const struct key *y, const struct items *it)
+static inline int cmp_keys(const struct key *x, const struct key *y)
 {
-	size_t lx, ly, m;
+	uint32_t m;
 
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	if (x->prefix != y->prefix)
 		return x->prefix < y->prefix ? -1 : 1;
-	lx = it->len[x->idx];
-	ly = it->len[y->idx];
-	m = lx < ly ? lx : ly;
+	m = x->len < y->len ? x->len : y->len;
 	if (m > 8) {
-		int c = memcmp(it->tok[x->idx] + 8, it->tok[y->idx] + 8, m - 8);
+		int c = memcmp(x->tok + 8, y->tok + 8, m - 8);
 		if (c)
 			return c;
 	}
-	return (lx > ly) - (lx < ly);
+	return (x->len > y->len) - (x->len < y->len);
 }
 
-static void sort_keys(struct key *k, size_t n, const struct items *it)
+static void sort_keys(struct key *k, size_t n)
 {
 	while (n > 16) {
 		size_t i = 0, j = n - 1, mid = n / 2;
 		struct key p, t;
 
 		/* median of three as the pivot, kept at k[mid] */
-		if (cmp_keys(&k[mid], &k[0], it) < 0) { t = k[mid]; k[mid] = k[0]; k[0] = t; }
-		if (cmp_keys(&k[j], &k[0], it) < 0) { t = k[j]; k[j] = k[0]; k[0] = t; }
-		if (cmp_keys(&k[j], &k[mid], it) < 0) { t = k[j]; k[j] = k[mid]; k[mid] = t; }
+		if (cmp_keys(&k[mid], &k[0]) < 0) { t = k[mid]; k[mid] = k[0]; k[0] = t; }
+		if (cmp_keys(&k[j], &k[0]) < 0) { t = k[j]; k[j] = k[0]; k[0] = t; }
+		if (cmp_keys(&k[j], &k[mid]) < 0) { t = k[j]; k[j] = k[mid]; k[mid] = t; }
 		p = k[mid];
 		for (;;) {
-			while (cmp_keys(&k[i], &p, it) < 0)
+			while (cmp_keys(&k[i], &p) < 0)
 				i++;
-			while (cmp_keys(&p, &k[j], it) < 0)
+			while (cmp_keys(&p, &k[j]) < 0)
 				j--;
 			if (i >= j)
 				break;
@@ -372,29 +365,30 @@ static void sort_keys(struct key *k, size_t n, const struct items *it)
 		}
 		/* recurse into the smaller side, loop on the larger: O(log n) stack */
 		if (j + 1 < n - j - 1) {
-			sort_keys(k, j + 1, it);
+			sort_keys(k, j + 1);
 			k += j + 1;
 			n -= j + 1;
 		} else {
-			sort_keys(k + j + 1, n - j - 1, it);
+			sort_keys(k + j + 1, n - j - 1);
 			n = j + 1;
 		}
 	}
 	for (size_t i = 1; i < n; i++) {
 		struct key t = k[i];
 		size_t j = i;
-		for (; j > 0 && cmp_keys(&t, &k[j - 1], it) < 0; j--)
+		for (; j > 0 && cmp_keys(&t, &k[j - 1]) < 0; j--)
 			k[j] = k[j - 1];
 		k[j] = t;
 	}
 }
 
 /*
- * A new vocabulary of the N distinct items, in count-then-bytes order when SORT, else as given.
- * Arrays are sized once; the index is built once at the end.
+ * A new vocabulary of the N distinct tokens tok[i] (len[i] bytes, count[i]; hash[i], or
+ * computed when HASH is NULL), in count-then-bytes order when SORT, else as given.  Arrays are
+ * sized once; the index is built once at the end.
  */
-static int build(struct emb_vocab **out, const struct items *it, size_t n, bool sort,
-		 struct emb_err *err)
+static int build(struct emb_vocab **out, size_t n, const char *const *tok, const size_t *len,
+		 const uint64_t *count, const uint32_t *hash, bool sort, struct emb_err *err)
 {
 	struct emb_vocab *v = NULL;
 	struct key *k = NULL;
@@ -408,13 +402,19 @@ static int build(struct emb_vocab **out, const struct items *it, size_t n, bool 
 	if (!(k = malloc((n ? n : 1) * sizeof *k)))
 		return emb_err_nomem(err, "sorting a vocabulary");
 	for (size_t i = 0; i < n; i++) {
-		k[i].count = it->count[i];
-		k[i].prefix = sort ? prefix_of(it->tok[i], it->len[i]) : 0;
-		k[i].idx = (uint32_t)i;
-		bytes += it->len[i] + 1;
+		if (len[i] > UINT32_MAX) {
+			free(k);
+			return emb_err_set(err, EMB_ELIMIT, "a token of %zu bytes is too long", len[i]);
+		}
+		k[i].count = count[i];
+		k[i].prefix = sort ? prefix_of(tok[i], len[i]) : 0;
+		k[i].tok = tok[i];
+		k[i].len = (uint32_t)len[i];
+		k[i].hash = hash ? hash[i] : (uint32_t)emb_hash_bytes(tok[i], len[i]);
+		bytes += len[i] + 1;
 	}
 	if (sort)
-		sort_keys(k, n, it);
+		sort_keys(k, n);
 	if ((rc = emb_vocab_new(&v, err)) < 0)
 		goto done;
 	while (v->cap < n)
@@ -422,11 +422,8 @@ static int build(struct emb_vocab **out, const struct items *it, size_t n, bool 
 			goto done;
 	if ((rc = reserve_arena(v, bytes, err)) < 0)
 		goto done;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		uint32_t x = k[i].idx;
-		uint32_t h = it->hash ? it->hash[x] : (uint32_t)emb_hash_bytes(it->tok[x], it->len[x]);
-		rc = push(v, it->tok[x], it->len[x], it->count[x], h, err);
-	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = push(v, k[i].tok, k[i].len, k[i].count, k[i].hash, err);
 	if (rc == 0 && (rc = reindex(v, &dup, err)) == 0 && dup >= 0) {
 		char shown[96];
 		rc = emb_err_set(err, EMB_EFORMAT, "duplicate token '%s'",
@@ -444,29 +441,25 @@ done:
 int emb_vocab_from_counts(struct emb_vocab **out, size_t n, const char *const *tok,
 			  const size_t *len, const uint64_t *count, bool sort, struct emb_err *err)
 {
-	struct items it = { tok, len, count, NULL };
-
-	return build(out, &it, n, sort, err);
+	return build(out, n, tok, len, count, NULL, sort, err);
 }
 
 int emb_vocab_sort(struct emb_vocab *v, struct emb_err *err)
 {
 	const char **tok;
-	struct items it = { NULL, v->len, v->count, v->hash };
 	struct emb_vocab *nv = NULL;
 	bool sorted = true;
 	int rc = 0;
 
 	if (!(tok = malloc((v->n ? v->n : 1) * sizeof *tok)))
 		return emb_err_nomem(err, "sorting a vocabulary");
-	it.tok = tok;
 	for (size_t i = 0; i < v->n; i++) {
 		tok[i] = v->arena + v->off[i];
 		if (i && sorted && (v->count[i - 1] < v->count[i] ||
 				    (v->count[i - 1] == v->count[i] && bytes_after(v, i - 1, i))))
 			sorted = false;
 	}
-	if (!sorted && (rc = build(&nv, &it, v->n, true, err)) == 0) {
+	if (!sorted && (rc = build(&nv, v->n, tok, v->len, v->count, v->hash, true, err)) == 0) {
 		release(v);
 		*v = *nv;
 		free(nv);
