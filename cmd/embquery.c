@@ -431,14 +431,7 @@ static int query_analogy(struct query *q, const char *s, size_t n)
 		else
 			memset(u + (size_t)j * dim, 0, dim * sizeof *u);
 	}
-	if (q->g == 3) { /* 3CosMul: positives B and C, negative A */
-		memcpy(v, u + dim, 2 * dim * sizeof *v);
-		memcpy(v + 2 * dim, u, dim * sizeof *v);
-	} else {
-		for (size_t d = 0; d < dim; d++)
-			v[d] = u[dim + d] + u[2 * dim + d] - u[d];
-		emb_knn_unit(v, v, dim);
-	}
+	emb_knn_analogy(v, u, dim, q->g == 3 ? EMB_KNN_COSMUL : EMB_KNN_COSINE);
 	return queue_search(q, s + (f[0] - s), (size_t)(f[2] + fl[2] - f[0]), excl);
 }
 

@@ -278,14 +278,7 @@ static int analogy_flush(struct analogy_run *a, struct emb_eval_analogy_report *
 			emb_knn_unit(u + (size_t)j * dim, emb_table_row(a->t, q->w[j]), dim);
 			a->excl[i * 3 + (size_t)j] = q->w[j];
 		}
-		if (g == 3) { /* positives B, C; negative A */
-			memcpy(v, u + dim, 2 * dim * sizeof *v);
-			memcpy(v + 2 * dim, u, dim * sizeof *v);
-		} else {
-			for (size_t d = 0; d < dim; d++)
-				v[d] = u[dim + d] + u[2 * dim + d] - u[d];
-			emb_knn_unit(v, v, dim);
-		}
+		emb_knn_analogy(v, u, dim, a->method);
 	}
 	if ((rc = emb_knn_search(a->ix, &b, a->hits, a->nhits, err)) < 0)
 		return rc;

@@ -27,8 +27,12 @@
 
 #include "internal.h"
 
+#ifndef TILE_ROWS
 #define TILE_ROWS 512   /* table rows per sgemm: the tile stays in L2 across query blocks */
+#endif
+#ifndef QBLOCK
 #define QBLOCK 256      /* query vectors per sgemm */
+#endif
 #define SCAN_MAX 4      /* at most this many query vectors: one fused pass, no sgemm */
 #define SCAN_CHUNK 256  /* rows the fused pass scores before they are pushed */
 #define MAX_THREADS 64
@@ -481,6 +485,19 @@ double emb_knn_unit(float *dst, const float *src, size_t dim)
 	for (size_t d = 0; d < dim; d++)
 		dst[d] = norm > 0 ? (float)(src[d] / norm) : src[d];
 	return norm;
+}
+
+size_t emb_knn_analogy(float *dst, const float *u, size_t dim, int method)
+{
+	if (method == EMB_KNN_COSMUL) {
+		memcpy(dst, u + dim, 2 * dim * sizeof *dst);
+		memcpy(dst + 2 * dim, u, dim * sizeof *dst);
+		return 3;
+	}
+	for (size_t d = 0; d < dim; d++)
+		dst[d] = u[dim + d] + u[2 * dim + d] - u[d];
+	emb_knn_unit(dst, dst, dim);
+	return 1;
 }
 
 double emb_knn_cosine(const float *a, const float *b, size_t dim)

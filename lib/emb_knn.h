@@ -73,6 +73,13 @@ int emb_knn_search(struct emb_knn *ix, const struct emb_knn_batch *b, struct emb
 /* dst = src / |src| (L2); a zero vector stays zero.  Returns |src|.  dst may equal src. */
 double emb_knn_unit(float *dst, const float *src, size_t dim);
 
+/*
+ * The query of "A is to B as C is to ?" from u = unit A, B, C (3 * dim floats): for COSINE
+ * (3CosAdd) one vector unit(B - A + C), for COSMUL three (B, C positive; A negative), as
+ * emb_knn_batch wants them.  Returns how many vectors were written to dst.
+ */
+size_t emb_knn_analogy(float *dst, const float *u, size_t dim, int method);
+
 /* Cosine similarity of two vectors, computed in double; 0 when either is zero. */
 double emb_knn_cosine(const float *a, const float *b, size_t dim);
 

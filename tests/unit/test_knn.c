@@ -296,6 +296,22 @@ static void test_empty_table(void **state)
 	emb_knn_free(ix);
 }
 
+/* B - A + C, unit length, for 3CosAdd; B, C, A as they are for 3CosMul. */
+static void test_analogy_query(void **state)
+{
+	const float u[6] = { 1, 0, 0, 1, 0.6f, 0.8f }; /* A, B, C in 2 dimensions */
+	float v[6];
+	(void)state;
+
+	assert_int_equal(emb_knn_analogy(v, u, 2, EMB_KNN_COSINE), 1);
+	/* (-1 + 0.6, 1 + 0.8) = (-0.4, 1.8) / |.| */
+	assert_float_equal(v[0], -0.4 / sqrt(0.16 + 3.24), 1e-6);
+	assert_float_equal(v[1], 1.8 / sqrt(0.16 + 3.24), 1e-6);
+	assert_int_equal(emb_knn_analogy(v, u, 2, EMB_KNN_COSMUL), 3);
+	assert_memory_equal(v, u + 2, 4 * sizeof *v);
+	assert_memory_equal(v + 4, u, 2 * sizeof *v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_cosmul),
 		cmocka_unit_test(test_bad_batch),
 		cmocka_unit_test(test_empty_table),
+		cmocka_unit_test(test_analogy_query),
 	};
 	return cmocka_run_group_tests_name("knn", tests, setup, teardown);
 }
