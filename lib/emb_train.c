@@ -233,39 +233,93 @@ static inline __attribute__((always_inline)) void k_hs(const struct emb_trainer 
 }
 
 /*
- * Per-centre-word randomness drawn one word ahead (window shrink, negatives) so that the rows
- * it names can be prefetched while the current word trains.
+ * Negative samples flow through a three-stage pipeline, one stage per (context, centre) pair
+ * (skip-gram) or per centre word (CBOW): draw the random numbers and prefetch their alias
+ * buckets; one step later resolve the buckets to rows and prefetch the rows; one step later
+ * use them.  Each stage hides one dependent cache miss behind a step of useful work.  The
+ * pipeline is refilled at the start of every sentence, so a run resumed from a checkpoint
+ * (taken between sentences) draws exactly what an uninterrupted run would.
  */
-struct ahead {
-	size_t lo, hi;       /* the shrunk window */
-	uint32_t *neg;       /* negatives for every context word (sg) or the window (cbow) */
+struct negpipe {
+	unsigned head;
+	uint64_t r[3][64];
+	uint32_t row[3][64];
 };
 
-static inline __attribute__((always_inline)) void k_ahead(const struct emb_trainer *t, struct ahead *a,
-							  const uint32_t *sen, size_t n, size_t i,
-							  bool per_context, uint64_t *rng)
+static inline __attribute__((always_inline)) void np_draw(const struct emb_trainer *t,
+							  struct negpipe *p, unsigned s, uint64_t *rng)
 {
-	size_t span = t->o.window - (size_t)(rng_next(rng) % t->o.window), k;
-
-	a->lo = i >= span ? i - span : 0;
-	a->hi = i + span < n ? i + span : n - 1;
-	if (!t->syn1neg)
-		return;
-	k = t->o.negative * (per_context ? a->hi - a->lo : 1);
-	k_prefetch(t->syn1neg + (size_t)sen[i] * t->dim, t->dim);
-	for (size_t j = 0; j < k; j++) {
-		uint32_t x = k_noise(t, rng);
-		a->neg[j] = x;
-		k_prefetch(t->syn1neg + (size_t)x * t->dim, t->dim);
+	for (unsigned j = 0; j < t->o.negative; j++) {
+		uint64_t r = rng_next(rng);
+		p->r[s][j] = r;
+		__builtin_prefetch(&t->noise[rng_below(r, (uint32_t)t->rows)]);
 	}
 }
 
-/* Per-thread scratch: 2 rows of floats (gradient, CBOW mean) or the batch matrices, and the
- * negatives of two centre words. */
+static inline __attribute__((always_inline)) void np_resolve(const struct emb_trainer *t,
+							     struct negpipe *p, unsigned s)
+{
+	for (unsigned j = 0; j < t->o.negative; j++) {
+		uint64_t r = p->r[s][j];
+		uint32_t b = rng_below(r, (uint32_t)t->rows);
+		uint32_t row = (uint32_t)r < t->noise[b].thr ? b : t->noise[b].other;
+		p->row[s][j] = row;
+		k_prefetch(t->syn1neg + (size_t)row * t->dim, t->dim);
+	}
+}
+
+static inline __attribute__((always_inline)) void np_start(const struct emb_trainer *t,
+							   struct negpipe *p, uint64_t *rng)
+{
+	p->head = 0;
+	if (!t->syn1neg)
+		return;
+	np_draw(t, p, 0, rng);
+	np_resolve(t, p, 0);
+	np_draw(t, p, 1, rng);
+}
+
+/* The negatives for this step (prefetched a step ago); advances the pipeline. */
+static inline __attribute__((always_inline)) const uint32_t *np_next(const struct emb_trainer *t,
+								     struct negpipe *p, uint64_t *rng)
+{
+	unsigned h = p->head;
+
+	if (!t->syn1neg)
+		return NULL;
+	p->head = h == 2 ? 0 : h + 1;
+	np_resolve(t, p, p->head);
+	np_draw(t, p, h == 0 ? 2 : h - 1, rng);
+	return p->row[h];
+}
+
+/* Per-thread scratch: rows of floats (gradient, CBOW mean, or the batch matrices). */
 struct scratch {
 	float *work;
-	uint32_t *neg[2];
+	struct negpipe *np;
 };
+
+/* The window of centre I, shrunk at random (word2vec.c: b = rand % window). */
+static inline __attribute__((always_inline)) void k_window(const struct emb_trainer *t, size_t i,
+							   size_t n, uint64_t *rng, size_t *lo, size_t *hi)
+{
+	size_t span = t->o.window - (size_t)(rng_next(rng) % t->o.window);
+
+	*lo = i >= span ? i - span : 0;
+	*hi = i + span < n ? i + span : n - 1;
+}
+
+/* Rows the next centre word will need: its output row and the context row entering the window. */
+static inline __attribute__((always_inline)) void k_prefetch_next(const struct emb_trainer *t,
+								  const uint32_t *sen, size_t n, size_t i)
+{
+	size_t far = i + 1 + t->o.window;
+
+	if (i + 1 < n && t->syn1neg)
+		k_prefetch(t->syn1neg + (size_t)sen[i + 1] * t->dim, t->dim);
+	if (far < n)
+		k_prefetch(t->syn0 + (size_t)sen[far] * t->dim, t->dim);
+}
 
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 static void sg_sentence(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
@@ -273,35 +327,33 @@ static void sg_sentence(const struct emb_trainer *t, const uint32_t *sen, size_t
 {
 	size_t d = t->dim;
 	float *acc = sc->work;
-	struct ahead ah[2] = { { 0, 0, sc->neg[0] }, { 0, 0, sc->neg[1] } };
 	unsigned negw = t->o.negative;
 
-	k_ahead(t, &ah[0], sen, n, 0, true, rng);
+	np_start(t, sc->np, rng);
 	for (size_t i = 0; i < n; i++) {
-		struct ahead *a = &ah[i & 1];
 		uint32_t w = sen[i];
-		size_t lo = a->lo, hi = a->hi;
-		unsigned used = 0;
+		size_t lo, hi;
 
-		if (i + 1 < n)
-			k_ahead(t, &ah[(i + 1) & 1], sen, n, i + 1, true, rng);
+		k_window(t, i, n, rng, &lo, &hi);
+		k_prefetch_next(t, sen, n, i);
 		for (size_t c = lo; c <= hi; c++) {
 			uint32_t cw = sen[c];
 			float *l1 = t->syn0 + (size_t)cw * d;
+			const uint32_t *neg;
 
 			if (c == i)
 				continue;
+			neg = np_next(t, sc->np, rng);
 			memset(acc, 0, d * sizeof *acc);
 			if (t->syn1)
 				k_hs(t, w, l1, acc, alpha);
-			if (t->syn1neg) {
+			if (neg) {
 				float *l2 = t->syn1neg + (size_t)w * d;
 				k_update(acc, l2, l1, k_sig_grad(t->sig, k_dot(l1, l2, d), 1, alpha), d);
 				for (unsigned j = 0; j < negw; j++) {
-					uint32_t tg = a->neg[used++];
-					if (tg == w)
+					if (neg[j] == w)
 						continue;
-					l2 = t->syn1neg + (size_t)tg * d;
+					l2 = t->syn1neg + (size_t)neg[j] * d;
 					k_update(acc, l2, l1, k_sig_grad(t->sig, k_dot(l1, l2, d), 0, alpha), d);
 				}
 			}
@@ -317,17 +369,17 @@ static void cbow_sentence(const struct emb_trainer *t, const uint32_t *sen, size
 {
 	size_t d = t->dim;
 	float *acc = sc->work, *neu1 = sc->work + d;
-	struct ahead ah[2] = { { 0, 0, sc->neg[0] }, { 0, 0, sc->neg[1] } };
 
-	k_ahead(t, &ah[0], sen, n, 0, false, rng);
+	np_start(t, sc->np, rng);
 	for (size_t i = 0; i < n; i++) {
-		struct ahead *a = &ah[i & 1];
 		uint32_t w = sen[i];
-		size_t lo = a->lo, hi = a->hi;
+		size_t lo, hi;
 		unsigned cwn = 0;
+		const uint32_t *neg;
 
-		if (i + 1 < n)
-			k_ahead(t, &ah[(i + 1) & 1], sen, n, i + 1, false, rng);
+		k_window(t, i, n, rng, &lo, &hi);
+		k_prefetch_next(t, sen, n, i);
+		neg = np_next(t, sc->np, rng);
 		memset(neu1, 0, d * sizeof *neu1);
 		for (size_t c = lo; c <= hi; c++)
 			if (c != i) {
@@ -341,14 +393,13 @@ static void cbow_sentence(const struct emb_trainer *t, const uint32_t *sen, size
 		memset(acc, 0, d * sizeof *acc);
 		if (t->syn1)
 			k_hs(t, w, neu1, acc, alpha);
-		if (t->syn1neg) {
+		if (neg) {
 			float *l2 = t->syn1neg + (size_t)w * d;
 			k_update(acc, l2, neu1, k_sig_grad(t->sig, k_dot(neu1, l2, d), 1, alpha), d);
 			for (unsigned j = 0; j < t->o.negative; j++) {
-				uint32_t tg = a->neg[j];
-				if (tg == w)
+				if (neg[j] == w)
 					continue;
-				l2 = t->syn1neg + (size_t)tg * d;
+				l2 = t->syn1neg + (size_t)neg[j] * d;
 				k_update(acc, l2, neu1, k_sig_grad(t->sig, k_dot(neu1, l2, d), 0, alpha), d);
 			}
 		}
@@ -819,14 +870,13 @@ static void *worker_main(void *arg)
 	struct thread_state *ts = wk->ts;
 	uint32_t *buf = malloc(READ_IDS * sizeof *buf);
 	uint32_t *sen = malloc(EMB_TRAIN_MAX_SENTENCE * sizeof *sen);
-	size_t nneg = (size_t)t->o.negative * 2 * t->o.window + 1;
 	float *work = alloc_matrix(BMAX_IN + 2, t->dim, false);
-	uint32_t *negs = malloc(2 * nneg * sizeof *negs);
-	struct scratch sc = { work, { negs, negs + nneg } };
+	struct negpipe *np = malloc(sizeof *np);
+	struct scratch sc = { work, np };
 	uint64_t buf_pos = 0, pending = 0, seen = atomic_load(&t->done_words);
 	size_t buf_len = 0;
 
-	if (!buf || !sen || !work || !negs) {
+	if (!buf || !sen || !work || !np) {
 		wk->rc = emb_err_nomem(&wk->err, "allocating thread buffers");
 		goto out;
 	}
@@ -888,7 +938,7 @@ out:
 	free(buf);
 	free(sen);
 	free(work);
-	free(negs);
+	free(np);
 	return NULL;
 }
 
