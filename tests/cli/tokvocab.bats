@@ -368,3 +368,31 @@ on the mat a"
 	run -1 --separate-stderr t tokvocab decode -v v.tsv bad.txt
 	assert_equal "$stderr" "tokvocab: bad.txt:1: 'x1' is not an id"
 }
+
+@test "--csv writes and reads comma-separated vocabularies" {
+	printf 'a,b c a,b\n' >c.txt
+	run -0 t tokvocab count --csv c.txt
+	assert_output '"a,b",2
+c,1'
+	t tokvocab count --csv c.txt -o v.csv
+	run -0 t tokvocab merge --csv v.csv v.csv
+	assert_output '"a,b",4
+c,2'
+	run -0 t tokvocab encode --csv -v v.csv c.txt
+	assert_output "0 1 0"
+}
+
+@test "--progress reports on stderr; without a terminal nothing is shown" {
+	run -0 --separate-stderr t tokvocab count --progress "$FIX/text.txt"
+	[[ $stderr == *"counted "*" MB"* ]]
+	run -0 --separate-stderr t tokvocab count "$FIX/text.txt"
+	[ -z "$stderr" ]
+}
+
+@test "encode and decode take a word2vec -save-vocab file as the vocabulary" {
+	printf 'the cat\n' >in.txt
+	run -0 t tokvocab encode -v "$FIX/w2v-vocab.txt" in.txt
+	assert_output "1 2"
+	run -0 sh -c "echo '1 3' | '$EMB_BUILD/tokvocab' decode -v '$FIX/w2v-vocab.txt'"
+	assert_output 'the "quoted'
+}
