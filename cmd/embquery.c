@@ -99,7 +99,10 @@ struct qopts {
 	long padding_idx;       /* -2: the table's */
 };
 
-#define BATCH 256 /* queries searched together */
+/* Queries searched together: enough that each tile of the table is multiplied by many of them
+ * while it is in cache, few enough that k hits each stay small. */
+#define BATCH_MAX 1024
+#define BATCH_HITS ((size_t)1 << 22)
 
 struct query {
 	const struct qopts *o;
@@ -116,7 +119,7 @@ struct query {
 	float *vec;
 	size_t *excl;
 	char **label;
-	size_t n;
+	size_t n, batch;
 	struct emb_knn_hit *hits;
 	size_t *nhits;
 	float *scratch;           /* 4 rows of dim floats */
@@ -370,7 +373,7 @@ static int queue_search(struct query *q, const char *label, size_t len, const si
 	memcpy(q->label[q->n], label, len);
 	q->label[q->n][len] = 0;
 	memcpy(q->excl + q->n * 3, excl, 3 * sizeof *excl);
-	if (++q->n == BATCH || q->interactive)
+	if (++q->n == q->batch || q->interactive)
 		return flush_search(q);
 	return 0;
 }
@@ -779,11 +782,13 @@ static int setup_query(struct query *q, struct emb_err *err)
 		return emb_err_nomem(err, "starting");
 	if (q->o->cmd != CMD_NN && q->o->cmd != CMD_ANALOGY)
 		return 0;
-	if (!(q->vec = malloc((size_t)BATCH * q->g * dim * sizeof *q->vec)) ||
-	    !(q->excl = malloc((size_t)BATCH * 3 * sizeof *q->excl)) ||
-	    !(q->label = calloc(BATCH, sizeof *q->label)) ||
-	    !(q->hits = malloc((size_t)BATCH * q->o->k * sizeof *q->hits)) ||
-	    !(q->nhits = malloc((size_t)BATCH * sizeof *q->nhits)))
+	q->batch = BATCH_HITS / q->o->k;
+	q->batch = q->batch < 1 ? 1 : q->batch > BATCH_MAX ? BATCH_MAX : q->batch;
+	if (!(q->vec = malloc(q->batch * q->g * dim * sizeof *q->vec)) ||
+	    !(q->excl = malloc(q->batch * 3 * sizeof *q->excl)) ||
+	    !(q->label = calloc(q->batch, sizeof *q->label)) ||
+	    !(q->hits = malloc(q->batch * q->o->k * sizeof *q->hits)) ||
+	    !(q->nhits = malloc(q->batch * sizeof *q->nhits)))
 		return emb_err_nomem(err, "starting");
 	if ((rc = emb_knn_new(&q->ix, q->t->data, q->t->rows, q->t->dim, (int)q->o->threads, err)) < 0)
 		return rc;
