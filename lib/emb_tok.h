@@ -36,7 +36,8 @@ int emb_tokenizer_new(struct emb_tokenizer **out, const struct emb_tok_opts *opt
 void emb_tokenizer_free(struct emb_tokenizer *t);
 
 /*
- * Tokenize one line (no '\n' inside) and call FN for each token in order.  Returns 0, FN's
+ * Tokenize one line and call FN for each token in order ('\n' is whitespace like any other,
+ * so a block of several lines, cut at whitespace, tokenizes the same as its lines one by one).  Returns 0, FN's
  * non-zero return, or EMB_ENOMEM.  Token pointers are valid only during the call.
  */
 int emb_tokenizer_line(struct emb_tokenizer *t, const char *line, size_t len, emb_tok_fn fn,
