@@ -52,12 +52,10 @@ typedef int32_t v16i __attribute__((vector_size(64)));
 /* The helpers below are always inlined into the target clones, so no vector crosses a call. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-static inline __attribute__((always_inline)) v16f load16(const float *p)
-{
-	v16f v;
-	memcpy(&v, p, sizeof v);
-	return v;
-}
+/* An unaligned load as a macro: clang refuses a function returning a 64-byte vector without
+ * avx512f ("changes the ABI") even when it is always inlined. */
+typedef float v16f_u __attribute__((vector_size(64), aligned(4), may_alias));
+#define load16(p) (*(const v16f_u *)(const void *)(p))
 
 static inline __attribute__((always_inline)) float hsum16(const v16f *v)
 {
