@@ -21,7 +21,9 @@
  * of negatives, so each noise row is read once per group and the updates are small dense
  * products (S = A·Bᵀ, ΔA = G·B, ΔB = Gᵀ·A) on rows that stay in L1.
  */
+#if defined(__GNUC__) && !defined(__clang__) /* clang has no optimize pragma (and warns) */
 #pragma GCC optimize("fp-contract=fast")
+#endif
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 #include "emb_train.h"
