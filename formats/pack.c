@@ -184,7 +184,7 @@ struct emb_pack_reader {
 
 static const char *rname(const struct emb_pack_reader *r)
 {
-	return r->in ? rname(r) : r->path;
+	return r->in ? emb_stream_name(r->in) : r->path;
 }
 
 static void gz_free(struct gzfast *g)
