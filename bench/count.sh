@@ -30,16 +30,16 @@ bytes=$(wc -c <"$big")
 raw="$work/raw.txt"
 : >"$raw"
 
-# measure NAME CMD...: append "NAME seconds peak-KiB" to $raw
+# measure NAME CMD...: append "NAME wall-seconds peak-KiB cpu-seconds" to $raw
 measure() {
 	name=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$work/time.out" "$@" >/dev/null 2>"$work/err.out" || {
+	/usr/bin/time -f "%e %M %U %S" -o "$work/time.out" "$@" >/dev/null 2>"$work/err.out" || {
 		echo "bench/count.sh: $name failed:" >&2
 		cat "$work/err.out" >&2
 		exit 1
 	}
-	echo "$name $(tail -n 1 "$work/time.out")" >>"$raw"
+	tail -n 1 "$work/time.out" | awk -v n="$name" '{ printf "%s %s %s %.2f\n", n, $1, $2, $3 + $4 }' >>"$raw"
 }
 
 r=1
@@ -67,8 +67,9 @@ median() { # median NAME COLUMN
 }
 t_tv=$(median tokvocab 2); t_tv1=$(median tokvocab-1 2); t_w2v=$(median word2vec 2); t_sort=$(median sort 2)
 m_tv=$(median tokvocab 3); m_tv1=$(median tokvocab-1 3); m_w2v=$(median word2vec 3); m_sort=$(median sort 3)
-mbs() { awk -v b="$bytes" -v t="$1" 'BEGIN { printf "%.0f", b / 1e6 / t }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+c_tv=$(median tokvocab 4); c_tv1=$(median tokvocab-1 4); c_w2v=$(median word2vec 4); c_sort=$(median sort 4)
+mbs() { awk -v b="$bytes" -v t="$1" 'BEGIN { if (t > 0) printf "%.0f", b / 1e6 / t; else printf "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 {
@@ -76,17 +77,19 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 	echo
 	echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average at start of write-up: $(cut -d ' ' -f 1-3 /proc/loadavg)."
 	echo "Input: bench/work/corpus.txt repeated to $(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1e6 }') MB ($(wc -w <"$big") words)."
-	echo "Medians of $ROUNDS interleaved rounds (sort pipeline: $SORT_ROUNDS); peak RSS from /usr/bin/time -f %M."
+	echo "Medians of $ROUNDS interleaved rounds (sort pipeline: $SORT_ROUNDS); peak RSS from /usr/bin/time -f %M;"
+	echo "CPU s = user + system time, which a busy machine disturbs far less than wall time."
 	echo "Same counts as word2vec.c for every token shorter than its 98-byte cut (ignoring its </s>): $same."
 	echo
-	echo "| command | median s | MB/s | peak RSS MiB | speed vs word2vec.c |"
-	echo "|---|---:|---:|---:|---:|"
-	echo "| \`tokvocab count\` ($(nproc) threads) | $t_tv | $(mbs "$t_tv") | $(mib "$m_tv") | $(ratio "$t_w2v" "$t_tv")x |"
-	echo "| \`tokvocab count -j 1\` | $t_tv1 | $(mbs "$t_tv1") | $(mib "$m_tv1") | $(ratio "$t_w2v" "$t_tv1")x |"
-	echo "| \`word2vec -train F -save-vocab V -min-count 1\` | $t_w2v | $(mbs "$t_w2v") | $(mib "$m_w2v") | 1.00x |"
-	echo "| \`tr -s ' ' '\\\\n' \\| sort \\| uniq -c\` (LC_ALL=C) | $t_sort | $(mbs "$t_sort") | $(mib "$m_sort") | $(ratio "$t_w2v" "$t_sort")x |"
+	echo "| command | wall s | MB/s | CPU s | MB per CPU s | peak RSS MiB | wall vs word2vec.c | CPU vs word2vec.c |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	row() { echo "| $1 | $2 | $(mbs "$2") | $3 | $(mbs "$3") | $(mib "$4") | $(ratio "$t_w2v" "$2")x | $(ratio "$c_w2v" "$3")x |"; }
+	row "\`tokvocab count\` ($(nproc) threads)" "$t_tv" "$c_tv" "$m_tv"
+	row "\`tokvocab count -j 1\`" "$t_tv1" "$c_tv1" "$m_tv1"
+	row "\`word2vec -train F -save-vocab V -min-count 1\`" "$t_w2v" "$c_w2v" "$m_w2v"
+	row "\`tr -s ' ' '\\\\n' \\| sort \\| uniq -c\` (LC_ALL=C)" "$t_sort" "$c_sort" "$m_sort"
 	echo
-	echo "Raw (name seconds KiB):"
+	echo "Raw (name wall-s KiB CPU-s):"
 	echo
 	echo '```'
 	cat "$raw"
