@@ -365,8 +365,11 @@ static int parse_meta(struct emb_table *t, struct emb_stream *in, const unsigned
 		int j;
 		for (j = 0; j < 2; j++) {
 			uint64_t k;
-			if (len - off < 4 || (k = emb_le32(p + off)) > len - off - 4)
+			if (len - off < 4 || (k = emb_le32(p + off)) > len - off - 4) {
+				if (j)
+					free(kv[0]);
 				return bad(in, err, EMB_EFORMAT, at + off, "META entry overruns its section");
+			}
 			if (!(kv[j] = strndup((const char *)p + off + 4, (size_t)k))) {
 				if (j)
 					free(kv[0]);
