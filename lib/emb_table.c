@@ -335,8 +335,8 @@ double emb_row_norm(const float *v, size_t dim, double norm_type)
 
 	if (isinf(norm_type)) {
 		for (i = 0; i < dim; i++)
-			if (fabs(v[i]) > s)
-				s = fabs(v[i]);
+			if (fabs((double)v[i]) > s)
+				s = fabs((double)v[i]);
 		return s;
 	}
 	if (norm_type == 2) {
@@ -346,11 +346,11 @@ double emb_row_norm(const float *v, size_t dim, double norm_type)
 	}
 	if (norm_type == 1) {
 		for (i = 0; i < dim; i++)
-			s += fabs(v[i]);
+			s += fabs((double)v[i]);
 		return s;
 	}
 	for (i = 0; i < dim; i++)
-		s += pow(fabs(v[i]), norm_type);
+		s += pow(fabs((double)v[i]), norm_type);
 	return pow(s, 1 / norm_type);
 }
 
