@@ -607,7 +607,7 @@ static int check_args(enum cmd cmd, const struct tv_opts *o)
 	if (o->sel.max_size && o->sel.max_size < o->sel.nspecials)
 		return cli_usage_error("--max-size %llu is smaller than the %zu specials",
 				       (unsigned long long)o->sel.max_size, o->sel.nspecials);
-	if (o->max_len && o->max_len <= (uint64_t)(!!o->bos + !!o->eos))
+	if (o->max_len && o->max_len <= (uint64_t)!!o->bos + (uint64_t)!!o->eos)
 		return cli_usage_error("--max-len %llu leaves no room after --bos/--eos",
 				       (unsigned long long)o->max_len);
 	return 0;
