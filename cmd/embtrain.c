@@ -270,6 +270,8 @@ static int train(struct train_cmd *c, struct emb_err *err)
 			goto done;
 	}
 	emb_trainer_set_vocab(tr, vocab);
+	/* until now an interrupt simply ends the process; from here it stops training cleanly */
+	cli_catch_interrupt();
 	if ((rc = emb_trainer_run(tr, corpus, &c->o, err)) < 0)
 		goto done;
 	cli_progress_done();
@@ -481,7 +483,6 @@ int main(int argc, char **argv)
 		used = sizeof c.options - 1;
 	if (c.init_from && !c.dim_given && !c.resume && init_from_dim(&c, &err) < 0)
 		return cli_report(&err);
-	cli_catch_interrupt();
 	if (train(&c, &err) < 0)
 		return cli_report(&err);
 	return cli_close_stdout();

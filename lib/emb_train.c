@@ -413,87 +413,135 @@ static void cbow_sentence(const struct emb_trainer *t, const uint32_t *sen, size
 
 /*
  * Skip-gram with shared negatives: the centre words i..i+B-1 of a group and their context
- * words.  Inputs A = the distinct context positions' rows, outputs = the B centre words and K
- * shared noise words; pair (context j, centre q) is positive when j is in q's window, (j,
- * noise) negative, anything else ignored.  All gradients are computed from the old rows, then
- * applied (a mini-batch), which is what makes the rows reusable from L1.
+ * words.  Inputs A = the context positions' rows, outputs = the B centre words and K shared
+ * noise words; pair (context j, centre q) is positive when j is in q's (shrunk) window, (j,
+ * noise) negative when j is in any window, anything else ignored.  All gradients come from the
+ * rows as they were before the group (a mini-batch), which turns the updates into three small
+ * dense products with register blocking: S = A·Bᵀ, ΔA = G·B, B += Gᵀ·A.  Each loads a row
+ * chunk once for several multiply-adds where word2vec's dot/axpy pairs load two per one.
  */
-#define BMAX_IN 160   /* distinct context positions of one group: B + 2*window */
-#define BMAX_OUT 64
+#define BMAX_IN 160   /* context positions of one group: B + 2*window */
+#define BMAX_OUT 80   /* B + K */
+
+/* S[j][k0..k0+3) = A_j · B_k over d floats: three output rows per pass over A_j. */
+static inline __attribute__((always_inline)) void k_dot3(const float *a, const float *b0,
+							 const float *b1, const float *b2, size_t d,
+							 float *s)
+{
+	v8f x, y, s0 = { 0 }, s1 = { 0 }, s2 = { 0 };
+	size_t c = 0;
+
+	for (; c + 8 <= d; c += 8) {
+		VLOAD(x, a + c);
+		VLOAD(y, b0 + c);
+		s0 += x * y;
+		VLOAD(y, b1 + c);
+		s1 += x * y;
+		VLOAD(y, b2 + c);
+		s2 += x * y;
+	}
+	s[0] = ((s0[0] + s0[4]) + (s0[1] + s0[5])) + ((s0[2] + s0[6]) + (s0[3] + s0[7]));
+	s[1] = ((s1[0] + s1[4]) + (s1[1] + s1[5])) + ((s1[2] + s1[6]) + (s1[3] + s1[7]));
+	s[2] = ((s2[0] + s2[4]) + (s2[1] + s2[5])) + ((s2[2] + s2[6]) + (s2[3] + s2[7]));
+	for (; c < d; c++) {
+		s[0] += a[c] * b0[c];
+		s[1] += a[c] * b1[c];
+		s[2] += a[c] * b2[c];
+	}
+}
+
+/* dst = Σ_k g[k] * rows[k] (dst overwritten; ADD: dst += instead) */
+static inline __attribute__((always_inline)) void k_combine(float *dst, float *const *rows,
+							    const float *g, size_t nk, size_t d,
+							    bool add)
+{
+	size_t c = 0;
+
+	for (; c + 8 <= d; c += 8) {
+		v8f r = { 0 }, y;
+		if (add)
+			VLOAD(r, dst + c);
+		for (size_t k = 0; k < nk; k++) {
+			v8f vg = { g[k], g[k], g[k], g[k], g[k], g[k], g[k], g[k] };
+			VLOAD(y, rows[k] + c);
+			r += vg * y;
+		}
+		VSTORE(dst + c, r);
+	}
+	for (; c < d; c++) {
+		float r = add ? dst[c] : 0;
+		for (size_t k = 0; k < nk; k++)
+			r += g[k] * rows[k][c];
+		dst[c] = r;
+	}
+}
 
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 static void sg_batch_sentence(const struct emb_trainer *t, const uint32_t *sen, size_t n,
 			      float alpha, uint64_t *rng, const struct scratch *sc)
 {
-	size_t d = t->dim, win = t->o.window, B = t->o.batch;
+	size_t d = t->dim, B = t->o.batch;
 	unsigned K = t->o.negative;
 	float *dA = sc->work;                   /* BMAX_IN x d */
-	float G[BMAX_IN][BMAX_OUT];
-	size_t spanq[BMAX_OUT];
+	float G[BMAX_IN][BMAX_OUT], GT[BMAX_OUT][BMAX_IN];
+	float *arow[BMAX_IN], *brow[BMAX_OUT];
+	size_t lo_q[BMAX_OUT], hi_q[BMAX_OUT];
 	uint32_t out[BMAX_OUT];
 
 	for (size_t g0 = 0; g0 < n; g0 += B) {
-		size_t g1 = g0 + B < n ? g0 + B : n, nb = g1 - g0, lo, hi, nin, nout = 0;
+		size_t g1 = g0 + B < n ? g0 + B : n, nb = g1 - g0, lo = n, hi = 0, nin, nout = 0, k;
 
 		for (size_t q = g0; q < g1; q++) {
-			spanq[q - g0] = win - (size_t)(rng_next(rng) % win);
+			k_window(t, q, n, rng, &lo_q[q - g0], &hi_q[q - g0]);
+			lo = lo_q[q - g0] < lo ? lo_q[q - g0] : lo;
+			hi = hi_q[q - g0] > hi ? hi_q[q - g0] : hi;
 			out[nout++] = sen[q];
 		}
-		for (unsigned j = 0; j < K; j++)
-			out[nout++] = k_noise(t, rng);
-		for (size_t k = 0; k < nout; k++)
-			k_prefetch(t->syn1neg + (size_t)out[k] * d, d);
-		lo = g0 >= win ? g0 - win : 0;
-		hi = g1 - 1 + win < n ? g1 - 1 + win : n - 1;
+		for (unsigned j = 0; j < K; j++) {
+			uint64_t r = rng_next(rng);
+			uint32_t b = rng_below(r, (uint32_t)t->rows);
+			out[nout++] = (uint32_t)r < t->noise[b].thr ? b : t->noise[b].other;
+		}
+		for (k = 0; k < nout; k++) {
+			brow[k] = t->syn1neg + (size_t)out[k] * d;
+			k_prefetch(brow[k], d);
+		}
 		nin = hi - lo + 1;
-		/* scores and gradients, all from the rows as they are before this group's update */
+		for (size_t j = 0; j < nin; j++)
+			arow[j] = t->syn0 + (size_t)sen[lo + j] * d;
+		/* S = A·Bᵀ */
+		for (size_t j = 0; j < nin; j++) {
+			for (k = 0; k + 3 <= nout; k += 3)
+				k_dot3(arow[j], brow[k], brow[k + 1], brow[k + 2], d, &G[j][k]);
+			for (; k < nout; k++)
+				G[j][k] = k_dot(arow[j], brow[k], d);
+		}
+		/* G = (label - σ(S)) α where the pair is trained, else 0 */
 		for (size_t j = 0; j < nin; j++) {
 			size_t p = lo + j;
-			const float *a = t->syn0 + (size_t)sen[p] * d;
 			bool any = false;
-
 			for (size_t q = 0; q < nb; q++) {
-				size_t c = g0 + q;
-				bool in = p != c && p + spanq[q] >= c && p <= c + spanq[q];
-				G[j][q] = in ? 1 : 0;
+				bool in = p != g0 + q && p >= lo_q[q] && p <= hi_q[q];
+				G[j][q] = in ? k_sig_grad(t->sig, G[j][q], 1, alpha) : 0;
 				any |= in;
 			}
-			for (size_t k = 0; k < nout; k++) {
-				bool pos = k < nb;
-				if (pos ? G[j][k] == 0 : !any) {
-					G[j][k] = 0;
-					continue;
-				}
-				G[j][k] = k_sig_grad(t->sig, k_dot(a, t->syn1neg + (size_t)out[k] * d, d),
-						     pos ? 1 : 0, alpha);
+			for (k = nb; k < nout; k++) {
+				bool dup = false;
+				for (size_t q = 0; q < nb; q++)
+					dup |= out[k] == out[q];
+				G[j][k] = any && !dup ? k_sig_grad(t->sig, G[j][k], 0, alpha) : 0;
 			}
+			for (k = 0; k < nout; k++)
+				GT[k][j] = G[j][k];
 		}
-		/* a noise word that is a centre word of the group is no negative */
-		for (size_t k = nb; k < nout; k++)
-			for (size_t q = 0; q < nb; q++)
-				if (out[k] == out[q])
-					for (size_t j = 0; j < nin; j++)
-						G[j][k] = 0;
-		/* dA = G · B (old output rows) */
-		for (size_t j = 0; j < nin; j++) {
-			float *r = dA + j * d;
-			memset(r, 0, d * sizeof *r);
-			for (size_t k = 0; k < nout; k++)
-				if (G[j][k] != 0)
-					k_axpy(r, t->syn1neg + (size_t)out[k] * d, G[j][k], d);
-		}
-		/* B += Gᵀ · A (old input rows) */
-		for (size_t k = 0; k < nout; k++) {
-			float *r = t->syn1neg + (size_t)out[k] * d;
-			for (size_t j = 0; j < nin; j++)
-				if (G[j][k] != 0)
-					k_axpy(r, t->syn0 + (size_t)sen[lo + j] * d, G[j][k], d);
-		}
-		for (size_t j = 0; j < nin; j++) {
-			uint32_t cw = sen[lo + j];
-			if (!t->frozen || !t->frozen[cw])
-				k_axpy(t->syn0 + (size_t)cw * d, dA + j * d, 1, d);
-		}
+		/* ΔA = G·B, B += Gᵀ·A (both from the old rows), then A += ΔA */
+		for (size_t j = 0; j < nin; j++)
+			k_combine(dA + j * d, brow, G[j], nout, d, false);
+		for (k = 0; k < nout; k++)
+			k_combine(brow[k], arow, GT[k], nin, d, true);
+		for (size_t j = 0; j < nin; j++)
+			if (!t->frozen || !t->frozen[sen[lo + j]])
+				k_axpy(arow[j], dA + j * d, 1, d);
 	}
 }
 
