@@ -1240,7 +1240,7 @@ int emb_trainer_load_state(struct emb_trainer **out, struct emb_vocab **vocab,
 	*vocab = NULL;
 	if ((rc = emb_stream_open(&in, path, err)) < 0)
 		return rc;
-	if ((rc = emb_stream_read_full(in, &h, sizeof h, err)) != 0 || memcmp(h.magic, CKPT_MAGIC, 8) ||
+	if ((rc = emb_stream_read_full(in, &h, sizeof h, err)) != 0 || memcmp(h.magic, CKPT_MAGIC, 8) != 0 ||
 	    h.rows == 0 || h.rows >= EMB_TRAIN_EOS || h.threads == 0 || h.threads > 1024 ||
 	    h.dim == 0 || h.dim > 100000) {
 		rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0, "not an embtrain checkpoint");
