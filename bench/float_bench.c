@@ -80,6 +80,22 @@ static double run_parse(int peer, const char *text, size_t len, float *out, size
 	return t;
 }
 
+/* One TSV line: parse throughput (bytes of text per CPU second), ours against strtof. */
+static void bench_parse(const char *name, const char *text, size_t len, float *vals, size_t n,
+			int rounds, double *a, double *b)
+{
+	double ta, tb;
+
+	for (int r = 0; r < rounds; r++) {
+		a[r] = run_parse(0, text, len, vals, n);
+		b[r] = run_parse(1, text, len, vals, n);
+	}
+	ta = median(a, rounds);
+	tb = median(b, rounds);
+	printf("%s\temb_float_parse\tstrtof\t%.0f\t%.0f\t%.2f\n", name, len / ta / 1e6,
+	       len / tb / 1e6, tb / ta);
+}
+
 enum { F_SHORTEST, F_G, F_G9, F_FIXED6, F_PRINTF6 };
 
 /* Format all values into a 1 MiB window (as an output buffer would be); bytes in *bytes. */
@@ -142,17 +158,7 @@ int main(int argc, char **argv)
 		full[i] = (float)(0.3 * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
 	}
 
-	/* parse: bytes of text per second */
-	for (int r = 0; r < rounds; r++) {
-		a[r] = run_parse(0, text, len, vals, n);
-		b[r] = run_parse(1, text, len, vals, n);
-	}
-	{
-		double ta = median(a, rounds), tb = median(b, rounds);
-
-		printf("parse 6-decimal text\temb_float_parse\tstrtof\t%.0f\t%.0f\t%.2f\n",
-		       len / ta / 1e6, len / tb / 1e6, tb / ta);
-	}
+	bench_parse("parse 6-decimal text", text, len, vals, n, rounds, a, b);
 
 	static const struct {
 		const char *name, *ours, *peer;
@@ -188,16 +194,7 @@ int main(int argc, char **argv)
 			flen += emb_float_format(text + flen, full[i]);
 			text[flen++] = ' ';
 		}
-		for (int r = 0; r < rounds; r++) {
-			a[r] = run_parse(0, text, flen, vals, n);
-			b[r] = run_parse(1, text, flen, vals, n);
-		}
-		{
-			double ta = median(a, rounds), tb = median(b, rounds);
-
-			printf("parse shortest full-precision text\temb_float_parse\tstrtof\t%.0f\t%.0f\t%.2f\n",
-			       flen / ta / 1e6, flen / tb / 1e6, tb / ta);
-		}
+		bench_parse("parse shortest full-precision text", text, flen, vals, n, rounds, a, b);
 	}
 	free(text);
 	free(vals);

@@ -487,7 +487,7 @@ static struct scaled scale(uint64_t X, int e2, int q)
 /*
  * The common case of scale() for all three points at once: e2 < 0 with 5^p <= 5^16 and
  * 1 <= r < 64, so X * 5^p < 2^26 * 5^16 < 2^64 and plain 64-bit arithmetic is exact.  This is
- * every float in [2^-31, 2^22], i.e. nearly every embedding value.
+ * every float in [2^-28, 2^24), about [3.7e-9, 1.7e7]: nearly every embedding value.
  */
 static bool scale3_fast(uint64_t XL, uint64_t X, int e2, int q, struct scaled *L,
 			struct scaled *C, struct scaled *R)
