@@ -38,7 +38,7 @@ static void stats_row(struct emb_convert_stats *s, const float *v, size_t dim)
 	double n;
 
 	for (i = 0; i < dim; i++)
-		bad += !isfinite(v[i]);
+		bad += (size_t)!isfinite(v[i]);
 	s->rows++;
 	s->nonfinite += bad;
 	if (bad) {
