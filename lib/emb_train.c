@@ -295,6 +295,23 @@ static inline __attribute__((always_inline)) const uint32_t *np_next(const struc
 	return p->row[h];
 }
 
+/* Negative sampling: input l1 against the centre word W (label 1) and the noise words NEG. */
+static inline __attribute__((always_inline)) void k_ns(const struct emb_trainer *t, uint32_t w,
+						       const uint32_t *neg, const float *l1, float *acc,
+						       float alpha)
+{
+	size_t d = t->dim;
+	float *l2 = t->syn1neg + (size_t)w * d;
+
+	k_update(acc, l2, l1, k_sig_grad(t->sig, k_dot(l1, l2, d), 1, alpha), d);
+	for (unsigned j = 0; j < t->o.negative; j++) {
+		if (neg[j] == w)
+			continue;
+		l2 = t->syn1neg + (size_t)neg[j] * d;
+		k_update(acc, l2, l1, k_sig_grad(t->sig, k_dot(l1, l2, d), 0, alpha), d);
+	}
+}
+
 /* Per-thread scratch: rows of floats (gradient, CBOW mean, or the batch matrices). */
 struct scratch {
 	float *work;
@@ -329,8 +346,6 @@ static void sg_sentence(const struct emb_trainer *t, const uint32_t *sen, size_t
 {
 	size_t d = t->dim;
 	float *acc = sc->work;
-	unsigned negw = t->o.negative;
-
 	np_start(t, sc->np, rng);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t w = sen[i];
@@ -349,16 +364,8 @@ static void sg_sentence(const struct emb_trainer *t, const uint32_t *sen, size_t
 			memset(acc, 0, d * sizeof *acc);
 			if (t->syn1)
 				k_hs(t, w, l1, acc, alpha);
-			if (neg) {
-				float *l2 = t->syn1neg + (size_t)w * d;
-				k_update(acc, l2, l1, k_sig_grad(t->sig, k_dot(l1, l2, d), 1, alpha), d);
-				for (unsigned j = 0; j < negw; j++) {
-					if (neg[j] == w)
-						continue;
-					l2 = t->syn1neg + (size_t)neg[j] * d;
-					k_update(acc, l2, l1, k_sig_grad(t->sig, k_dot(l1, l2, d), 0, alpha), d);
-				}
-			}
+			if (neg)
+				k_ns(t, w, neg, l1, acc, alpha);
 			if (!t->frozen || !t->frozen[cw])
 				k_axpy(l1, acc, 1, d);
 		}
@@ -395,16 +402,8 @@ static void cbow_sentence(const struct emb_trainer *t, const uint32_t *sen, size
 		memset(acc, 0, d * sizeof *acc);
 		if (t->syn1)
 			k_hs(t, w, neu1, acc, alpha);
-		if (neg) {
-			float *l2 = t->syn1neg + (size_t)w * d;
-			k_update(acc, l2, neu1, k_sig_grad(t->sig, k_dot(neu1, l2, d), 1, alpha), d);
-			for (unsigned j = 0; j < t->o.negative; j++) {
-				if (neg[j] == w)
-					continue;
-				l2 = t->syn1neg + (size_t)neg[j] * d;
-				k_update(acc, l2, neu1, k_sig_grad(t->sig, k_dot(neu1, l2, d), 0, alpha), d);
-			}
-		}
+		if (neg)
+			k_ns(t, w, neg, neu1, acc, alpha);
 		for (size_t c = lo; c <= hi; c++)
 			if (c != i && (!t->frozen || !t->frozen[sen[c]]))
 				k_axpy(t->syn0 + (size_t)sen[c] * d, acc, 1, d);
