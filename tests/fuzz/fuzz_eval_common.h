@@ -46,4 +46,27 @@ static inline void fuzz_eval_opts(struct emb_eval_opts *o, int which)
 	}
 }
 
+/* Run RUN on DATA (through a memory stream) under both option sets; an error must say why. */
+typedef int (*fuzz_eval_fn)(const struct emb_table *t, struct emb_stream *in,
+			    const struct emb_eval_opts *o, struct emb_err *err);
+
+static inline void fuzz_eval(const uint8_t *data, size_t size, fuzz_eval_fn run)
+{
+	const struct emb_table *t = fuzz_eval_table();
+	int which;
+
+	for (which = 0; which < 2; which++) {
+		struct emb_eval_opts o;
+		struct emb_err err = EMB_ERR_INIT;
+		struct emb_stream *in = NULL;
+
+		fuzz_eval_opts(&o, which);
+		if (emb_stream_open_mem(&in, "fuzz", data, size, &err) < 0)
+			abort();
+		if (run(t, in, &o, &err) < 0 && err.msg[0] == 0)
+			abort();
+		emb_stream_close(in, &err);
+	}
+}
+
 #endif
