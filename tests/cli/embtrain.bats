@@ -229,3 +229,20 @@ interrupt() {
   run -0 /usr/bin/python3 "$TOP/tests/interop/embtrain_gensim.py" "$BATS_TEST_TMPDIR/v.bin"
   assert_output --partial "ok"
 }
+
+@test "embtrain tokenizes as tokvocab count (--split words --lower): same tokens, same order" {
+  command -v tokvocab >/dev/null || skip "tokvocab not built"
+  t embtrain -q -d 4 -e 1 -j 1 --min-count 1 --split words --lower -t word2vec "$FIX/mixed.txt" \
+    -o "$BATS_TEST_TMPDIR/v.txt"
+  tail -n +2 "$BATS_TEST_TMPDIR/v.txt" | cut -d' ' -f1 >"$BATS_TEST_TMPDIR/ours"
+  # (tokvocab's TSV quotes a field holding '"': undo it)
+  t tokvocab count --split words --lower "$FIX/mixed.txt" | cut -f1 |
+    sed 's/^"\(.*\)"$/\1/; s/""/"/g' >"$BATS_TEST_TMPDIR/want"
+  diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/ours"
+  grep -qx 'école' "$BATS_TEST_TMPDIR/ours"
+  # and with the default split, the same as tokvocab's default
+  t embtrain -q -d 4 -e 1 -j 1 --min-count 1 -t word2vec "$FIX/mixed.txt" -o "$BATS_TEST_TMPDIR/w.txt"
+  tail -n +2 "$BATS_TEST_TMPDIR/w.txt" | cut -d' ' -f1 >"$BATS_TEST_TMPDIR/ours"
+  t tokvocab count "$FIX/mixed.txt" | cut -f1 | sed 's/^"\(.*\)"$/\1/; s/""/"/g' >"$BATS_TEST_TMPDIR/want"
+  diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/ours"
+}
