@@ -832,6 +832,7 @@ uint16_t emb_f32_to_f16(float f)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 __attribute__((target("avx,f16c"))) static void f16_to_f32_f16c(float *dst, const uint16_t *src,
@@ -859,7 +860,10 @@ __attribute__((target("avx,f16c"))) static void f32_to_f16_f16c(uint16_t *dst, c
 
 static bool have_f16c(void)
 {
-	return __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+	unsigned a, b, c, d;
+
+	/* CPUID leaf 1, ECX bit 29: clang 14's __builtin_cpu_supports has no "f16c" */
+	return __builtin_cpu_supports("avx") && __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
 }
 #endif
 
