@@ -209,13 +209,6 @@ static inline __attribute__((always_inline)) float k_sig_grad(const float *sig, 
 	return (label - sig[(int)((f + MAX_EXP) * ((float)SIG_N / (2 * MAX_EXP)))]) * alpha;
 }
 
-static inline __attribute__((always_inline)) uint32_t k_noise(const struct emb_trainer *t, uint64_t *rng)
-{
-	uint64_t r = rng_next(rng);
-	uint32_t b = rng_below(r, (uint32_t)t->rows);
-	return (uint32_t)r < t->noise[b].thr ? b : t->noise[b].other;
-}
-
 /* Hierarchical softmax along row w's Huffman path, input l1, gradient into acc. */
 static inline __attribute__((always_inline)) void k_hs(const struct emb_trainer *t, uint32_t w,
 						       const float *l1, float *acc, float alpha)
