@@ -396,3 +396,16 @@ c,2'
 	run -0 sh -c "echo '1 3' | '$EMB_BUILD/tokvocab' decode -v '$FIX/w2v-vocab.txt'"
 	assert_output 'the "quoted'
 }
+
+@test "a corpus that is one 28 MB line is counted in memory that does not grow with the line" {
+	[ -x /usr/bin/time ] || skip "no /usr/bin/time"
+	[ -z "$EMB_EXEC" ] || skip "RSS is the wrapper's under EMB_EXEC"
+	awk 'BEGIN { for (i = 0; i < 500000; i++) printf "alpha beta gamma delta epsilon zeta eta theta iota kappa " }' >one.txt
+	run -0 t tokvocab count -j 1 one.txt
+	assert_line "alpha	500000"
+	assert_equal "${#lines[@]}" 10
+	rss=$(peak_rss_kb "$EMB_BUILD/tokvocab" count -j 1 one.txt)
+	echo "peak RSS ${rss} KiB"
+	# ASan's shadow memory adds a fixed overhead, not one that grows with the input
+	[ "$rss" -lt 25000 ] || [[ "$EMB_BUILD" == *san* && "$rss" -lt 120000 ]]
+}
