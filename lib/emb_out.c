@@ -193,7 +193,7 @@ static int open_target(struct emb_out *o, const char *path, unsigned flags, stru
 	if (strcmp(path, "-") == 0) {
 		o->is_stdout = true;
 		o->fd = 1;
-		if ((flags & EMB_OUT_BINARY) && !(flags & EMB_OUT_FORCE) && !o->gz && isatty(1))
+		if ((flags & EMB_OUT_BINARY) && !(flags & EMB_OUT_FORCE) && isatty(1))
 			return emb_err_set(err, EMB_EINVAL,
 					   "refusing to write binary data to a terminal (use --force)");
 		return 0;
@@ -318,8 +318,10 @@ int emb_out_write(struct emb_out *o, const void *p, size_t n, struct emb_err *er
 
 int emb_out_flush_member(struct emb_out *o, struct emb_err *err)
 {
-	if (!o->gz || o->blk[o->cur].in_len == 0)
+	if (o->blk[o->cur].in_len == 0)
 		return 0;
+	if (!o->gz) /* plain: hand what we have to the reader now (pipes stream batch by batch) */
+		return drain(o, err);
 	return next_block(o, err);
 }
 

@@ -57,7 +57,8 @@ int emb_out_write(struct emb_out *o, const void *p, size_t n, struct emb_err *er
 void *emb_out_reserve(struct emb_out *o, size_t n, struct emb_err *err);
 void emb_out_advance(struct emb_out *o, size_t k);
 
-/* End the current gzip member here (a batch boundary readers can seek to). No-op for plain. */
+/* End the current gzip member here (a batch boundary readers can seek to); plain output is
+ * written out now, so a reader at the other end of a pipe sees the batch. */
 int emb_out_flush_member(struct emb_out *o, struct emb_err *err);
 
 /* Bytes handed to the handle so far (before compression). */
