@@ -80,18 +80,19 @@ static const uint64_t recip_pow10[9] = {
 };
 
 /* 5^0 .. 5^27: 5^27 is the largest power of five below 2^64. */
+static const uint64_t pow5_tab[28] = {
+	1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL, 390625ULL,
+	1953125ULL, 9765625ULL, 48828125ULL, 244140625ULL, 1220703125ULL,
+	6103515625ULL, 30517578125ULL, 152587890625ULL, 762939453125ULL,
+	3814697265625ULL, 19073486328125ULL, 95367431640625ULL, 476837158203125ULL,
+	2384185791015625ULL, 11920928955078125ULL, 59604644775390625ULL,
+	298023223876953125ULL, 1490116119384765625ULL, 7450580596923828125ULL,
+};
+
 static uint64_t pow5_u64(int n)
 {
-	static const uint64_t t[28] = {
-		1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL, 390625ULL,
-		1953125ULL, 9765625ULL, 48828125ULL, 244140625ULL, 1220703125ULL,
-		6103515625ULL, 30517578125ULL, 152587890625ULL, 762939453125ULL,
-		3814697265625ULL, 19073486328125ULL, 95367431640625ULL, 476837158203125ULL,
-		2384185791015625ULL, 11920928955078125ULL, 59604644775390625ULL,
-		298023223876953125ULL, 1490116119384765625ULL, 7450580596923828125ULL,
-	};
 	assert(n >= 0 && n <= 27);
-	return t[n];
+	return pow5_tab[n];
 }
 
 static u128 pow5_u128(int n)
@@ -365,7 +366,6 @@ static inline __attribute__((always_inline)) void put_digits9(char *dst, uint64_
 {
 	u128 w;
 
-	assert(n >= 1 && n <= 9 && x < 1000000000);
 	{
 		/* Both 4-digit groups straight from x, not one from the other: shorter latency. */
 		uint32_t x4 = (uint32_t)(x / 10000), x8 = (uint32_t)(x / 100000000);
@@ -497,7 +497,7 @@ static bool scale3_fast(uint64_t XL, uint64_t X, int e2, int q, struct scaled *L
 
 	if (e2 >= 0 || -q > 16 || r < 1 || r > 63)
 		return false;
-	f5 = pow5_u64(-q);
+	f5 = pow5_tab[-q];              /* 0 <= -q <= 16 here */
 	mask = (1ULL << r) - 1;
 	pl = XL * f5;
 	pc = X * f5;
@@ -523,7 +523,7 @@ static uint64_t shortest(uint32_t M, int E, bool lower_gap_half, int *e10, int *
 	uint64_t incl = !(M & 1), up;
 	uint64_t X = 4 * (uint64_t)M, XL = X - (lower_gap_half ? 1 : 2);
 	struct scaled L, C, R;
-	uint64_t lo, hi, w, c, d, a, b;
+	uint64_t lo, hi, w, c, d;
 
 	if (!scale3_fast(XL, X, e2, q, &L, &C, &R)) {
 		L = scale(XL, e2, q);
@@ -533,7 +533,7 @@ static uint64_t shortest(uint32_t M, int E, bool lower_gap_half, int *e10, int *
 	lo = L.ip + ((L.rem != 0) | !incl);
 	hi = R.ip - ((R.rem == 0) & !incl);
 	w = hi - lo + 1;
-	assert(w >= 3 && w <= 41 && hi < (1ULL << 34));
+	assert(w >= 3 && w <= 41);
 	/*
 	 * The largest j with a multiple of 10^j in [lo, hi] is the largest with hi mod 10^j < w
 	 * (monotone in j).  As w < 100, for j >= 2 that is hi mod 100 < w and 10^(j-2) dividing
@@ -541,8 +541,8 @@ static uint64_t shortest(uint32_t M, int E, bool lower_gap_half, int *e10, int *
 	 * counted 4, 2, 1 at a time without branches (u < 2^30 / 100 < 10^8).
 	 */
 	{
-		uint32_t u = (uint32_t)(hi / 100), tz = 0, qd, z;
-		uint64_t ok1 = hi % 10 < w, ok2 = hi % 100 < w;
+		uint32_t u = (uint32_t)(hi / 100), r2 = (uint32_t)hi - u * 100, tz = 0, qd, z;
+		uint32_t ok2 = r2 < w, ok1 = r2 % 10 < w;
 
 		qd = u / 10000;
 		z = u == qd * 10000;
@@ -556,38 +556,39 @@ static uint64_t shortest(uint32_t M, int E, bool lower_gap_half, int *e10, int *
 		tz += u == qd * 10;
 		j = (int)(ok1 + ok2 + ok2 * tz);
 	}
+	/* c = S(C) rounded to a multiple of d = 10^j, nearest, ties to an even quotient. */
 	c = C.ip;
 	if (j == 0) {
+		d = 1;
 		up = (C.rem > C.half) | ((C.rem == C.half) & c);
-		a = lo;
-		b = hi;
 	} else {
 		/*
 		 * x / 10^j as x * ceil(2^64 / 10^j) >> 64 for x < 2^34: the excess is below
 		 * x / 2^64 < 2^-30, less than the 10^-9 a non-integer quotient stays below the next
 		 * integer.
 		 */
-		uint64_t m = recip_pow10[j - 1], rem = c;
+		uint64_t rem = c;
 
-		assert(j <= 9);
 		d = pow10_u64[j];
-		c = (uint64_t)(((u128)c * m) >> 64);
+		c = (uint64_t)(((u128)c * recip_pow10[j - 1]) >> 64);
 		rem -= c * d;
 		up = (2 * rem > d) | ((2 * rem == d) & ((C.rem != 0) | c));
-		b = (uint64_t)(((u128)hi * m) >> 64);
-		a = (uint64_t)(((u128)(lo + d - 1) * m) >> 64);
 	}
 	c += up & 1;
-	c = c < a ? a : c;
-	c = c > b ? b : c;
+	/*
+	 * The nearest multiple can fall just outside [lo, hi] (the interval is asymmetric at a
+	 * binade's bottom, and its ends may be open); the next one inward is then inside, as
+	 * [lo, hi] holds a multiple of d and S(C) lies between the two.
+	 */
+	c += c * d < lo;
+	c -= c * d > hi;
 	*e10 = q + j;
 	/*
-	 * c has as many digits as hi / 10^j: a power of ten 10^m (m >= 1) inside [a, b] would
-	 * be a multiple of 10^(j+1) in [lo, hi].  Counting hi's digits needs no c, which keeps
-	 * the length (and so where the caller writes next) off the long dependency chain.
+	 * c has as many digits as hi / 10^j: a power of ten 10^m (m >= 1) between them would be
+	 * a multiple of 10^(j+1) in [lo, hi].  Counting hi's digits needs no c, which keeps the
+	 * length (and so where the caller writes next) off the long dependency chain.
 	 */
 	*nd = ndigits64(hi) - j;
-	assert(*nd == ndigits64(c));
 	return c;
 }
 
