@@ -170,12 +170,13 @@ if [ ! -s "$ft.bin" ] && command -v fasttext >/dev/null; then
 fi
 
 now() { date +%s.%N; }
-since() { echo "$(now) $1" | awk '{ printf "%.4f", $1 - $2 }'; }
+since() { echo "$(now) $1" | awk '{ printf "%.4f\n", $1 - $2 }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 : >"$work/ours.t"; : >"$work/one.t"; : >"$work/vec.t"; : >"$work/gensim.t"; : >"$work/numpy.t"
 : >"$work/ft.t"; : >"$work/rates.t"
 cat "$emb" >/dev/null # page cache: every run reads a resident table
+load0=$(cut -d' ' -f1 /proc/loadavg)
 for r in $(seq 1 "$REPS"); do
 	echo "query: round $r of $REPS" >&2
 	s=$(now); "$eq" nn --k 10 "$emb" <"$work/queries.txt" >/dev/null; since "$s" >>"$work/ours.t"
@@ -194,6 +195,7 @@ for r in $(seq 1 "$REPS"); do
 	"$work/rates" "$ROWS" "$DIM" "$(nproc)" >>"$work/rates.t"
 done
 
+load1=$(cut -d' ' -f1 /proc/loadavg)
 ours=$(median <"$work/ours.t")
 one=$(median <"$work/one.t")
 vec=$(median <"$work/vec.t")
@@ -210,7 +212,9 @@ bwt=$(calc %.1f "4 * $ROWS * $DIM / ($bw * 1e9) * 1000")
 {
 	echo "## embquery nn ($ROWS x $DIM table, k = 10)"
 	echo
-	echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), shared."
+	echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), shared: load average"
+	echo "$load0 at the start and $load1 at the end, so every number is a fraction of an idle machine's;"
+	echo "the ratios hold better than the absolute rates because the runs are interleaved."
 	echo "Medians of $REPS interleaved rounds; the table is a raw EMB (mapped) for embquery, word2vec"
 	echo "binary for gensim, a fastText .bin of the same words and vectors for fasttext."
 	echo
