@@ -1,15 +1,15 @@
 #!/bin/sh
 # `make bench`: build the corpus and the peers, run every bench/<name>.sh (or those named in
-# BENCH="count conv"), then rebuild BENCHMARKS.md from bench/results/*.md.
+# BENCH="count conv"), then rebuild BENCHMARKS.md from bench/results/*.md (BENCH=report: only that).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 : "${EMB_BUILD:=$top/build}"
 export EMB_BUILD
-sh bench/corpus.sh
-sh bench/peers.sh
 mkdir -p bench/results
-names=${BENCH:-$(for f in bench/*.sh; do basename "$f" .sh; done | grep -v -E '^(run|corpus|peers)$')}
+[ "${BENCH:-}" = report ] || { sh bench/corpus.sh; sh bench/peers.sh; }
+[ "${BENCH:-}" = report ] && BENCH=" "
+names=${BENCH-$(for f in bench/*.sh; do basename "$f" .sh; done | grep -v -E '^(run|corpus|peers)$')}
 for n in $names; do
 	echo "== bench $n" >&2
 	sh "bench/$n.sh" || echo "bench: $n failed" >&2
