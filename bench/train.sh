@@ -7,8 +7,9 @@
 # Quality: one QUALITY_EPOCHS run per mode at 2 threads, analogy (questions-words.txt, 30k most
 # frequent words, gensim evaluate_word_analogies) and wordsim353 Spearman (evaluate_word_pairs).
 # Writes bench/results/train.md.  Knobs: RUNS SPEED_EPOCHS QUALITY_EPOCHS THREADS BATCHES
-# SKIP_GENSIM=1 SPEED_MB QUALITY_MB (use the first N MB of the corpus), PHASES ("speed quality
-# report" by default; the phases keep separate raw files so they can run as separate processes).
+# MODELS ("sg cbow") QUALITY_IMPLS (e.g. "ours w2v batch1 gensim") SKIP_GENSIM=1 SPEED_MB QUALITY_MB (use the first N MB of the corpus), PHASES
+# ("speed quality report" by default; phases and models keep separate raw files, so they can run
+# as separate processes and the report gathers them all).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${EMB_BUILD:-$top/build}
@@ -20,31 +21,34 @@ QUALITY_EPOCHS=${QUALITY_EPOCHS:-5}
 THREADS=${THREADS:-"1 2"}
 BATCHES=${BATCHES:-"1 4"}
 py=/usr/bin/python3
+PHASES=${PHASES:-speed quality report}
+MODELS=${MODELS:-sg cbow}
+tag=$(echo "$MODELS" | tr ' ' -)
+has() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p "$work" "$top/bench/results"
 
 sh "$top/bench/corpus.sh"
 sh "$top/bench/peers.sh"
 [ -x "$B/embtrain" ] || make -C "$top" B="$(basename "$B")" "$(basename "$B")/embtrain" >&2
 corpus=$top/bench/work/corpus.txt
-# Speed runs may use the first SPEED_MB megabytes of the corpus (0 = all) to fit a busy machine.
-SPEED_MB=${SPEED_MB:-0}
-scorpus=$corpus
-if [ "$SPEED_MB" != 0 ]; then
-	scorpus=$work/speed-corpus.txt
-	has speed && head -c "${SPEED_MB}000000" "$corpus" | sed '$d' >"$scorpus"
-fi
-swords=$(wc -w <"$scorpus")
 w2v=$top/bench/work/peers/word2vec/word2vec
 eval_dir=$top/data/eval
 words=$(wc -w <"$corpus")
-PHASES=${PHASES:-speed quality report}
-has() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
+# slice PHASE MB NAME: the corpus, or its first MB megabytes (whole lines) when MB is not 0
+slice() {
+	if [ "$2" = 0 ]; then
+		echo "$corpus"
+		return
+	fi
+	# via rename: another phase may be reading the slice right now
+	has "$1" && head -c "${2}000000" "$corpus" | sed '$d' >"$work/$3.$$" && mv "$work/$3.$$" "$work/$3"
+	echo "$work/$3"
+}
+SPEED_MB=${SPEED_MB:-0}
 QUALITY_MB=${QUALITY_MB:-0}
-qcorpus=$corpus
-if [ "$QUALITY_MB" != 0 ]; then
-	qcorpus=$work/quality-corpus.txt
-	has quality && head -c "${QUALITY_MB}000000" "$corpus" | sed '$d' >"$qcorpus"
-fi
+scorpus=$(slice speed "$SPEED_MB" speed-corpus.txt)
+qcorpus=$(slice quality "$QUALITY_MB" quality-corpus.txt)
+swords=$(wc -w <"$scorpus")
 qwords=$(wc -w <"$qcorpus")
 
 cat >"$work/gensim_train.py" <<'EOF'
@@ -73,37 +77,37 @@ EOF
 run() {
 	name=$1 model=$2 th=$3 ep=$4 o=$5
 	shift 5
-	"$@" >/dev/null 2>"$work/last.err" ||
-		{ cat "$work/last.err" >&2; echo "train.sh: $name failed" >&2; exit 1; }
-	echo "$name $model $th $ep $(cat "$work/time.tmp")" >>"$times"
-	echo "$name $model T=$th epochs=$ep: $(cat "$work/time.tmp")" >&2
+	"$@" >/dev/null 2>"$work/last-$PHASES-$tag.err" ||
+		{ cat "$work/last-$PHASES-$tag.err" >&2; echo "train.sh: $name failed" >&2; exit 1; }
+	echo "$name $model $th $ep $(cat "$work/time-$PHASES-$tag.tmp")" >>"$times"
+	echo "$name $model T=$th epochs=$ep: $(cat "$work/time-$PHASES-$tag.tmp")" >&2
 	[ "$o" = - ] || [ -s "$o" ]
 }
 
 ours() { # model threads epochs out [extra]
 	m=$1 th=$2 ep=$3 o=$4
 	shift 4
-	/usr/bin/time -f "%e %M %U %S" -o "$work/time.tmp" "$B/embtrain" -q -m "$m" -d 100 -w 5 -n 5 --sample 1e-3 --min-count 5 -e "$ep" -j "$th" \
+	/usr/bin/time -f "%e %M %U %S" -o "$work/time-$PHASES-$tag.tmp" "$B/embtrain" -q -m "$m" -d 100 -w 5 -n 5 --sample 1e-3 --min-count 5 -e "$ep" -j "$th" \
 		-t word2vec-bin "$@" "$c_in" -o "$o"
 }
 peer() { # model threads epochs out
 	if [ "$1" = cbow ]; then set -- 1 "$2" "$3" "$4" -alpha 0.05; else set -- 0 "$2" "$3" "$4"; fi
 	c=$1 th=$2 ep=$3 o=$4
 	shift 4
-	/usr/bin/time -f "%e %M %U %S" -o "$work/time.tmp" "$w2v" -train "$c_in" -output "$o" -binary 1 -cbow "$c" -size 100 -window 5 -negative 5 -hs 0 \
+	/usr/bin/time -f "%e %M %U %S" -o "$work/time-$PHASES-$tag.tmp" "$w2v" -train "$c_in" -output "$o" -binary 1 -cbow "$c" -size 100 -window 5 -negative 5 -hs 0 \
 		-sample 1e-3 -min-count 5 -iter "$ep" -threads "$th" "$@"
 }
 gensim() { # model threads epochs out
 	if [ "$1" = cbow ]; then s=0 a=0.05; else s=1 a=0.025; fi
-	/usr/bin/time -f "%e %M %U %S" -o "$work/time.tmp" $py "$work/gensim_train.py" "$c_in" "$4" "$s" "$3" "$2" "$a"
+	/usr/bin/time -f "%e %M %U %S" -o "$work/time-$PHASES-$tag.tmp" $py "$work/gensim_train.py" "$c_in" "$4" "$s" "$3" "$2" "$a"
 }
 
 # ---- speed: interleaved ----
 c_in=$scorpus
-times=$work/times-speed.txt
+times=$work/times-speed-$tag.txt
 has speed && : >"$times"
 has speed && for r in $(seq "$RUNS"); do
-	for m in sg cbow; do
+	for m in $MODELS; do
 		for th in $THREADS; do
 			run ours "$m" "$th" "$SPEED_EPOCHS" "$work/s.bin" ours "$m" "$th" "$SPEED_EPOCHS" "$work/s.bin"
 			run w2v "$m" "$th" "$SPEED_EPOCHS" "$work/s.bin" peer "$m" "$th" "$SPEED_EPOCHS" "$work/s.bin"
@@ -121,16 +125,17 @@ has speed && for r in $(seq "$RUNS"); do
 done
 
 # ---- quality: one full run each, 2 threads ----
-quality=$work/quality.txt
+quality=$work/quality-$tag.txt
 c_in=$qcorpus
-times=$work/times-quality.txt
+times=$work/times-quality-$tag.txt
 if has quality; then
 	: >"$quality"
 	: >"$times"
-	for m in sg cbow; do
+	for m in $MODELS; do
 		set -- ours w2v
 		[ "$m" = sg ] && for b in $BATCHES; do set -- "$@" "batch$b"; done
 		[ "${SKIP_GENSIM:-0}" != 1 ] && set -- "$@" gensim
+		[ -n "${QUALITY_IMPLS:-}" ] && set -- $QUALITY_IMPLS
 		for impl; do
 			o=$work/q-$impl-$m.bin
 			case $impl in
@@ -148,7 +153,9 @@ fi
 # ---- report ----
 has report || exit 0
 times=$work/times.txt
-cat "$work/times-speed.txt" "$work/times-quality.txt" >"$times" 2>/dev/null || true
+cat "$work"/times-speed*.txt "$work"/times-quality*.txt >"$times" 2>/dev/null || true
+quality=$work/report-quality.txt
+cat "$work"/quality-*.txt "$work"/quality.txt 2>/dev/null | grep -v '^$' >"$quality" || true
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 wall() { awk -v n="$1" -v m="$2" -v t="$3" -v e="$4" '$1 == n && $2 == m && $3 == t && $4 == e { print $5 }' "$times" | median; }
 cpu() { awk -v n="$1" -v m="$2" -v t="$3" -v e="$4" '$1 == n && $2 == m && $3 == t && $4 == e { print $7 + $8 }' "$times" | median; }

@@ -57,6 +57,9 @@ enum {
 	OPT_PADDING, OPT_SAVE_CONTEXT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME,
 };
 
+/* --batch without a value: centre words per group sharing negatives (see bench/results/train.md) */
+#define BATCH_DEFAULT 1
+
 struct train_cmd {
 	struct emb_train_opts o;
 	struct emb_tok_opts tok;
@@ -86,6 +89,17 @@ static int parse_num(const char *opt, const char *arg, uint64_t min, uint64_t ma
 {
 	if (cli_parse_u64(arg, v) < 0 || *v < min || *v > max)
 		return cli_usage_error("invalid --%s '%s'", opt, arg);
+	return 0;
+}
+
+/* The same into an unsigned option. */
+static int parse_uint(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *v)
+{
+	uint64_t u;
+
+	if (parse_num(opt, arg, min, max, &u))
+		return 2;
+	*v = (unsigned)u;
 	return 0;
 }
 
@@ -387,31 +401,25 @@ int main(int argc, char **argv)
 				return cli_usage_error("invalid --model '%s' (sg or cbow)", optarg);
 			break;
 		case 'n':
-			if (parse_num("negative", optarg, 0, 64, &u))
+			if (parse_uint("negative", optarg, 0, 64, &c.o.negative))
 				return 2;
-			c.o.negative = (unsigned)u;
 			break;
 		case 'w':
-			if (parse_num("window", optarg, 1, 64, &u))
+			if (parse_uint("window", optarg, 1, 64, &c.o.window))
 				return 2;
-			c.o.window = (unsigned)u;
 			break;
 		case 'e':
-			if (parse_num("epochs", optarg, 1, 100000, &u))
+			if (parse_uint("epochs", optarg, 1, 100000, &c.o.epochs))
 				return 2;
-			c.o.epochs = (unsigned)u;
 			break;
 		case 'j':
-			if (parse_num("threads", optarg, 1, 1024, &u))
+			if (parse_uint("threads", optarg, 1, 1024, &c.o.threads))
 				return 2;
-			c.o.threads = (unsigned)u;
 			break;
 		case OPT_BATCH:
-			c.o.batch = 1;
-			if (optarg && parse_num("batch", optarg, 0, 16, &u))
+			c.o.batch = BATCH_DEFAULT;
+			if (optarg && parse_uint("batch", optarg, 0, 16, &c.o.batch))
 				return 2;
-			if (optarg)
-				c.o.batch = (unsigned)u;
 			break;
 		case OPT_SEED:
 			if (parse_num("seed", optarg, 0, UINT64_MAX, &c.o.seed))
