@@ -748,7 +748,7 @@ static int check_opts(const struct emb_train_opts *o, struct emb_err *err)
 		return emb_err_set(err, EMB_EINVAL, "--threads must be 1 to 1024");
 	if (o->batch > 16)
 		return emb_err_set(err, EMB_EINVAL, "--batch must be 0 to 16");
-	if (o->batch && (o->negative * 1 + o->batch > BMAX_OUT))
+	if (o->batch && (o->negative + o->batch > BMAX_OUT))
 		return emb_err_set(err, EMB_EINVAL, "--batch with too many negatives");
 	if (!(o->sample >= 0) || !(o->ns_exponent >= 0 && o->ns_exponent <= 10))
 		return emb_err_set(err, EMB_EINVAL, "--sample and --ns-exponent must be non-negative");
