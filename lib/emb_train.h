@@ -6,10 +6,12 @@
  *      into a compact id cache, an unlinked temporary file of uint32 ids in $TMPDIR with
  *      EMB_TRAIN_EOS between lines; every epoch then streams ids from that file (pread, a few
  *      MB per thread), never the whole corpus in memory.  Without a vocabulary the scan
- *      counts tokens and emb_train_corpus_prune() keeps --min-count/--max-size and renumbers.
+ *      counts tokens and emb_train_vocab_prune() keeps --min-count/--max-size and renumbers;
+ *      emb_train_corpus_filter() then rewrites the cache in the final ids.
  *   2. the trainer: emb_trainer_new() takes the counts of the final vocabulary (row i = id i)
  *      and the options, and owns the input (syn0, the table) and output (context) matrices.
- *   3. emb_trainer_run(): Hogwild threads over byte ranges of the id cache, as word2vec.c.
+ *   3. emb_trainer_run(): Hogwild threads over slices of the id cache, as word2vec.c splits
+ *      its input file by byte offset.
  *
  * Rows with count 0 (specials such as <pad>, <unk>) and the padding row never occur in the
  * cache, are never drawn as negatives and so are never updated.
