@@ -75,11 +75,6 @@ static void run(const uint8_t *data, size_t size)
 /* As it is, then with its CRCs made right so the checks behind them are reached. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *fixed = fuzz_fixed_copy(data, size, fuzz_fix_pack);
-
-	run(data, size);
-	if (memcmp(fixed, data, size) != 0)
-		run(fixed, size);
-	free(fixed);
+	fuzz_with_fixed(data, size, fuzz_fix_pack, run);
 	return 0;
 }
