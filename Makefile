@@ -36,7 +36,8 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HDRS = $(wildcard lib/*.h formats/*.h cmd/*.h)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 30
-VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	--show-leak-kinds=definite
 
 .PHONY: all deps check unit cli-tests demo bench install clean lint fuzz
 all: $(TOOL_BIN)
@@ -70,7 +71,7 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libembkit.a $(HDRS)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libembkit.a $(HDRS) $(wildcard tests/fuzz/*.h)
 	$(CC) $(EMB_CFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer -o $@ $< build-fuzz/libembkit.a $(LDLIBS_EMB)
 
 lint:
@@ -100,4 +101,4 @@ install: all
 	install -m 644 completions/_embkit $(DESTDIR)$(zshcompdir)/_embkit
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

@@ -56,11 +56,18 @@ void cli_catch_interrupt(void)
 {
 	struct sigaction sa;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_interrupt;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	static const int sigs[] = { SIGINT, SIGTERM };
+
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		memset(&sa, 0, sizeof sa);
+		sigaction(sigs[i], NULL, &sa);
+		if (sa.sa_handler == SIG_IGN)
+			continue; /* nohup & co: keep ignoring, as cli_init does */
+		sa.sa_handler = on_interrupt;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = 0;
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
