@@ -81,7 +81,8 @@ lint:
 		-Ilib -Iformats lib formats cmd
 	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -pthread,$(EMB_CFLAGS)) 2>/dev/null
 
-demo: deps
+demo:
+	@sh .ci/deps build
 	@$(MAKE) --no-print-directory all
 	@EMB_BUILD=$(CURDIR)/$(B) sh data/demo.sh
 
