@@ -47,3 +47,17 @@ complete_words() { # complete_words WORD... : prints the candidates for the last
 		assert_success
 	fi
 }
+
+@test "make install puts tools, man pages and both completions under DESTDIR" {
+	run make -C "$TOP" --no-print-directory -s install B="$(basename "$EMB_BUILD")" \
+		PREFIX=/usr DESTDIR="$BATS_TEST_TMPDIR/inst"
+	assert_success
+	local d="$BATS_TEST_TMPDIR/inst/usr"
+	for tool in tokvocab embtrain embpack embquery embconv; do
+		[ -x "$d/bin/$tool" ]
+		[ -f "$d/share/man/man1/$tool.1" ]
+		[ -f "$d/share/bash-completion/completions/$tool" ]
+	done
+	[ -f "$d/share/zsh/vendor-completions/_embkit" ]
+	[ -f "$d/share/man/man7/embkit.7" ]
+}
