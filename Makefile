@@ -11,7 +11,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g -Werror
 EMB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow \
 	-Wstrict-prototypes -Wvla -pthread -Ilib -Iformats
-LDLIBS_EMB = -lcsv -ldeflate -lutf8proc -lopenblas -lz -lm -pthread
+LDLIBS_EMB = -lcsv -lisal -ldeflate -lutf8proc -lopenblas -lz -lm -pthread
 
 ifeq ($(FUZZ),1)
 B ?= build-fuzz

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "emb_format.h"
@@ -41,7 +42,7 @@ static const char usage_text[] =
 "Output:\n"
 "      --to=FORMAT        'pack' (default; a PACK stream) or 'npz' (one .npz per batch in DIR)\n"
 "  -o, --output=PATH      PACK file (default: standard output) or, with --to=npz, the directory\n"
-"  -j, --threads=N        compress with N threads (default 1)\n"
+"  -j, --threads=N        compress with N threads (default: one per core)\n"
 "      --level=N          gzip level 0-12 (default 1; 0 = uncompressed)\n"
 "      --force            write binary output even to a terminal\n"
 CLI_COMMON_HELP;
@@ -154,7 +155,7 @@ int main(int argc, char **argv)
 	struct emb_pack_totals tot;
 	const char *vocab_path = NULL, *embed_path = NULL;
 	bool pad_given = false, ids = false;
-	size_t threads = 1;
+	size_t threads = 0;
 	long pad = 0;
 	uint64_t seed;
 	int c, rc;
@@ -273,6 +274,10 @@ int main(int argc, char **argv)
 	if (!o.batch.batch_size && !o.batch.max_tokens)
 		o.batch.batch_size = 32;
 	cli_out_opts(&common, &o.out, EMB_OUT_BINARY | EMB_OUT_GZIP | EMB_OUT_NO_GZ_NAME);
+	if (!threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (size_t)n : 1;
+	}
 	o.out.threads = threads > 64 ? 64 : (int)threads;
 	if (cli_progress_enabled(&common))
 		o.progress = on_progress;

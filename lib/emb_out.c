@@ -1,15 +1,19 @@
 /*
  * emb_out: atomic, optionally gzip-compressed output.  See emb_out.h for the contract.
  *
- * Bytes collect in an EMB_OUT_BLOCK staging buffer.  Plain output writes it out when full.
- * Gzip output compresses each full block into one gzip member with libdeflate; with threads > 1
- * it gathers that many blocks and compresses them side by side before writing them in order.
- * Temporary files are listed in a small static table so a signal handler can unlink them.
+ * Bytes collect in EMB_OUT_BLOCK staging blocks.  Plain output writes a block out when it is
+ * full.  Gzip output compresses each block into one gzip member: level 1 with ISA-L's igzip
+ * (2-3x libdeflate's level 1 on our int32 and float data at the same ratio), other levels with
+ * libdeflate.  With threads > 1, persistent workers compress a ring of 2 x threads blocks while
+ * the caller fills the next one; the caller alone writes, always in block order, so the output
+ * bytes do not depend on the thread count.  Temporary files are listed in a small static table
+ * so a signal handler can unlink them.
  */
 #include "emb_out.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,13 +27,20 @@
 
 #define MAX_TEMPS 64
 #define MAX_THREADS 16
+#define MAX_BLOCKS (2 * MAX_THREADS)
+/* Room for one compressed block: more than deflate's worst case (stored blocks) plus framing. */
+#define Z_CAP (EMB_OUT_BLOCK + EMB_OUT_BLOCK / 16 + 4096)
 
 static char *volatile temps[MAX_TEMPS];
 
+enum { B_FREE, B_QUEUED, B_BUSY, B_DONE };
+
 struct block {
 	unsigned char *in, *z;
-	size_t in_len, z_len, z_cap;
-	struct libdeflate_compressor *c;
+	size_t in_len, z_len;
+	struct libdeflate_compressor *c;  /* levels 2..12 */
+	unsigned char *lvl;               /* ISA-L's level-1 hash tables */
+	int state;                        /* guarded by emb_out.mu when there are workers */
 };
 
 struct emb_out {
@@ -37,13 +48,21 @@ struct emb_out {
 	char *tmp;      /* temporary file, NULL when writing in place */
 	int slot;       /* index in temps[], -1 if none */
 	int fd;
-	bool is_stdout, gz, sync;
-	int level, nthreads;
+	bool is_stdout, gz, sync, regular;
+	bool big_record; /* the record being written is larger than a block */
+	int level;
 	int err_code;   /* sticky error */
 	struct emb_err sticky;
 	uint64_t bytes;
-	struct block blk[MAX_THREADS];
-	int cur;        /* block being filled */
+	/* The ring: head..cur-1 (npending blocks) await compression or writing; cur is filling. */
+	int nblk, cur, head, npending;
+	struct block blk[MAX_BLOCKS];
+	/* Workers take queued blocks in ring order from next_job; none when threads <= 1. */
+	int nworkers, next_job;
+	bool stop;
+	pthread_t th[MAX_THREADS];
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
 };
 
 bool emb_out_name_is_gz(const char *path)
@@ -80,72 +99,191 @@ static int block_alloc(struct emb_out *o, struct block *b, struct emb_err *err)
 {
 	if (!b->in && !(b->in = malloc(EMB_OUT_BLOCK)))
 		return emb_err_nomem(err, "allocating an output buffer");
-	if (o->gz && !b->c) {
-		b->z_cap = libdeflate_gzip_compress_bound(NULL, EMB_OUT_BLOCK);
-		if (!(b->z = malloc(b->z_cap)) || !(b->c = libdeflate_alloc_compressor(o->level)))
+	if (o->gz && !b->z) {
+		if (!(b->z = malloc(Z_CAP)) ||
+		    (o->level == 1 && !(b->lvl = malloc(ISAL_DEF_LVL1_DEFAULT))) ||
+		    (o->level != 1 && !(b->c = libdeflate_alloc_compressor(o->level))))
 			return emb_err_nomem(err, "allocating a gzip compressor");
 	}
 	return 0;
 }
 
-static void *compress_block(void *arg)
+/* One gzip member of b->in into b->z; z_len 0 on failure (cannot happen with Z_CAP room). */
+static void compress_block(struct block *b)
 {
-	struct block *b = arg;
-	b->z_len = libdeflate_gzip_compress(b->c, b->in, b->in_len, b->z, b->z_cap);
+	if (b->lvl) {
+		struct isal_zstream s;
+
+		isal_deflate_stateless_init(&s);
+		s.level = 1;
+		s.level_buf = b->lvl;
+		s.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+		s.gzip_flag = IGZIP_GZIP;
+		s.end_of_stream = 1;
+		s.next_in = b->in;
+		s.avail_in = (uint32_t)b->in_len;
+		s.next_out = b->z;
+		s.avail_out = (uint32_t)Z_CAP;
+		b->z_len = isal_deflate_stateless(&s) == COMP_OK ? s.total_out : 0;
+	} else {
+		b->z_len = libdeflate_gzip_compress(b->c, b->in, b->in_len, b->z, Z_CAP);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct emb_out *o = arg;
+
+	pthread_mutex_lock(&o->mu);
+	for (;;) {
+		struct block *b = &o->blk[o->next_job];
+
+		if (b->state != B_QUEUED) {
+			if (o->stop)
+				break;
+			pthread_cond_wait(&o->work, &o->mu);
+			continue;
+		}
+		b->state = B_BUSY;
+		o->next_job = (o->next_job + 1) % o->nblk;
+		pthread_mutex_unlock(&o->mu);
+		compress_block(b);
+		pthread_mutex_lock(&o->mu);
+		b->state = B_DONE;
+		pthread_cond_broadcast(&o->done);
+	}
+	pthread_mutex_unlock(&o->mu);
 	return NULL;
 }
 
-/* Compress (if gzip) and write blocks 0..o->cur (the filled ones), then start over. */
-static int drain(struct emb_out *o, struct emb_err *err)
+static void workers_stop(struct emb_out *o)
 {
-	int n = o->cur + 1, rc;
-	pthread_t th[MAX_THREADS];
-	bool started[MAX_THREADS] = { false };
+	if (!o->nworkers)
+		return;
+	pthread_mutex_lock(&o->mu);
+	o->stop = true;
+	pthread_cond_broadcast(&o->work);
+	pthread_mutex_unlock(&o->mu);
+	for (int i = 0; i < o->nworkers; i++)
+		pthread_join(o->th[i], NULL);
+	o->nworkers = 0;
+	pthread_cond_destroy(&o->work);
+	pthread_cond_destroy(&o->done);
+	pthread_mutex_destroy(&o->mu);
+}
+
+/* Start up to N compression workers; with fewer than 2 the caller compresses. */
+static void workers_start(struct emb_out *o, int n)
+{
+	o->nblk = 1;
+	if (n < 2 || pthread_mutex_init(&o->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&o->work, NULL) != 0) {
+		pthread_mutex_destroy(&o->mu);
+		return;
+	}
+	if (pthread_cond_init(&o->done, NULL) != 0) {
+		pthread_cond_destroy(&o->work);
+		pthread_mutex_destroy(&o->mu);
+		return;
+	}
+	o->nblk = 2 * n;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&o->th[o->nworkers], NULL, worker, o) == 0)
+			o->nworkers++;
+	if (o->nworkers == 0) {
+		pthread_cond_destroy(&o->work);
+		pthread_cond_destroy(&o->done);
+		pthread_mutex_destroy(&o->mu);
+		o->nblk = 1;
+	}
+}
+
+/* Write a compressed (or plain) block out and free it for reuse. */
+static int write_block(struct emb_out *o, struct block *b, struct emb_err *err)
+{
+	int rc;
+
+	if (o->gz && b->z_len == 0) {
+		rc = o->err_code = emb_err_set(&o->sticky, EMB_ENOMEM, "%s: gzip compression failed",
+					       o->path);
+		*err = o->sticky;
+	} else {
+		rc = o->gz ? write_all(o, b->z, b->z_len, err) : write_all(o, b->in, b->in_len, err);
+	}
+	b->in_len = 0;
+	b->state = B_FREE;
+	return rc;
+}
+
+/*
+ * Write pending blocks from the head of the ring while they are compressed; WAIT: all of
+ * them, waiting for the workers, else only what is ready now.
+ */
+static int write_pending(struct emb_out *o, bool wait_all, struct emb_err *err)
+{
+	int rc;
+
+	while (o->npending > 0) {
+		struct block *b = &o->blk[o->head];
+
+		pthread_mutex_lock(&o->mu);
+		while (wait_all && b->state != B_DONE)
+			pthread_cond_wait(&o->done, &o->mu);
+		if (b->state != B_DONE) {
+			pthread_mutex_unlock(&o->mu);
+			return 0;
+		}
+		pthread_mutex_unlock(&o->mu);
+		o->head = (o->head + 1) % o->nblk;
+		o->npending--;
+		if ((rc = write_block(o, b, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The current block is complete: hand it on (compressed now, or queued) and start the next. */
+static int next_block(struct emb_out *o, struct emb_err *err)
+{
+	struct block *b = &o->blk[o->cur];
+	int rc;
 
 	if (o->err_code) {
 		*err = o->sticky;
 		return o->err_code;
 	}
-	if (o->gz) {
-		for (int i = 1; i < n; i++)
-			started[i] = pthread_create(&th[i], NULL, compress_block, &o->blk[i]) == 0;
-		for (int i = 0; i < n; i++)
-			if (!started[i] && o->blk[i].in_len)
-				compress_block(&o->blk[i]);
-		for (int i = 1; i < n; i++)
-			if (started[i])
-				pthread_join(th[i], NULL);
+	if (!b->in_len)
+		return 0;
+	if (!o->nworkers) {
+		if (o->gz)
+			compress_block(b);
+		return write_block(o, b, err);
 	}
-	for (int i = 0; i < n; i++) {
-		struct block *b = &o->blk[i];
-		if (!b->in_len)
-			continue;
-		if (o->gz) {
-			if (b->z_len == 0)
-				return emb_err_set(err, EMB_ENOMEM, "%s: gzip compression failed", o->path);
-			rc = write_all(o, b->z, b->z_len, err);
-		} else {
-			rc = write_all(o, b->in, b->in_len, err);
-		}
-		if (rc < 0)
-			return rc;
-		b->in_len = 0;
-	}
-	o->cur = 0;
-	return 0;
+	pthread_mutex_lock(&o->mu);
+	b->state = B_QUEUED;
+	pthread_cond_signal(&o->work);
+	pthread_mutex_unlock(&o->mu);
+	o->npending++;
+	o->cur = (o->cur + 1) % o->nblk;
+	if ((rc = write_pending(o, o->npending == o->nblk, err)) < 0)
+		return rc;
+	return block_alloc(o, &o->blk[o->cur], err);
 }
 
-/* The current block is full: move to the next, draining when all are full. */
-static int next_block(struct emb_out *o, struct emb_err *err)
+/* Hand every byte so far to the file, in order. */
+static int drain(struct emb_out *o, struct emb_err *err)
 {
 	int rc;
 
-	if (o->cur + 1 < o->nthreads) {
-		o->cur++;
-		return block_alloc(o, &o->blk[o->cur], err);
-	}
-	if ((rc = drain(o, err)) < 0)
+	if ((rc = next_block(o, err)) < 0)
 		return rc;
+	if (o->nworkers && (rc = write_pending(o, true, err)) < 0)
+		return rc;
+	if (o->err_code) {
+		*err = o->sticky;
+		return o->err_code;
+	}
 	return 0;
 }
 
@@ -170,11 +308,13 @@ void emb_out_cleanup_all(void)
 
 static void out_free(struct emb_out *o)
 {
+	workers_stop(o);
 	if (o->slot >= 0)
 		temps[o->slot] = NULL;
-	for (int i = 0; i < MAX_THREADS; i++) {
+	for (int i = 0; i < MAX_BLOCKS; i++) {
 		free(o->blk[i].in);
 		free(o->blk[i].z);
+		free(o->blk[i].lvl);
 		if (o->blk[i].c)
 			libdeflate_free_compressor(o->blk[i].c);
 	}
@@ -182,7 +322,6 @@ static void out_free(struct emb_out *o)
 	free(o->path);
 	free(o);
 }
-
 static int open_target(struct emb_out *o, const char *path, unsigned flags, struct emb_err *err)
 {
 	struct stat st;
@@ -193,6 +332,7 @@ static int open_target(struct emb_out *o, const char *path, unsigned flags, stru
 	if (strcmp(path, "-") == 0) {
 		o->is_stdout = true;
 		o->fd = 1;
+		o->regular = fstat(1, &st) == 0 && S_ISREG(st.st_mode);
 		if ((flags & EMB_OUT_BINARY) && !(flags & EMB_OUT_FORCE) && isatty(1))
 			return emb_err_set(err, EMB_EINVAL,
 					   "refusing to write binary data to a terminal (use --force)");
@@ -225,6 +365,7 @@ static int open_target(struct emb_out *o, const char *path, unsigned flags, stru
 		return emb_err_set(err, EMB_EIO, "%s: cannot create: %s", path, strerror(e));
 	}
 	o->slot = register_temp(o->tmp);
+	o->regular = true;
 	(void)fchmod(o->fd, mode);
 	return 0;
 }
@@ -251,14 +392,14 @@ int emb_out_open(struct emb_out **out, const char *path, const struct emb_out_op
 				 (!(opts->flags & EMB_OUT_NO_GZ_NAME) && emb_out_name_is_gz(path)));
 	if (o->level > 12)
 		o->level = 12;
-	o->nthreads = opts->threads < 1 ? 1 : opts->threads > MAX_THREADS ? MAX_THREADS : opts->threads;
-	if (!o->gz)
-		o->nthreads = 1;
+	o->nblk = 1;
 	if ((rc = open_target(o, path, opts->flags, err)) < 0 ||
 	    (rc = block_alloc(o, &o->blk[0], err)) < 0) {
 		emb_out_abort(o);
 		return rc;
 	}
+	if (o->gz)
+		workers_start(o, opts->threads > MAX_THREADS ? MAX_THREADS : opts->threads);
 	*out = o;
 	return 0;
 }
@@ -316,13 +457,23 @@ int emb_out_write(struct emb_out *o, const void *p, size_t n, struct emb_err *er
 	return 0;
 }
 
-int emb_out_flush_member(struct emb_out *o, struct emb_err *err)
+int emb_out_begin_record(struct emb_out *o, size_t n, struct emb_err *err)
 {
-	if (o->blk[o->cur].in_len == 0)
+	struct block *b = &o->blk[o->cur];
+
+	o->big_record = n > EMB_OUT_BLOCK;
+	if (o->gz && b->in_len && EMB_OUT_BLOCK - b->in_len < n)
+		return next_block(o, err);
+	return 0;
+}
+
+int emb_out_end_record(struct emb_out *o, struct emb_err *err)
+{
+	if (o->gz) /* the tail of a big record keeps its member to itself */
+		return o->big_record ? next_block(o, err) : 0;
+	if (o->regular || o->blk[o->cur].in_len == 0)
 		return 0;
-	if (!o->gz) /* plain: hand what we have to the reader now (pipes stream batch by batch) */
-		return drain(o, err);
-	return next_block(o, err);
+	return drain(o, err);
 }
 
 uint64_t emb_out_bytes(const struct emb_out *o) { return o->bytes; }
@@ -338,9 +489,10 @@ int emb_out_commit(struct emb_out *o, struct emb_err *err)
 	if ((rc = drain(o, err)) < 0)
 		goto fail;
 	if (o->gz && o->bytes == 0) { /* an empty gzip output is still a valid gzip file */
-		o->blk[0].in_len = 0;
-		o->blk[0].z_len = libdeflate_gzip_compress(o->blk[0].c, "", 0, o->blk[0].z, o->blk[0].z_cap);
-		if ((rc = write_all(o, o->blk[0].z, o->blk[0].z_len, err)) < 0)
+		struct block *b = &o->blk[o->cur];
+
+		compress_block(b);
+		if ((rc = write_block(o, b, err)) < 0)
 			goto fail;
 	}
 	if (o->is_stdout) {

@@ -8,8 +8,10 @@
  * existing target that is not a regular file (/dev/full, a FIFO) is written in place.
  *
  * Gzip output is a series of independent gzip members of at most EMB_OUT_BLOCK input bytes,
- * each compressed by libdeflate (5-10x faster than zlib at level 1); zcat and every gzip
- * reader read it as one stream, and members let compression run on several threads.
+ * compressed by ISA-L's igzip at level 1 and by libdeflate at levels 2-12 (both several times
+ * zlib's speed); zcat and every gzip reader read it as one stream, and members let compression
+ * run on several threads.  Where members end depends only on the bytes and the record calls,
+ * never on the thread count.
  *
  * Ownership: emb_out_open() hands a new handle to *out; emb_out_commit() and emb_out_abort()
  * free it (both NULL-safe).  After a write error every later call returns the same error.
@@ -37,8 +39,8 @@ enum {
 
 struct emb_out_opts {
 	unsigned flags;
-	int level;   /* gzip level 1..12 (libdeflate); 0 = no compression even if EMB_OUT_GZIP */
-	int threads; /* compression threads; 0 or 1 = compress in the caller's thread */
+	int level;   /* gzip level 1..12 (1 igzip, 2..12 libdeflate); 0 = no compression */
+	int threads; /* compression workers; 0 or 1 = compress in the caller's thread */
 };
 
 #define EMB_OUT_OPTS_INIT { 0, 1, 1 }
@@ -57,9 +59,16 @@ int emb_out_write(struct emb_out *o, const void *p, size_t n, struct emb_err *er
 void *emb_out_reserve(struct emb_out *o, size_t n, struct emb_err *err);
 void emb_out_advance(struct emb_out *o, size_t k);
 
-/* End the current gzip member here (a batch boundary readers can seek to); plain output is
- * written out now, so a reader at the other end of a pipe sees the batch. */
-int emb_out_flush_member(struct emb_out *o, struct emb_err *err);
+/*
+ * Records (PACK batches): emb_out_begin_record(o, n) says the next N bytes belong together.
+ * Gzip output then ends the current member first if they would not fit in it, so a member
+ * holds whole records (one larger than EMB_OUT_BLOCK spans members of its own) and a reader
+ * can start decoding at any member.  emb_out_end_record() marks the end: plain output that is
+ * not a regular file (a pipe) is handed out now, so the reader at the other end sees each
+ * record when it is complete; gzip output to a pipe goes out member by member.
+ */
+int emb_out_begin_record(struct emb_out *o, size_t n, struct emb_err *err);
+int emb_out_end_record(struct emb_out *o, struct emb_err *err);
 
 /* Bytes handed to the handle so far (before compression). */
 uint64_t emb_out_bytes(const struct emb_out *o);
