@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../formats/emb_convert.h"
 #include "cli.h"
@@ -34,6 +35,8 @@ static const char usage_text[] =
 "      --strict             a header count that differs from the rows, or an empty line,\n"
 "                           is an error (default: a warning / skipped)\n"
 "      --allow-nonfinite    accept NaN and infinite values\n"
+"  -j, --threads=N          format text output on N threads (default: the number of\n"
+"                           CPUs, at most 8); the output is the same for every N\n"
 CLI_OUTPUT_HELP
 CLI_COMMON_HELP
 "\n"
@@ -102,6 +105,7 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "allow-nonfinite", no_argument, NULL, OPT_ALLOW_NONFINITE },
+		{ "threads", required_argument, NULL, 'j' },
 		CLI_OUTPUT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -116,7 +120,9 @@ int main(int argc, char **argv)
 	int c, k;
 
 	cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "f:t:n:" CLI_OUTPUT_SHORTOPTS CLI_COMMON_SHORTOPTS,
+	l = sysconf(_SC_NPROCESSORS_ONLN);
+	o.wo.threads = l < 1 ? 1 : l > 8 ? 8 : (int)l;
+	while ((c = getopt_long(argc, argv, "f:t:n:j:" CLI_OUTPUT_SHORTOPTS CLI_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -128,6 +134,11 @@ int main(int argc, char **argv)
 			if (cli_parse_u64(optarg, &u) < 0 || u == 0 || u > SIZE_MAX)
 				return cli_usage_error("invalid --limit '%s'", optarg);
 			o.ro.limit = (size_t)u;
+			break;
+		case 'j':
+			if (cli_parse_long(optarg, &l) < 0 || l < 1 || l > 64)
+				return cli_usage_error("invalid --threads '%s' (1 to 64)", optarg);
+			o.wo.threads = (int)l;
 			break;
 		case OPT_VOCAB:
 			o.vocab = optarg;

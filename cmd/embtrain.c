@@ -30,7 +30,8 @@ static const char usage_text[] =
 "  -a, --alpha=A          start learning rate (default 0.025 sg, 0.05 cbow)\n"
 "      --min-alpha=A      end learning rate, linear decay (default alpha * 1e-4)\n"
 "  -e, --epochs=N         passes over the corpus (default 5)\n"
-"  -j, --threads=N        training threads, lock-free as word2vec (default: CPUs)\n"
+"  -j, --threads=N        training threads, lock-free as word2vec (default: CPUs);\n"
+"                         they also format text output\n"
 "      --batch[=B]        share negatives across the windows of B words (default 1):\n"
 "                         faster, mini-batched updates (skip-gram, negative sampling)\n"
 "      --seed=S           random seed (default 1); with --threads 1 the output is\n"
@@ -162,6 +163,8 @@ static int save(const struct train_cmd *c, const char *path, const float *matrix
 	struct emb_table *tab = NULL;
 	size_t rows = emb_vocab_size(vocab), dim = emb_trainer_dim(tr);
 	int rc;
+
+	wo.threads = c->o.threads > 64 ? 64 : (int)c->o.threads; /* idle now that training is done */
 
 	if ((rc = emb_table_new(&tab, rows, dim, err)) < 0)
 		return rc;

@@ -252,6 +252,7 @@ static int stream_pass(const struct emb_convert_opts *o, const struct emb_format
 	bool header = to->has_header && o->wo.header;
 	int rc;
 
+	memset(&w, 0, sizeof w); /* an unbegun sink aborts as a no-op */
 	if (ps->know_count)
 		ro.warn = NULL; /* said on the first pass */
 	if ((rc = from->rows_open(&r, in, &ro, err)) < 0)
@@ -323,10 +324,13 @@ static int stream_pass(const struct emb_convert_opts *o, const struct emb_format
 		goto done;
 	}
 	if (out) {
+		if ((rc = emb_rowsink_end(&w, err)) < 0)
+			goto done;
 		rc = emb_out_commit(out, err);
 		out = NULL;
 	}
 done:
+	emb_rowsink_abort(&w);
 	emb_out_abort(out);
 	emb_vocab_free(seen);
 	emb_rows_release(&r);

@@ -46,9 +46,11 @@ struct emb_write_opts {
 	bool header;     /* word2vec text: write "ROWS DIM" first (default true) */
 	bool f16;        /* EMB: store float16 */
 	bool no_newline; /* word2vec binary: no '\n' after each row (as gensim writes) */
+	int threads;     /* text: format rows on N worker threads (0 or 1 = the caller's thread);
+			  * the bytes written never depend on it */
 };
 
-#define EMB_WRITE_OPTS_INIT { -1, true, false, false }
+#define EMB_WRITE_OPTS_INIT { -1, true, false, false, 1 }
 
 struct emb_rows;
 struct emb_rowsink;
@@ -108,14 +110,28 @@ int emb_rows_collect(struct emb_table **out, struct emb_rows *r, struct emb_err 
 int emb_rows_read_table(const struct emb_format *fmt, struct emb_table **out,
 			struct emb_stream *in, const struct emb_read_opts *o, struct emb_err *err);
 
-/* A row writer: rows_begin() writes any header, row() one row; nothing to end. */
+/*
+ * A row writer: rows_begin() writes any header, row() one row, emb_rowsink_end() hands on
+ * the rows a writer still holds (text written by worker threads) and frees what it owns.
+ * After a failed row() (or instead of ending) emb_rowsink_abort() frees it without writing.
+ * Every begun sink is ended or aborted exactly once; row() errors name the row as before.
+ */
 struct emb_rowsink {
 	struct emb_out *out;
 	const struct emb_write_opts *o;
 	size_t dim;
 	int (*row)(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
 		   struct emb_err *err);
+	/* NULL when the writer holds nothing back; end always frees state, abort cannot fail */
+	int (*end)(struct emb_rowsink *w, struct emb_err *err);
+	void (*abort)(struct emb_rowsink *w);
+	void *state;              /* the writer's */
 };
+/* Write what W still holds and free it: 0 or the first write error. */
+int emb_rowsink_end(struct emb_rowsink *w, struct emb_err *err);
+/* Free W without writing what it holds (joins its threads).  Safe on a zeroed, ended or
+ * already aborted sink. */
+void emb_rowsink_abort(struct emb_rowsink *w);
 /* Write every row of T through FMT's row writer (the write() of row formats). */
 int emb_rows_write_table(const struct emb_format *fmt, const struct emb_table *t,
 			 struct emb_out *out, const struct emb_write_opts *o, struct emb_err *err);

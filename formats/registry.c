@@ -258,8 +258,29 @@ int emb_rows_write_table(const struct emb_format *fmt, const struct emb_table *t
 	for (i = 0; i < t->rows; i++) {
 		size_t len;
 		const char *tok = emb_table_token(t, i, &len);
-		if ((rc = w.row(&w, tok, len, emb_table_row(t, i), err)) < 0)
+		if ((rc = w.row(&w, tok, len, emb_table_row(t, i), err)) < 0) {
+			emb_rowsink_abort(&w);
 			return rc;
+		}
 	}
-	return 0;
+	return emb_rowsink_end(&w, err);
+}
+
+int emb_rowsink_end(struct emb_rowsink *w, struct emb_err *err)
+{
+	int (*end)(struct emb_rowsink *, struct emb_err *) = w->end;
+
+	w->end = NULL;
+	w->abort = NULL;
+	return end ? end(w, err) : 0;
+}
+
+void emb_rowsink_abort(struct emb_rowsink *w)
+{
+	void (*abort_fn)(struct emb_rowsink *) = w->abort;
+
+	w->end = NULL;
+	w->abort = NULL;
+	if (abort_fn)
+		abort_fn(w);
 }

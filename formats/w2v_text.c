@@ -14,6 +14,7 @@
 #include "fmt_text.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,11 +374,29 @@ fail:
 	return rc;
 }
 
+/* ---- writing ---- */
+
+/* Room the formatter may use for one value (it may write a NUL after it). */
+static size_t value_room(int precision)
+{
+	return precision < 0 ? EMB_FLOAT_MAX : EMB_FLOAT_FIXED_MAX(precision);
+}
+
+/* N values, each after a space, at Q (room: N * (value_room + 1) bytes); returns the end. */
+static char *put_values(char *q, const float *v, size_t n, int precision)
+{
+	for (size_t i = 0; i < n; i++) {
+		*q++ = ' ';
+		q += precision < 0 ? emb_float_format(q, v[i]) : emb_float_format_fixed(q, v[i], precision);
+	}
+	return q;
+}
+
+/* The caller's thread formats straight into the output. */
 static int text_row(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
 		    bool spaces, struct emb_err *err)
 {
-	/* room the formatter may use for one value (it may write a NUL after it) */
-	size_t k = w->o->precision < 0 ? EMB_FLOAT_MAX : EMB_FLOAT_FIXED_MAX(w->o->precision);
+	size_t k = value_room(w->o->precision);
 	size_t i = 0, per = (EMB_OUT_BLOCK / 4) / (k + 1);
 	int rc;
 
@@ -388,14 +407,11 @@ static int text_row(struct emb_rowsink *w, const char *tok, size_t len, const fl
 		return emb_err_set(err, EMB_EINVAL, "precision %d is too large", w->o->precision);
 	do { /* values in runs that fit one reservation, ending with the line end */
 		size_t stop = w->dim - i > per ? i + per : w->dim;
-		char *p = emb_out_reserve(w->out, (stop - i) * (k + 1) + 1, err), *q = p;
+		char *p = emb_out_reserve(w->out, (stop - i) * (k + 1) + 1, err), *q;
 		if (!p)
 			return EMB_EIO;
-		for (; i < stop; i++) {
-			*q++ = ' ';
-			q += w->o->precision < 0 ? emb_float_format(q, v[i])
-						 : emb_float_format_fixed(q, v[i], w->o->precision);
-		}
+		q = put_values(p, v + i, stop - i, w->o->precision);
+		i = stop;
 		if (i == w->dim)
 			*q++ = '\n';
 		emb_out_advance(w->out, (size_t)(q - p));
@@ -403,16 +419,258 @@ static int text_row(struct emb_rowsink *w, const char *tok, size_t len, const fl
 	return 0;
 }
 
+/*
+ * With threads > 1 (formatting is ~85% of writing text): row() checks the token and copies
+ * the row into the chunk being filled; a full chunk is queued, a worker formats it into the
+ * chunk's own text buffer, and the caller writes finished chunks to the output strictly in
+ * ring order, so the bytes are those of text_row() whatever the thread count.  Errors about
+ * a row are still raised by row() for that row; write errors come out of a later row() or
+ * end.  A chunk's buffers belong to the caller while C_FREE (filling) or C_DONE (writing)
+ * and to one worker while C_BUSY; every state change and next_job/stop are under mu.
+ */
+#define CHUNK_TEXT ((size_t)2 << 20)  /* worst-case text of a full chunk: ~64k shortest values */
+#define CHUNK_MAX_ROWS ((size_t)1 << 16)
+#define MAX_WORKERS 64
+
+enum { C_FREE, C_QUEUED, C_BUSY, C_DONE };
+
+struct chunk {
+	float *vals;            /* rows x dim */
+	size_t *lens;           /* token lengths */
+	char *toks;             /* the tokens back to back */
+	size_t rows, toks_len, toks_cap;
+	char *text;
+	size_t text_len, text_cap;
+	int state;
+};
+
+struct text_pool {
+	size_t dim, room, max_rows;  /* fixed before the workers start */
+	int precision;
+	int nworkers, nchunks;
+	int cur, head, npending;     /* the caller's: cur fills, head.. the npending queued */
+	int next_job;                /* the next chunk a worker takes */
+	bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	pthread_t th[MAX_WORKERS];
+	struct chunk ring[];
+};
+
+static void format_chunk(const struct text_pool *p, struct chunk *c)
+{
+	const char *tok = c->toks;
+	char *q = c->text;
+
+	for (size_t r = 0; r < c->rows; r++) {
+		memcpy(q, tok, c->lens[r]);
+		q += c->lens[r];
+		tok += c->lens[r];
+		q = put_values(q, c->vals + r * p->dim, p->dim, p->precision);
+		*q++ = '\n';
+	}
+	c->text_len = (size_t)(q - c->text);
+}
+
+static void *pool_worker(void *arg)
+{
+	struct text_pool *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop) {
+		struct chunk *c = &p->ring[p->next_job];
+
+		if (c->state != C_QUEUED) {
+			pthread_cond_wait(&p->work, &p->mu);
+			continue;
+		}
+		c->state = C_BUSY;
+		p->next_job = (p->next_job + 1) % p->nchunks;
+		pthread_mutex_unlock(&p->mu);
+		format_chunk(p, c);
+		pthread_mutex_lock(&p->mu);
+		c->state = C_DONE;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Stop and join the workers (a busy one finishes its chunk), free everything.  NULL-safe. */
+static void pool_free(struct text_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->nworkers; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_cond_destroy(&p->done);
+	pthread_cond_destroy(&p->work);
+	pthread_mutex_destroy(&p->mu);
+	for (int i = 0; i < p->nchunks; i++) {
+		free(p->ring[i].vals);
+		free(p->ring[i].lens);
+		free(p->ring[i].toks);
+		free(p->ring[i].text);
+	}
+	free(p);
+}
+
+/* A pool of THREADS workers for rows of DIM, or NULL (then the caller formats: the bytes are
+ * the same, so a failure here costs only speed). */
+static struct text_pool *pool_start(int threads, size_t dim, int precision)
+{
+	struct text_pool *p;
+	int n = threads > MAX_WORKERS ? MAX_WORKERS : threads;
+
+	if (!(p = calloc(1, sizeof *p + 2 * (size_t)n * sizeof p->ring[0])))
+		return NULL;
+	p->dim = dim;
+	p->precision = precision;
+	p->room = value_room(precision) + 1;
+	p->max_rows = CHUNK_TEXT / (dim * p->room + 1);
+	p->max_rows = p->max_rows < 1 ? 1 : p->max_rows > CHUNK_MAX_ROWS ? CHUNK_MAX_ROWS : p->max_rows;
+	p->nchunks = 2 * n;
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->work, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->done, NULL) != 0) {
+		pthread_cond_destroy(&p->work);
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&p->th[p->nworkers], NULL, pool_worker, p) == 0)
+			p->nworkers++;
+	if (p->nworkers == 0) {
+		pool_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Write finished chunks from the head of the ring: the first NEED of them waiting for the
+ * workers, then those already done. */
+static int pool_write(struct emb_rowsink *w, struct text_pool *p, int need, struct emb_err *err)
+{
+	while (p->npending > 0) {
+		struct chunk *c = &p->ring[p->head];
+		bool ready;
+		int rc;
+
+		pthread_mutex_lock(&p->mu);
+		while (need > 0 && c->state != C_DONE)
+			pthread_cond_wait(&p->done, &p->mu);
+		ready = c->state == C_DONE;
+		pthread_mutex_unlock(&p->mu);
+		if (!ready)
+			return 0;
+		need--;
+		p->head = (p->head + 1) % p->nchunks;
+		p->npending--;
+		rc = emb_out_write(w->out, c->text, c->text_len, err);
+		c->rows = c->toks_len = c->text_len = 0;
+		pthread_mutex_lock(&p->mu);
+		c->state = C_FREE;
+		pthread_mutex_unlock(&p->mu);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Queue the chunk being filled and move on to the next one (written out first if the ring
+ * is full). */
+static int pool_queue(struct emb_rowsink *w, struct text_pool *p, struct emb_err *err)
+{
+	struct chunk *c = &p->ring[p->cur];
+	size_t need = c->toks_len + c->rows * (p->dim * p->room + 1);
+
+	if (need > c->text_cap) {
+		char *t = realloc(c->text, need);
+		if (!t)
+			return emb_err_nomem(err, "formatting text rows");
+		c->text = t;
+		c->text_cap = need;
+	}
+	pthread_mutex_lock(&p->mu);
+	c->state = C_QUEUED;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	p->cur = (p->cur + 1) % p->nchunks;
+	p->npending++;
+	return pool_write(w, p, p->npending == p->nchunks ? 1 : 0, err);
+}
+
+static int pool_row(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
+		    bool spaces, struct emb_err *err)
+{
+	struct text_pool *p = w->state;
+	struct chunk *c = &p->ring[p->cur];
+	int rc;
+
+	if ((rc = fmt_check_token(tok, len, spaces, err)) < 0)
+		return rc;
+	if (!c->vals && (!(c->vals = malloc(p->max_rows * p->dim * sizeof(float))) ||
+			 !(c->lens = malloc(p->max_rows * sizeof(size_t)))))
+		return emb_err_nomem(err, "formatting text rows");
+	if (len > c->toks_cap - c->toks_len) {
+		size_t cap = 2 * (c->toks_len + len);
+		char *t = realloc(c->toks, cap);
+		if (!t)
+			return emb_err_nomem(err, "formatting text rows");
+		c->toks = t;
+		c->toks_cap = cap;
+	}
+	memcpy(c->toks + c->toks_len, tok, len);
+	c->toks_len += len;
+	c->lens[c->rows] = len;
+	memcpy(c->vals + c->rows * p->dim, v, p->dim * sizeof(float));
+	if (++c->rows == p->max_rows)
+		return pool_queue(w, p, err);
+	return 0;
+}
+
+static int pool_end(struct emb_rowsink *w, struct emb_err *err)
+{
+	struct text_pool *p = w->state;
+	int rc = 0;
+
+	if (p->ring[p->cur].rows)
+		rc = pool_queue(w, p, err);
+	if (rc == 0)
+		rc = pool_write(w, p, p->npending, err);
+	pool_free(p);
+	w->state = NULL;
+	return rc;
+}
+
+static void pool_abort(struct emb_rowsink *w)
+{
+	pool_free(w->state);
+	w->state = NULL;
+}
+
 static int text_row_glove(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
 			  struct emb_err *err)
 {
-	return text_row(w, tok, len, v, true, err);
+	return w->state ? pool_row(w, tok, len, v, true, err) : text_row(w, tok, len, v, true, err);
 }
 
 static int text_row_w2v(struct emb_rowsink *w, const char *tok, size_t len, const float *v,
 			struct emb_err *err)
 {
-	return text_row(w, tok, len, v, false, err);
+	return w->state ? pool_row(w, tok, len, v, false, err) : text_row(w, tok, len, v, false, err);
 }
 
 int fmt_text_rows_begin(struct emb_rowsink *w, struct emb_out *out, size_t rows, size_t dim,
@@ -426,7 +684,15 @@ int fmt_text_rows_begin(struct emb_rowsink *w, struct emb_out *out, size_t rows,
 	if (header) {
 		char hb[64];
 		int n = snprintf(hb, sizeof hb, "%zu %zu\n", rows, dim);
-		return emb_out_write(out, hb, (size_t)n, err);
+		int rc = emb_out_write(out, hb, (size_t)n, err);
+		if (rc < 0)
+			return rc;
+	}
+	/* a precision too large to size chunks by stays on text_row(), which reports it */
+	if (o->threads > 1 && dim > 0 && o->precision <= 1000 &&
+	    (w->state = pool_start(o->threads, dim, o->precision))) {
+		w->end = pool_end;
+		w->abort = pool_abort;
 	}
 	return 0;
 }

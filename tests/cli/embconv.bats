@@ -343,12 +343,58 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 	awk 'BEGIN{srand(1); for(i=0;i<60000;i++){printf "w%d", i; for(j=0;j<50;j++) printf " %.6f", rand()-0.5; print ""}}' >"$T/big.txt"
 	# (a sanitizer's quarantine of freed blocks is not our memory)
 	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0
-	rss=$(peak_rss_kb embconv -t word2vec "$T/big.txt" "$T/big.vec")
+	rss=$(peak_rss_kb embconv -j 1 -t word2vec "$T/big.txt" "$T/big.vec")
+	rss3=$(peak_rss_kb embconv -j 3 -t word2vec "$T/big.txt" "$T/big.vec")
 	table=$(peak_rss_kb embconv "$T/big.txt" "$T/big.bin")
 	# the matrix is 12 MB: streaming holds the vocabulary and buffers only, the table path
-	# the matrix too (compared, not absolute, so that sanitizer builds pass as well)
+	# the matrix too (compared, not absolute, so that sanitizer builds pass as well); each
+	# formatting thread adds two chunks of about 1 MB, whatever the input's size
 	[ $((rss + 9000)) -lt "$table" ] || { echo "peak RSS ${rss} KiB streaming, ${table} KiB table"; return 1; }
+	[ "$rss3" -lt "$table" ] || { echo "peak RSS ${rss3} KiB streaming -j 3, ${table} KiB table"; return 1; }
 	[ "$(head -1 "$T/big.vec")" = "60000 50" ]
+}
+
+# A table of 3000 rows x 50 (shortest text spans several formatting chunks of 64k values).
+make_wide() {
+	awk 'BEGIN{srand(3); for(i=0;i<3000;i++){printf "w%d", i; for(j=0;j<50;j++) printf " %.7g", (rand()-0.5)*10^int(rand()*8-4); print ""}}' >"$1"
+}
+
+@test "embconv -j 3 writes word2vec, GloVe and --precision text byte for byte as -j 1" {
+	make_wide "$T/wide.txt"
+	t embconv -q "$T/wide.txt" "$T/wide.emb"
+	for args in "-t word2vec" "-t glove" "-t word2vec --precision 4" "-t glove --precision 9"; do
+		for src in wide.txt wide.emb; do
+			# shellcheck disable=SC2086
+			t embconv -q -j 1 $args "$T/$src" "$T/one" && t embconv -q -j 3 $args "$T/$src" "$T/three"
+			cmp "$T/one" "$T/three" || { echo "differs: $args from $src"; return 1; }
+		done
+	done
+	[ "$(wc -l <"$T/one")" = 3000 ]
+}
+
+@test "embconv -j 3 reports a token a format cannot hold as -j 1 does and leaves no output" {
+	make_wide "$T/wide.txt"
+	awk 'NR == 2500 { sub(/^w2499/, "bad word") } { print }' "$T/wide.txt" >"$T/bad.txt"
+	for j in 1 3; do
+		run -1 --separate-stderr t embconv -j $j -t word2vec "$T/bad.txt" "$T/out$j.vec"
+		assert_equal "$stderr" "embconv: token 'bad word' holds a space, which this format cannot store"
+		[ ! -e "$T/out$j.vec" ]
+	done
+}
+
+@test "embconv -j 3 writing text to /dev/full fails with status 1" {
+	make_wide "$T/wide.txt"
+	check_dev_full embconv -j 3 -t word2vec "$T/wide.txt" /dev/full
+}
+
+@test "embconv -j 3 into a closed pipe ends quietly" {
+	make_wide "$T/wide.txt"
+	check_closed_pipe t embconv -j 3 -t glove "$T/wide.txt" -
+}
+
+@test "embconv rejects --threads 0 as a usage error" {
+	run -2 --separate-stderr t embconv -j 0 "$FIX/small.txt" "$T/out.vec"
+	[[ "$stderr" == *"invalid --threads '0'"* ]]
 }
 
 @test "gensim loads what embconv writes (binary bit-exact, text within the printed precision)" {
