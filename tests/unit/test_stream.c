@@ -102,6 +102,55 @@ static void test_gzip_truncated_and_corrupt(void **state)
 	emb_stream_abort(s);
 }
 
+/*
+ * Members big enough that the decoder stops on a full output buffer many times: every cut of
+ * the last 40 bytes (inside the deflate data, the CRC or the length) is "truncated", a flipped
+ * CRC byte is corrupt, and the whole reads back byte for byte.
+ */
+static void test_gzip_large_members_every_cut(void **state)
+{
+	size_t n1 = 700000, n2 = 300000, cap = 2 * (n1 + n2), zn, got;
+	char *text = malloc(n1 + n2);
+	unsigned char *z = malloc(cap), *back = malloc(n1 + n2 + 1);
+	struct emb_stream *s;
+	struct emb_err err = EMB_ERR_INIT;
+	uint32_t x = 12345;
+	int rc;
+	(void)state;
+
+	assert_non_null(text);
+	assert_non_null(z);
+	assert_non_null(back);
+	for (size_t i = 0; i < n1 + n2; i++) { /* compressible but not trivially so */
+		x = x * 1103515245u + 12345u;
+		text[i] = (x >> 16) % 7 == 0 ? '\n' : (char)('a' + (x >> 20) % 6);
+	}
+	zn = gz(text, n1, z, cap);
+	zn += gz(text + n1, n2, z + zn, cap - zn);
+	assert_int_equal(emb_stream_open_mem(&s, "big.gz", z, zn, &err), 0);
+	assert_int_equal(emb_stream_read_full(s, back, n1 + n2, &err), 0);
+	assert_memory_equal(back, text, n1 + n2);
+	assert_int_equal(emb_stream_read(s, back, 1, &got, &err), EMB_EOF);
+	assert_int_equal(got, 0);
+	emb_stream_abort(s);
+	for (size_t cut = 1; cut <= 40; cut++) {
+		assert_int_equal(emb_stream_open_mem(&s, "cut.gz", z, zn - cut, &err), 0);
+		while ((rc = emb_stream_read(s, back, 4096, &got, &err)) == 0)
+			;
+		assert_int_equal(rc, EMB_ETRUNC);
+		emb_stream_abort(s);
+	}
+	z[zn - 6] ^= 0x55; /* a CRC byte of the second member */
+	assert_int_equal(emb_stream_open_mem(&s, "crc.gz", z, zn, &err), 0);
+	while ((rc = emb_stream_read(s, back, 4096, &got, &err)) == 0)
+		;
+	assert_int_equal(rc, EMB_EFORMAT);
+	emb_stream_abort(s);
+	free(text);
+	free(z);
+	free(back);
+}
+
 static void test_long_line_grows(void **state)
 {
 	size_t big = 3u << 20;
@@ -195,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_lines_plain),
 		cmocka_unit_test(test_gzip_multi_member),
 		cmocka_unit_test(test_gzip_truncated_and_corrupt),
+		cmocka_unit_test(test_gzip_large_members_every_cut),
 		cmocka_unit_test(test_long_line_grows),
 		cmocka_unit_test(test_read_full_truncated),
 		cmocka_unit_test(test_out_atomic_and_gzip),
