@@ -2,8 +2,8 @@
  * pack: the PACK batch stream (formats/PACK.md) and the embpack pipeline.
  *
  * Writing a batch: the payload CRC is chained over the arrays where they lie, then the record
- * header and the arrays go to emb_out, and the gzip member is ended so the batch leaves the
- * process at once.  Reading: each record is read whole (header, then payload in one buffer),
+ * header and the arrays go to emb_out inside one record (emb_out_begin_record/end_record), so
+ * gzip members hold whole batches and uncompressed output to a pipe leaves batch by batch.  Reading: each record is read whole (header, then payload in one buffer),
  * checked (CRCs, sizes, numbering, the invariants of a packed batch) and handed out as an
  * emb_batch whose arrays point into that buffer.  On a big-endian host arrays are swapped.
  * A gzip PACK file is decoded member by member with ISA-L's igzip (see struct gzfast).

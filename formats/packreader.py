@@ -7,7 +7,7 @@
 Each batch is a dict: number, batch_first, padding_idx, and the arrays index, lengths,
 sorted_indices, unsorted_indices, batch_sizes, padded (B x T or T x B), data (all int64, as
 torch wants them) and, when the file has vectors, vectors (float32, N x dim).  Gzip input
-(every batch its own member) is recognised by its magic bytes.  A damaged or truncated stream
+(members holding whole batches) is recognised by its magic bytes.  A damaged or truncated stream
 raises PackError naming the batch ("batch 3 truncated").
 """
 
