@@ -3,8 +3,8 @@
 # default 400000 x 300, values N(0, 0.4) with 6 decimals), generated once into bench/work/conv
 # (written by embconv itself from random float32 rows made by numpy).  Interleaved in the same
 # run, CONV_REPS times (default 3), medians:
-#   embconv text -> EMB (gzip), text -> word2vec binary, text -> raw EMB, raw EMB -> text,
-#   raw EMB read (-> word2vec binary on /dev/null), open of a raw EMB + one lookup (mmap),
+#   embconv text -> EMB (gzip), text -> word2vec binary, text -> raw EMB, raw EMB -> text
+#   (default threads, and -j 1), word2vec binary -> text (the same two), raw EMB read (-> word2vec binary on /dev/null), open of a raw EMB + one lookup (mmap),
 #   gensim load_word2vec_format(no_header=True) + save_word2vec_format(binary=True).
 # Peak RSS from /usr/bin/time.  Outputs go to CONV_OUT (default a directory in /dev/shm when
 # there is one) so the disk's fsync is not what is measured.  Writes bench/results/conv.md.
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 EOF2
 sed -i 's/#include <stdio.h>/#include <stdio.h>\n#include <string.h>/' "$work/open_probe.c"
 cc -std=c11 -O2 -I"$top/lib" -I"$top/formats" -o "$work/open_probe" "$work/open_probe.c" \
-	"$EMB_BUILD/libembkit.a" -lcsv -ldeflate -lutf8proc -lopenblas -lz -lm -pthread
+	"$EMB_BUILD/libembkit.a" -lcsv -lisal -ldeflate -lutf8proc -lopenblas -lz -lm -pthread
 
 cat >"$work/gensim_conv.py" <<'EOF2'
 import sys, time
@@ -109,8 +109,12 @@ for rep in $(seq 1 "$REPS"); do
 	run raw_to_text "$ec" -q -t glove "$o/out.raw.emb" "$o/back.txt"
 	back_bytes=$(stat -c %s "$o/back.txt")
 	rm -f "$o/back.txt"
+	run raw_to_text_j1 "$ec" -q -j 1 -t glove "$o/out.raw.emb" "$o/back.txt"
+	rm -f "$o/back.txt"
 	run raw_read "$ec" -q -t word2vec-bin "$o/out.raw.emb" /dev/null
 	run bin_to_text "$ec" -q -t word2vec "$o/out.bin" "$o/back.vec"
+	rm -f "$o/back.vec"
+	run bin_to_text_j1 "$ec" -q -j 1 -t word2vec "$o/out.bin" "$o/back.vec"
 	rm -f "$o/back.vec"
 	for f in out small; do # whole-process milliseconds, 20 runs each
 		for k in $(seq 1 20); do
@@ -153,6 +157,7 @@ row() { # row NAME COMMAND MB_FOR_RATE
 }
 open_ms() { awk -v n="open_$1" '$1 == n { print $2 }' "$work/open_us" | sort -n |
 	awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'; }
+jd=$(n=$(nproc); [ "$n" -gt 8 ] && n=8; echo "$n") # embconv's default --threads
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 {
 	echo "## embconv: format conversion (bench/conv.sh)"
@@ -168,8 +173,10 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	row to_emb "embconv in.txt out.emb (gzip level 1, $emb_mb MB)" "$txt_mb"
 	row to_bin "embconv in.txt out.bin" "$txt_mb"
 	row to_raw "embconv --level 0 in.txt out.raw.emb" "$txt_mb"
-	row raw_to_text "embconv -t glove out.raw.emb back.txt (writes $back_mb MB)" "$back_mb"
-	row bin_to_text "embconv -t word2vec out.bin back.vec (writes $back_mb MB)" "$back_mb"
+	row raw_to_text "embconv -t glove out.raw.emb back.txt (-j $jd, writes $back_mb MB)" "$back_mb"
+	row raw_to_text_j1 "embconv -j 1 -t glove out.raw.emb back.txt" "$back_mb"
+	row bin_to_text "embconv -t word2vec out.bin back.vec (-j $jd, writes $back_mb MB)" "$back_mb"
+	row bin_to_text_j1 "embconv -j 1 -t word2vec out.bin back.vec" "$back_mb"
 	row raw_read "embconv -t word2vec-bin out.raw.emb /dev/null (matrix)" "$mat_mb"
 	row gensim "gensim load_word2vec_format(no_header=True) + save_word2vec_format(binary=True)" "$txt_mb"
 	echo
@@ -186,11 +193,15 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	echo
 	echo "Where the time goes (perf, on this input): parsing text, emb_float_parse takes ~55% and"
 	echo "splitting rows into fields ~12%; the rest is page faults of the growing matrix, memchr"
-	echo "and copies.  Writing text, emb_float_format (shortest round-trip digits) takes ~94%: the"
-	echo "text writer is bound by the float formatter (fixed --precision is faster).  Gzip EMB"
-	echo "adds libdeflate level-1 compression (compare with --level 0).  Wall times are 4-5x the"
-	echo "CPU times because the 2 cores were shared (load ~14); the CPU columns are the steadier"
+	echo "and copies.  Writing text, emb_float_format (shortest round-trip digits) takes ~84% of"
+	echo "the CPU in one thread: the text writer is bound by the float formatter (fixed --precision"
+	echo "is faster), so it formats on --threads workers (default: CPUs, at most 8) in chunks of"
+	echo "~64k values while the main thread reads rows and writes the finished chunks in order;"
+	echo "the bytes are those of -j 1, and CPU seconds stay close to -j 1's (copies and waking"
+	echo "workers add a few percent).  Gzip EMB adds level-1 compression (compare with --level 0)."
+	echo "With other work on the machine wall times stretch; the CPU columns are the steadier"
 	echo "figure.  Peak RSS: reading a table is ~1.0x the 480 MB matrix (rows grow by mremap, no"
-	echo "copy); text -> text streams in ~20 MB; mapped inputs count their page-cache pages."
+	echo "copy); text -> text streams in ~20 MB (each formatting thread adds ~2 MB); mapped"
+	echo "inputs count their page-cache pages."
 } >"$res"
 cat "$res"

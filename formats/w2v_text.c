@@ -621,8 +621,8 @@ static int pool_row(struct emb_rowsink *w, const char *tok, size_t len, const fl
 
 	if ((rc = fmt_check_token(tok, len, spaces, err)) < 0)
 		return rc;
-	if (!c->vals && (!(c->vals = malloc(p->max_rows * p->dim * sizeof(float))) ||
-			 !(c->lens = malloc(p->max_rows * sizeof(size_t)))))
+	if ((!c->vals && !(c->vals = malloc(p->max_rows * p->dim * sizeof(float)))) ||
+	    (!c->lens && !(c->lens = malloc(p->max_rows * sizeof(size_t)))))
 		return emb_err_nomem(err, "formatting text rows");
 	if (len > c->toks_cap - c->toks_len) {
 		size_t cap = 2 * (c->toks_len + len);
