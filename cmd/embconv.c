@@ -35,8 +35,9 @@ static const char usage_text[] =
 "      --strict             a header count that differs from the rows, or an empty line,\n"
 "                           is an error (default: a warning / skipped)\n"
 "      --allow-nonfinite    accept NaN and infinite values\n"
-"  -j, --threads=N          format text output on N threads (default: the number of\n"
-"                           CPUs, at most 8); the output is the same for every N\n"
+"  -j, --threads=N          format text output and compress gzip output on N threads\n"
+"                           (default: the number of CPUs, at most 8); the output is\n"
+"                           the same for every N\n"
 CLI_OUTPUT_HELP
 CLI_COMMON_HELP
 "\n"
@@ -214,6 +215,7 @@ int main(int argc, char **argv)
 	o.output = optind + 1 < argc ? argv[optind + 1] : "-";
 	o.write_output = !(want_stats && optind + 1 >= argc);
 	cli_out_opts(&common, &o.oo, 0);
+	o.oo.threads = o.wo.threads;
 	o.ro.warn = warn;
 	o.ro.warn_ctx = &common;
 	if (cli_progress_enabled(&common))

@@ -50,6 +50,8 @@ struct emb_out {
 	int fd;
 	bool is_stdout, gz, sync, regular;
 	bool big_record; /* the record being written is larger than a block */
+	bool in_scratch; /* the last reservation is in scratch */
+	unsigned char *scratch;
 	int level;
 	int err_code;   /* sticky error */
 	struct emb_err sticky;
@@ -320,6 +322,7 @@ static void out_free(struct emb_out *o)
 		if (o->blk[i].c)
 			libdeflate_free_compressor(o->blk[i].c);
 	}
+	free(o->scratch);
 	free(o->tmp);
 	free(o->path);
 	free(o);
@@ -419,6 +422,18 @@ void *emb_out_reserve(struct emb_out *o, size_t n, struct emb_err *err)
 		return NULL;
 	}
 	if (EMB_OUT_BLOCK - b->in_len < n) {
+		/*
+		 * Gzip: the bytes go through a scratch buffer and then fill the block up, so members
+		 * end at the same bytes however the output was produced (reserve or write).
+		 */
+		if (o->gz) {
+			if (!o->scratch && !(o->scratch = malloc(EMB_OUT_BLOCK))) {
+				emb_err_nomem(err, "allocating an output buffer");
+				return NULL;
+			}
+			o->in_scratch = true;
+			return o->scratch;
+		}
 		if (next_block(o, err) < 0)
 			return NULL;
 		b = &o->blk[o->cur];
@@ -428,6 +443,13 @@ void *emb_out_reserve(struct emb_out *o, size_t n, struct emb_err *err)
 
 void emb_out_advance(struct emb_out *o, size_t k)
 {
+	struct emb_err ignored;
+
+	if (o->in_scratch) { /* a write error is sticky: the next call reports it */
+		o->in_scratch = false;
+		(void)emb_out_write(o, o->scratch, k, &ignored);
+		return;
+	}
 	o->blk[o->cur].in_len += k;
 	o->bytes += k;
 }

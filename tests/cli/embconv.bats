@@ -372,6 +372,16 @@ make_wide() {
 	[ "$(wc -l <"$T/one")" = 3000 ]
 }
 
+@test "embconv -j 3 compresses gzip output (several members) byte for byte as -j 1" {
+	make_wide "$T/wide.txt"
+	t embconv -q -j 1 -t word2vec "$T/wide.txt" "$T/one.vec.gz"
+	t embconv -q -j 3 -t word2vec "$T/wide.txt" "$T/three.vec.gz"
+	cmp "$T/one.vec.gz" "$T/three.vec.gz"
+	t embconv -q -j 1 -t word2vec "$T/wide.txt" "$T/plain.vec"
+	zcat "$T/three.vec.gz" | cmp - "$T/plain.vec"
+	[ "$(stat -c %s "$T/plain.vec")" -gt 1100000 ] # more than one 1 MiB member
+}
+
 @test "embconv -j 3 reports a token a format cannot hold as -j 1 does and leaves no output" {
 	make_wide "$T/wide.txt"
 	awk 'NR == 2500 { sub(/^w2499/, "bad word") } { print }' "$T/wide.txt" >"$T/bad.txt"
