@@ -6,7 +6,7 @@
  * gzip members hold whole batches and uncompressed output to a pipe leaves batch by batch.  Reading: each record is read whole (header, then payload in one buffer),
  * checked (CRCs, sizes, numbering, the invariants of a packed batch) and handed out as an
  * emb_batch whose arrays point into that buffer.  On a big-endian host arrays are swapped.
- * A gzip PACK file is decoded member by member with ISA-L's igzip (see struct gzfast).
+ * A gzip PACK file is decoded member by member by emb_gzin (see struct gzsrc).
  *
  * emb_pack_run(): lines -> ids (emb_batch_parse_ids, or emb_tok + vocabulary lookup) ->
  * emb_batcher -> per batch: vectors (emb_batch_embed), then PACK or npz.
@@ -16,7 +16,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "emb_gzin.h"
 #include "emb_npz.h"
 #include "emb_stream.h"
 #include "internal.h"
@@ -154,25 +154,20 @@ int emb_pack_write_end(struct emb_out *out, const struct emb_pack_totals *t, str
 
 /*
  * Where decoded PACK bytes come from: the shared stream layer, or, for a gzip regular file,
- * this member-by-member igzip decoder (ISA-L; 3-4x zlib's inflate, which bounds reading).
- * Members of embpack's output hold at most EMB_OUT_BLOCK bytes; a file whose members are far
- * larger (a whole PACK gzipped by gzip(1)) goes back to the stream layer at the same offset.
+ * emb_gzin (igzip, members decoded on several threads when embpack wrote them; 3-4x zlib's
+ * inflate on one).  A member that decodes to more than EMB_GZIN_MAX bytes (a whole PACK
+ * gzipped by an other tool) sends the reader back to the stream layer at the same offset.
  */
-#define GZ_IN_CHUNK ((size_t)4 << 20)
-#define GZ_MAX ((size_t)64 << 20)
-#define GZ_FALLBACK 2
-
-struct gzfast {
-	int fd;
-	unsigned char *in, *out;
-	size_t in_pos, in_len, in_cap, out_pos, out_len, out_cap;
-	bool in_eof;
+struct gzsrc {
+	struct emb_gzin *z;
+	const unsigned char *p;   /* the current member's decoded bytes */
+	size_t pos, len;
 	uint64_t consumed;        /* decoded bytes handed out */
 };
 
 struct emb_pack_reader {
 	struct emb_stream *in;    /* NULL while gz is in use */
-	struct gzfast *gz;
+	struct gzsrc *gz;
 	char *path;
 	struct emb_pack_header h;
 	unsigned char *buf;
@@ -189,123 +184,29 @@ static const char *rname(const struct emb_pack_reader *r)
 	return r->in ? emb_stream_name(r->in) : r->path;
 }
 
-static void gz_free(struct gzfast *g)
+static void gz_free(struct gzsrc *g)
 {
 	if (!g)
 		return;
-	if (g->fd >= 0)
-		close(g->fd);
-	free(g->in);
-	free(g->out);
+	emb_gzin_close(g->z);
 	free(g);
 }
 
 /* A gzip regular file: set up r->gz (else leave it NULL for the stream layer). */
 static int gz_open(struct emb_pack_reader *r, const char *path, struct emb_err *err)
 {
-	unsigned char m[2];
-	struct stat st;
-	struct gzfast *g;
-	int fd;
+	struct emb_gzin *z;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
 
-	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || pread(fd, m, 2, 0) != 2 ||
-	    m[0] != 0x1f || m[1] != 0x8b) {
-		close(fd);
-		return 0;
-	}
-	if (!(g = calloc(1, sizeof *g))) {
-		close(fd);
+	if ((rc = emb_gzin_open(&z, path, cpus > 1 ? (int)(cpus > 8 ? 8 : cpus) : 1, err)) < 0 || !z)
+		return rc;
+	if (!(r->gz = calloc(1, sizeof *r->gz))) {
+		emb_gzin_close(z);
 		return emb_err_nomem(err, "opening a PACK file");
 	}
-	g->fd = fd;
-	g->in_cap = GZ_IN_CHUNK;
-	g->out_cap = 2 * EMB_OUT_BLOCK;
-	if (!(g->in = malloc(g->in_cap)) || !(g->out = malloc(g->out_cap))) {
-		gz_free(g);
-		return emb_err_nomem(err, "opening a PACK file");
-	}
-	r->gz = g;
+	r->gz->z = z;
 	return 0;
-}
-
-static int gz_fill(struct emb_pack_reader *r, struct emb_err *err)
-{
-	struct gzfast *g = r->gz;
-	ssize_t k;
-
-	if (g->in_pos > 0) {
-		memmove(g->in, g->in + g->in_pos, g->in_len - g->in_pos);
-		g->in_len -= g->in_pos;
-		g->in_pos = 0;
-	}
-	if (g->in_len == g->in_cap) {
-		unsigned char *p = realloc(g->in, g->in_cap * 2);
-		if (!p)
-			return emb_err_nomem(err, "reading a PACK file");
-		g->in = p;
-		g->in_cap *= 2;
-	}
-	do
-		k = read(g->fd, g->in + g->in_len, g->in_cap - g->in_len);
-	while (k < 0 && errno == EINTR);
-	if (k < 0)
-		return emb_err_set(err, EMB_EIO, "%s: read error: %s", r->path, strerror(errno));
-	g->in_eof = k == 0;
-	g->in_len += (size_t)k;
-	return 0;
-}
-
-/* Decode the next member into g->out: 0, EMB_EOF, GZ_FALLBACK or a negative error. */
-static int gz_member(struct emb_pack_reader *r, struct emb_err *err)
-{
-	struct gzfast *g = r->gz;
-	struct inflate_state st;
-	size_t avail;
-	int rc, res;
-
-	for (;;) {
-		avail = g->in_len - g->in_pos;
-		if (avail == 0) {
-			if (g->in_eof)
-				return EMB_EOF;
-			if ((rc = gz_fill(r, err)) < 0)
-				return rc;
-			continue;
-		}
-		/* One member (the decoder stops at its end), its CRC and length checked. */
-		isal_inflate_init(&st);
-		st.next_in = g->in + g->in_pos;
-		st.avail_in = (uint32_t)(avail < UINT32_MAX ? avail : UINT32_MAX);
-		st.next_out = g->out;
-		st.avail_out = (uint32_t)g->out_cap;
-		st.crc_flag = ISAL_GZIP;
-		res = isal_inflate_stateless(&st);
-		if (res == ISAL_DECOMP_OK) {
-			g->in_pos += (size_t)(st.next_in - (g->in + g->in_pos));
-			g->out_pos = 0;
-			g->out_len = st.total_out;
-			if (st.total_out)
-				return 0;
-		} else if (res == ISAL_OUT_OVERFLOW) {
-			unsigned char *p;
-			if (g->out_cap >= GZ_MAX)
-				return GZ_FALLBACK;
-			if (!(p = realloc(g->out, g->out_cap * 2)))
-				return emb_err_nomem(err, "reading a PACK file");
-			g->out = p;
-			g->out_cap *= 2;
-		} else if (res == ISAL_END_INPUT && !g->in_eof) { /* the member goes on past the buffer */
-			if (avail >= GZ_MAX)
-				return GZ_FALLBACK;
-			if ((rc = gz_fill(r, err)) < 0)
-				return rc;
-		} else {
-			return emb_err_set(err, EMB_ETRUNC, "%s: truncated or corrupt gzip member",
-					   r->path);
-		}
-	}
 }
 
 /* Leave the fast path: the stream layer, skipped to the same decoded offset. */
@@ -336,11 +237,12 @@ static int src_read_full(struct emb_pack_reader *r, void *dst, size_t n, struct 
 	int rc;
 
 	while (r->gz && got < n) {
-		struct gzfast *g = r->gz;
+		struct gzsrc *g = r->gz;
 		size_t k;
-		if (g->out_pos == g->out_len) {
-			rc = gz_member(r, err);
-			if (rc == GZ_FALLBACK && (rc = gz_fallback(r, err)) == 0)
+		if (g->pos == g->len) {
+			g->pos = g->len = 0;
+			rc = emb_gzin_next(g->z, &g->p, &g->len, err);
+			if (rc == EMB_GZIN_TOO_BIG && (rc = gz_fallback(r, err)) == 0)
 				break;
 			if (rc == EMB_EOF)
 				return got ? emb_err_set(err, EMB_ETRUNC, "%s: truncated", r->path) : EMB_EOF;
@@ -348,9 +250,9 @@ static int src_read_full(struct emb_pack_reader *r, void *dst, size_t n, struct 
 				return rc;
 			continue;
 		}
-		k = g->out_len - g->out_pos < n - got ? g->out_len - g->out_pos : n - got;
-		memcpy(d + got, g->out + g->out_pos, k);
-		g->out_pos += k;
+		k = g->len - g->pos < n - got ? g->len - g->pos : n - got;
+		memcpy(d + got, g->p + g->pos, k);
+		g->pos += k;
 		g->consumed += k;
 		got += k;
 	}

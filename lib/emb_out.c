@@ -33,6 +33,11 @@
 
 static char *volatile temps[MAX_TEMPS];
 
+/* ID1 ID2 CM=8 FLG=FEXTRA, MTIME 0, XFL 0, OS unknown, XLEN 8: subfield "EK", 4 bytes. */
+const unsigned char emb_gz_header[EMB_GZ_HEADER] = {
+	0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 8, 0, 'E', 'K', 4, 0, 0, 0, 0, 0,
+};
+
 enum { B_FREE, B_QUEUED, B_BUSY, B_DONE };
 
 struct block {
@@ -110,9 +115,16 @@ static int block_alloc(struct emb_out *o, struct block *b, struct emb_err *err)
 	return 0;
 }
 
-/* One gzip member of b->in into b->z; z_len 0 on failure (cannot happen with Z_CAP room). */
+/*
+ * One gzip member of b->in into b->z; z_len 0 on failure (cannot happen with Z_CAP room).
+ * Our own header (EMB_GZ_HEADER bytes) carries the member's whole size in an extra field, so
+ * a reader can cut the stream into members without inflating and decode them in parallel.
+ */
 static void compress_block(struct block *b)
 {
+	size_t n = 0;
+
+	memcpy(b->z, emb_gz_header, EMB_GZ_HEADER);
 	if (b->lvl) {
 		struct isal_zstream s;
 
@@ -122,16 +134,27 @@ static void compress_block(struct block *b)
 		s.level = 1;
 		s.level_buf = b->lvl;
 		s.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-		s.gzip_flag = IGZIP_GZIP;
+		s.gzip_flag = IGZIP_GZIP_NO_HDR; /* deflate data and the CRC/length trailer */
 		s.end_of_stream = 1;
 		s.next_in = b->in;
 		s.avail_in = (uint32_t)b->in_len;
-		s.next_out = b->z;
-		s.avail_out = (uint32_t)Z_CAP;
-		b->z_len = isal_deflate_stateless(&s) == COMP_OK ? s.total_out : 0;
+		s.next_out = b->z + EMB_GZ_HEADER;
+		s.avail_out = (uint32_t)(Z_CAP - EMB_GZ_HEADER);
+		if (isal_deflate_stateless(&s) == COMP_OK)
+			n = EMB_GZ_HEADER + s.total_out;
 	} else {
-		b->z_len = libdeflate_gzip_compress(b->c, b->in, b->in_len, b->z, Z_CAP);
+		size_t d = libdeflate_deflate_compress(b->c, b->in, b->in_len, b->z + EMB_GZ_HEADER,
+						       Z_CAP - EMB_GZ_HEADER - 8);
+		if (d) {
+			n = EMB_GZ_HEADER + d;
+			emb_put_le32(b->z + n, (uint32_t)libdeflate_crc32(0, b->in, b->in_len));
+			emb_put_le32(b->z + n + 4, (uint32_t)b->in_len);
+			n += 8;
+		}
 	}
+	if (n)
+		emb_put_le32(b->z + EMB_GZ_HEADER - 4, (uint32_t)n);
+	b->z_len = n;
 }
 
 static void *worker(void *arg)

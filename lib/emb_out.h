@@ -29,6 +29,15 @@ struct emb_out;
 
 #define EMB_OUT_BLOCK ((size_t)1 << 20)
 
+/*
+ * Every gzip member we write starts with these EMB_GZ_HEADER bytes: a plain RFC 1952 header
+ * with one extra subfield, "EK", whose 4 bytes (little-endian, at offset 16) hold the whole
+ * member's size in bytes, header and trailer included (as BGZF's "BC" does).  Every gzip
+ * reader skips it; ours use it to cut a stream into members without inflating them.
+ */
+#define EMB_GZ_HEADER 20
+extern const unsigned char emb_gz_header[EMB_GZ_HEADER];
+
 enum {
 	EMB_OUT_GZIP = 1 << 0,      /* gzip-compress (also implied by a name ending in .gz) */
 	EMB_OUT_BINARY = 1 << 1,    /* refuse a terminal as standard output unless EMB_OUT_FORCE */

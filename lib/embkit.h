@@ -14,6 +14,7 @@
 
 #include "emb_err.h"
 #include "emb_float.h"
+#include "emb_gzin.h"
 #include "emb_out.h"
 #include "emb_stream.h"
 #include "emb_table.h"

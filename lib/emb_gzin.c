@@ -1,0 +1,392 @@
+/*
+ * emb_gzin: gzip members decoded with ISA-L's igzip, in parallel when they carry their size.
+ * See emb_gzin.h for the contract.
+ *
+ * The raw file goes through one growing input buffer.  Sized members (our header) are copied
+ * out of it into jobs of a ring of 2 x workers; a worker inflates a job into the job's own
+ * output and checks that the member ended exactly at its size; the caller hands jobs out in
+ * ring order, freeing each at the next call.  At the first member that is not sized, that
+ * looks damaged or that the file cuts short, queueing stops; once the ring is empty the
+ * caller decodes the rest serially from that very byte, which also produces the errors, so
+ * they read the same with and without workers.
+ */
+#include "emb_gzin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <isa-l/igzip_lib.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emb_out.h"
+#include "internal.h"
+
+#define IN_CHUNK ((size_t)4 << 20)
+#define OUT_START (2 * EMB_OUT_BLOCK)
+#define MAX_WORKERS 16
+/* A sized member larger than this is left to the serial path (ours are about 1 MiB at most). */
+#define SIZED_MAX ((size_t)16 << 20)
+
+enum { J_FREE, J_QUEUED, J_BUSY, J_DONE };
+enum { MORE_INPUT = EMB_GZIN_TOO_BIG + 1 }; /* inflate_member: the member goes on past Z_LEN */
+
+struct job {
+	unsigned char *z, *out;
+	size_t z_len, z_cap, out_len, out_cap;
+	int rc;      /* 0, EMB_GZIN_TOO_BIG, EMB_ETRUNC (bad member) or EMB_ENOMEM */
+	int state;   /* guarded by mu */
+};
+
+struct emb_gzin {
+	int fd;
+	char *path;
+	unsigned char *in, *out;  /* raw input; the serial path's output */
+	size_t in_pos, in_len, in_cap, out_cap;
+	bool in_eof;
+	/* parallel: jobs head.. (npending of them) are queued, busy or done; tail fills next */
+	int nworkers, njobs, head, tail, npending, next_job;
+	bool sized;               /* still queueing sized members */
+	bool handed;              /* the head job was handed out: free it at the next call */
+	bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	pthread_t th[MAX_WORKERS];
+	struct job jobs[2 * MAX_WORKERS];
+};
+
+/*
+ * Inflate the member at Z (at most Z_LEN bytes) into *OUT, grown as needed: 0 with *OUT_LEN
+ * decoded and *USED raw bytes, MORE_INPUT, EMB_GZIN_TOO_BIG, EMB_ENOMEM or EMB_ETRUNC.
+ */
+static int inflate_member(const unsigned char *z, size_t z_len, unsigned char **out,
+			  size_t *out_cap, size_t *out_len, size_t *used)
+{
+	for (;;) {
+		struct inflate_state st;
+		int res;
+
+		isal_inflate_init(&st);
+		st.next_in = (uint8_t *)z;
+		st.avail_in = (uint32_t)(z_len < UINT32_MAX ? z_len : UINT32_MAX);
+		st.next_out = *out;
+		st.avail_out = (uint32_t)*out_cap;
+		st.crc_flag = ISAL_GZIP; /* parse the header, check CRC and length */
+		res = isal_inflate_stateless(&st);
+		if (res == ISAL_DECOMP_OK) {
+			*out_len = st.total_out;
+			*used = (size_t)(st.next_in - z);
+			return 0;
+		}
+		if (res == ISAL_OUT_OVERFLOW) {
+			unsigned char *p;
+
+			if (*out_cap >= EMB_GZIN_MAX)
+				return EMB_GZIN_TOO_BIG;
+			if (!(p = realloc(*out, 2 * *out_cap)))
+				return EMB_ENOMEM;
+			*out = p;
+			*out_cap *= 2;
+			continue;
+		}
+		return res == ISAL_END_INPUT ? MORE_INPUT : EMB_ETRUNC;
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct emb_gzin *g = arg;
+
+	pthread_mutex_lock(&g->mu);
+	for (;;) {
+		struct job *j = &g->jobs[g->next_job];
+		size_t used = 0;
+		int rc;
+
+		if (j->state != J_QUEUED) {
+			if (g->stop)
+				break;
+			pthread_cond_wait(&g->work, &g->mu);
+			continue;
+		}
+		j->state = J_BUSY;
+		g->next_job = (g->next_job + 1) % g->njobs;
+		pthread_mutex_unlock(&g->mu);
+		if (!j->out && !(j->out = malloc(OUT_START)))
+			rc = EMB_ENOMEM;
+		else {
+			if (!j->out_cap)
+				j->out_cap = OUT_START;
+			rc = inflate_member(j->z, j->z_len, &j->out, &j->out_cap, &j->out_len, &used);
+			if ((rc == 0 && used != j->z_len) || rc == MORE_INPUT) /* the size lied */
+				rc = EMB_ETRUNC;
+		}
+		pthread_mutex_lock(&g->mu);
+		j->rc = rc;
+		j->state = J_DONE;
+		pthread_cond_broadcast(&g->done);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+static void workers_start(struct emb_gzin *g, int threads)
+{
+	int n = threads > MAX_WORKERS ? MAX_WORKERS : threads;
+
+	if (n < 2 || pthread_mutex_init(&g->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&g->work, NULL) != 0) {
+		pthread_mutex_destroy(&g->mu);
+		return;
+	}
+	if (pthread_cond_init(&g->done, NULL) != 0) {
+		pthread_cond_destroy(&g->work);
+		pthread_mutex_destroy(&g->mu);
+		return;
+	}
+	g->njobs = 2 * n;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&g->th[g->nworkers], NULL, worker, g) == 0)
+			g->nworkers++;
+	if (g->nworkers == 0) {
+		pthread_cond_destroy(&g->done);
+		pthread_cond_destroy(&g->work);
+		pthread_mutex_destroy(&g->mu);
+	}
+	g->sized = g->nworkers > 0;
+}
+
+void emb_gzin_close(struct emb_gzin *g)
+{
+	if (!g)
+		return;
+	if (g->nworkers) {
+		pthread_mutex_lock(&g->mu);
+		g->stop = true;
+		pthread_cond_broadcast(&g->work);
+		pthread_mutex_unlock(&g->mu);
+		for (int i = 0; i < g->nworkers; i++)
+			pthread_join(g->th[i], NULL);
+		pthread_cond_destroy(&g->done);
+		pthread_cond_destroy(&g->work);
+		pthread_mutex_destroy(&g->mu);
+	}
+	for (int i = 0; i < 2 * MAX_WORKERS; i++) {
+		free(g->jobs[i].z);
+		free(g->jobs[i].out);
+	}
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g->in);
+	free(g->out);
+	free(g->path);
+	free(g);
+}
+
+int emb_gzin_open(struct emb_gzin **out, const char *path, int threads, struct emb_err *err)
+{
+	unsigned char m[EMB_GZ_HEADER];
+	struct stat st;
+	struct emb_gzin *g;
+	ssize_t k;
+	int fd;
+
+	*out = NULL;
+	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (k = pread(fd, m, sizeof m, 0)) < 2 ||
+	    m[0] != 0x1f || m[1] != 0x8b) {
+		close(fd);
+		return 0;
+	}
+	if (!(g = calloc(1, sizeof *g))) {
+		close(fd);
+		return emb_err_nomem(err, "opening a gzip input");
+	}
+	g->fd = fd;
+	g->in_cap = IN_CHUNK;
+	g->out_cap = OUT_START;
+	if (!(g->path = strdup(path)) || !(g->in = malloc(g->in_cap)) ||
+	    !(g->out = malloc(g->out_cap))) {
+		emb_gzin_close(g);
+		return emb_err_nomem(err, "opening a gzip input");
+	}
+	if (k == EMB_GZ_HEADER && memcmp(m, emb_gz_header, EMB_GZ_HEADER - 4) == 0)
+		workers_start(g, threads);
+	*out = g;
+	return 0;
+}
+
+/* Read more raw input after what is buffered (compacting first). */
+static int fill(struct emb_gzin *g, struct emb_err *err)
+{
+	ssize_t k;
+
+	if (g->in_pos > 0) {
+		memmove(g->in, g->in + g->in_pos, g->in_len - g->in_pos);
+		g->in_len -= g->in_pos;
+		g->in_pos = 0;
+	}
+	if (g->in_len == g->in_cap) {
+		unsigned char *p = realloc(g->in, g->in_cap * 2);
+		if (!p)
+			return emb_err_nomem(err, "reading a gzip input");
+		g->in = p;
+		g->in_cap *= 2;
+	}
+	do
+		k = read(g->fd, g->in + g->in_len, g->in_cap - g->in_len);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return emb_err_set(err, EMB_EIO, "%s: read error: %s", g->path, strerror(errno));
+	g->in_eof = k == 0;
+	g->in_len += (size_t)k;
+	return 0;
+}
+
+/* Make AT LEAST n raw bytes available at in_pos if the file has them. */
+static int want(struct emb_gzin *g, size_t n, struct emb_err *err)
+{
+	int rc;
+
+	while (g->in_len - g->in_pos < n && !g->in_eof)
+		if ((rc = fill(g, err)) < 0)
+			return rc;
+	return 0;
+}
+
+/* Queue sized members while the ring has room; stop queueing at anything else. */
+static int queue_sized(struct emb_gzin *g, struct emb_err *err)
+{
+	while (g->sized && g->npending < g->njobs) {
+		struct job *j = &g->jobs[g->tail];
+		const unsigned char *h;
+		size_t size;
+		int rc;
+
+		if ((rc = want(g, EMB_GZ_HEADER, err)) < 0)
+			return rc;
+		h = g->in + g->in_pos;
+		if (g->in_len - g->in_pos < EMB_GZ_HEADER ||
+		    memcmp(h, emb_gz_header, EMB_GZ_HEADER - 4) != 0) {
+			g->sized = false; /* the end, or a member for the serial path */
+			break;
+		}
+		size = emb_le32(h + EMB_GZ_HEADER - 4);
+		if (size < EMB_GZ_HEADER + 8 || size > SIZED_MAX) {
+			g->sized = false;
+			break;
+		}
+		if ((rc = want(g, size, err)) < 0)
+			return rc;
+		if (g->in_len - g->in_pos < size) { /* cut short: the serial path says so */
+			g->sized = false;
+			break;
+		}
+		if (size > j->z_cap) {
+			unsigned char *p = realloc(j->z, size);
+			if (!p)
+				return emb_err_nomem(err, "reading a gzip input");
+			j->z = p;
+			j->z_cap = size;
+		}
+		memcpy(j->z, g->in + g->in_pos, size);
+		j->z_len = size;
+		g->in_pos += size;
+		pthread_mutex_lock(&g->mu);
+		j->state = J_QUEUED;
+		pthread_cond_signal(&g->work);
+		pthread_mutex_unlock(&g->mu);
+		g->tail = (g->tail + 1) % g->njobs;
+		g->npending++;
+	}
+	return 0;
+}
+
+static int bad_member(struct emb_gzin *g, struct emb_err *err)
+{
+	return emb_err_set(err, EMB_ETRUNC, "%s: truncated or corrupt gzip member", g->path);
+}
+
+/* The next decoded member from the serial path (any gzip member), in the caller's thread. */
+static int next_serial(struct emb_gzin *g, const unsigned char **p, size_t *n, struct emb_err *err)
+{
+	for (;;) {
+		size_t avail = g->in_len - g->in_pos, len = 0, used = 0;
+		int rc;
+
+		if (avail == 0) {
+			if (g->in_eof)
+				return EMB_EOF;
+			if ((rc = fill(g, err)) < 0)
+				return rc;
+			continue;
+		}
+		rc = inflate_member(g->in + g->in_pos, avail, &g->out, &g->out_cap, &len, &used);
+		if (rc == MORE_INPUT && !g->in_eof) { /* the member goes on past the buffer */
+			if (avail >= EMB_GZIN_MAX)
+				return EMB_GZIN_TOO_BIG;
+			if ((rc = fill(g, err)) < 0)
+				return rc;
+			continue;
+		}
+		if (rc == EMB_ENOMEM)
+			return emb_err_nomem(err, "reading a gzip input");
+		if (rc == EMB_GZIN_TOO_BIG)
+			return rc;
+		if (rc != 0)
+			return bad_member(g, err);
+		g->in_pos += used;
+		if (len) {
+			*p = g->out;
+			*n = len;
+			return 0;
+		}
+	}
+}
+
+int emb_gzin_next(struct emb_gzin *g, const unsigned char **p, size_t *n, struct emb_err *err)
+{
+	for (;;) {
+		struct job *j;
+		int rc;
+
+		if (!g->nworkers)
+			return next_serial(g, p, n, err);
+		if (g->handed) {
+			j = &g->jobs[g->head];
+			pthread_mutex_lock(&g->mu);
+			j->state = J_FREE;
+			pthread_mutex_unlock(&g->mu);
+			g->head = (g->head + 1) % g->njobs;
+			g->npending--;
+			g->handed = false;
+		}
+		if ((rc = queue_sized(g, err)) < 0)
+			return rc;
+		if (g->npending == 0)
+			return next_serial(g, p, n, err);
+		j = &g->jobs[g->head];
+		pthread_mutex_lock(&g->mu);
+		while (j->state != J_DONE)
+			pthread_cond_wait(&g->done, &g->mu);
+		pthread_mutex_unlock(&g->mu);
+		g->handed = true;
+		if (j->rc == EMB_ENOMEM)
+			return emb_err_nomem(err, "reading a gzip input");
+		if (j->rc == EMB_GZIN_TOO_BIG)
+			return j->rc;
+		if (j->rc != 0)
+			return bad_member(g, err);
+		if (j->out_len) {
+			*p = j->out;
+			*n = j->out_len;
+			return 0;
+		}
+	}
+}

@@ -1,0 +1,43 @@
+/*
+ * emb_gzin: a gzip regular file decoded member by member, for readers that want speed more
+ * than the generality of emb_stream (which reads any input, pipes included).
+ *
+ * Members that start with our own header (EMB_GZ_HEADER, emb_out.h) carry their size, so the
+ * file is cut into members without inflating and THREADS workers decode them side by side;
+ * they are handed out strictly in file order.  Other members (gzip(1), a damaged size) are
+ * decoded one at a time in the caller's thread from where the sized ones stop.
+ *
+ * Ownership: emb_gzin_open() hands a new handle to *out; emb_gzin_close() frees it.
+ */
+#ifndef EMB_GZIN_H
+#define EMB_GZIN_H
+
+#include <stddef.h>
+
+#include "emb_err.h"
+
+struct emb_gzin;
+
+/* emb_gzin_next() for a member that decodes to more than EMB_GZIN_MAX bytes. */
+#define EMB_GZIN_TOO_BIG 2
+#define EMB_GZIN_MAX ((size_t)64 << 20)
+
+/*
+ * Open PATH when it is a regular file that starts with the gzip magic: 0 with *out set; 0 with
+ * *out NULL for anything else (standard input "-", a pipe, plain data, a file that cannot be
+ * opened: the caller's general path reports those); EMB_ENOMEM.
+ */
+int emb_gzin_open(struct emb_gzin **out, const char *path, int threads, struct emb_err *err);
+
+/*
+ * The next member's decoded bytes at *p, *n of them (never 0: empty members are skipped),
+ * valid until the next call.  0, EMB_EOF after the last member, EMB_GZIN_TOO_BIG, or a
+ * negative error: EMB_ETRUNC "PATH: truncated or corrupt gzip member" (CRC, length or data
+ * wrong, or the file ends inside a member), EMB_EIO, EMB_ENOMEM.
+ */
+int emb_gzin_next(struct emb_gzin *g, const unsigned char **p, size_t *n, struct emb_err *err);
+
+/* Stop the workers and free everything.  NULL-safe. */
+void emb_gzin_close(struct emb_gzin *g);
+
+#endif
