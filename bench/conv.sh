@@ -162,7 +162,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 {
 	echo "## embconv: format conversion (bench/conv.sh)"
 	echo
-	echo "Machine: $(nproc) cores, ${cpu:-unknown CPU}; shared with teammates' builds (noisy)."
+	echo "Machine: $(nproc) cores, ${cpu:-unknown CPU}; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo "Input: GloVe-style text, $ROWS rows x $DIM dims, 6-decimal values, $txt_mb MB"
 	echo "Outputs on $( [ "$o" = "$work" ] && echo "disk (fsync included)" || echo "tmpfs (no disk fsync)"); load average at the start: $load."
 	echo "(matrix $mat_mb MB as float32).  Medians of $REPS interleaved rounds."
@@ -198,7 +198,8 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	echo "is faster), so it formats on --threads workers (default: CPUs, at most 8) in chunks of"
 	echo "~64k values while the main thread reads rows and writes the finished chunks in order;"
 	echo "the bytes are those of -j 1, and CPU seconds stay close to -j 1's (copies and waking"
-	echo "workers add a few percent).  Gzip EMB adds level-1 compression (compare with --level 0)."
+	echo "workers add a few percent).  Gzip EMB adds igzip level-1 compression (compare with"
+	echo "--level 0), on the same --threads."
 	echo "With other work on the machine wall times stretch; the CPU columns are the steadier"
 	echo "figure.  Peak RSS: reading a table is ~1.0x the 480 MB matrix (rows grow by mremap, no"
 	echo "copy); text -> text streams in ~20 MB (each formatting thread adds ~2 MB); mapped"
