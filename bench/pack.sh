@@ -118,7 +118,7 @@ med() {
 		"gz1_jn:embpack -b 64 --bucket 6400 -o out.pack (gzip 1, default -j = $(nproc)):$N" \
 		"plain:embpack ... -j 1 --level 0 (uncompressed):$N" \
 		"torch:python3 torch loop (pad_sequence + pack_padded_sequence):$PY_N" \
-		"read_gz:embpack stats out.pack (read + CRC + checks, gzip):$N" \
+		"read_gz:embpack stats out.pack (read + CRC + checks, gzip, one thread per core):$N" \
 		"read_plain:embpack stats out0.pack (read, uncompressed):$N" \
 		"pyread_plain:python3 formats/packreader.py out0.pack:$N"; do
 		name=${v%%:*}
@@ -149,8 +149,10 @@ med() {
 		printf "compression) and the kernel.  Gzip members hold whole batches up to 1 MiB: one member\n"
 		printf "per ~10 KB batch, as before, compressed 2.4x slower and decoded 1.6x slower.  Default\n"
 		printf "-j runs compression on persistent worker threads beside the parser; the bytes equal -j 1.\n"
-		printf "Reading gzip PACK (%.0f MB/s of batches) is bound by the igzip Huffman decoder (~80%%);\n", \
+		printf "Reading gzip PACK: %.0f MB/s of batches (wall); the members carry their sizes, so\n", \
 			b / 1e6 / rw
-		printf "uncompressed PACK is read at memory and CRC speed; the Python reader is bound by numpy copies.\n" }'
+		printf "they are inflated on one thread per core while the caller checks batches in order;\n"
+		printf "~80%% of the CPU time is the igzip Huffman decoder.  Uncompressed PACK is read at memory\n"
+		printf "and CRC speed; the Python reader is bound by numpy copies.\n" }'
 } >"$res"
 cat "$res"
