@@ -14,12 +14,12 @@
 #include "fmt_text.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "emb_float.h"
+#include "emb_ring.h"
 #include "internal.h"
 
 struct text_state {
@@ -425,14 +425,12 @@ static int text_row(struct emb_rowsink *w, const char *tok, size_t len, const fl
  * chunk's own text buffer, and the caller writes finished chunks to the output strictly in
  * ring order, so the bytes are those of text_row() whatever the thread count.  Errors about
  * a row are still raised by row() for that row; write errors come out of a later row() or
- * end.  A chunk's buffers belong to the caller while C_FREE (filling) or C_DONE (writing)
- * and to one worker while C_BUSY; every state change and next_job/stop are under mu.
+ * end.  The workers and the hand-over of chunks are an emb_ring: a chunk belongs to one
+ * worker from emb_ring_queue() until emb_ring_done() says it is formatted.
  */
 #define CHUNK_TEXT ((size_t)2 << 20)  /* worst-case text of a full chunk: ~64k shortest values */
 #define CHUNK_MAX_ROWS ((size_t)1 << 16)
 #define MAX_WORKERS 64
-
-enum { C_FREE, C_QUEUED, C_BUSY, C_DONE };
 
 struct chunk {
 	float *vals;            /* rows x dim */
@@ -441,19 +439,14 @@ struct chunk {
 	size_t rows, toks_len, toks_cap;
 	char *text;
 	size_t text_len, text_cap;
-	int state;
 };
 
 struct text_pool {
 	size_t dim, room, max_rows;  /* fixed before the workers start */
 	int precision;
-	int nworkers, nchunks;
+	int nchunks;
 	int cur, head, npending;     /* the caller's: cur fills, head.. the npending queued */
-	int next_job;                /* the next chunk a worker takes */
-	bool stop;
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	pthread_t th[MAX_WORKERS];
+	struct emb_ring *workers;
 	struct chunk ring[];
 };
 
@@ -472,28 +465,11 @@ static void format_chunk(const struct text_pool *p, struct chunk *c)
 	c->text_len = (size_t)(q - c->text);
 }
 
-static void *pool_worker(void *arg)
+static void format_slot(void *ctx, int slot)
 {
-	struct text_pool *p = arg;
+	struct text_pool *p = ctx;
 
-	pthread_mutex_lock(&p->mu);
-	while (!p->stop) {
-		struct chunk *c = &p->ring[p->next_job];
-
-		if (c->state != C_QUEUED) {
-			pthread_cond_wait(&p->work, &p->mu);
-			continue;
-		}
-		c->state = C_BUSY;
-		p->next_job = (p->next_job + 1) % p->nchunks;
-		pthread_mutex_unlock(&p->mu);
-		format_chunk(p, c);
-		pthread_mutex_lock(&p->mu);
-		c->state = C_DONE;
-		pthread_cond_broadcast(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
+	format_chunk(p, &p->ring[slot]);
 }
 
 /* Stop and join the workers (a busy one finishes its chunk), free everything.  NULL-safe. */
@@ -501,15 +477,7 @@ static void pool_free(struct text_pool *p)
 {
 	if (!p)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nworkers; i++)
-		pthread_join(p->th[i], NULL);
-	pthread_cond_destroy(&p->done);
-	pthread_cond_destroy(&p->work);
-	pthread_mutex_destroy(&p->mu);
+	emb_ring_stop(p->workers);
 	for (int i = 0; i < p->nchunks; i++) {
 		free(p->ring[i].vals);
 		free(p->ring[i].lens);
@@ -534,26 +502,8 @@ static struct text_pool *pool_start(int threads, size_t dim, int precision)
 	p->max_rows = CHUNK_TEXT / (dim * p->room + 1);
 	p->max_rows = p->max_rows < 1 ? 1 : p->max_rows > CHUNK_MAX_ROWS ? CHUNK_MAX_ROWS : p->max_rows;
 	p->nchunks = 2 * n;
-	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+	if (!(p->workers = emb_ring_start(n, p->nchunks, format_slot, p))) {
 		free(p);
-		return NULL;
-	}
-	if (pthread_cond_init(&p->work, NULL) != 0) {
-		pthread_mutex_destroy(&p->mu);
-		free(p);
-		return NULL;
-	}
-	if (pthread_cond_init(&p->done, NULL) != 0) {
-		pthread_cond_destroy(&p->work);
-		pthread_mutex_destroy(&p->mu);
-		free(p);
-		return NULL;
-	}
-	for (int i = 0; i < n; i++)
-		if (pthread_create(&p->th[p->nworkers], NULL, pool_worker, p) == 0)
-			p->nworkers++;
-	if (p->nworkers == 0) {
-		pool_free(p);
 		return NULL;
 	}
 	return p;
@@ -565,24 +515,15 @@ static int pool_write(struct emb_rowsink *w, struct text_pool *p, int need, stru
 {
 	while (p->npending > 0) {
 		struct chunk *c = &p->ring[p->head];
-		bool ready;
-		int rc;
+		int i = p->head, rc;
 
-		pthread_mutex_lock(&p->mu);
-		while (need > 0 && c->state != C_DONE)
-			pthread_cond_wait(&p->done, &p->mu);
-		ready = c->state == C_DONE;
-		pthread_mutex_unlock(&p->mu);
-		if (!ready)
+		if (!emb_ring_done(p->workers, i, need-- > 0))
 			return 0;
-		need--;
 		p->head = (p->head + 1) % p->nchunks;
 		p->npending--;
 		rc = emb_out_write(w->out, c->text, c->text_len, err);
 		c->rows = c->toks_len = c->text_len = 0;
-		pthread_mutex_lock(&p->mu);
-		c->state = C_FREE;
-		pthread_mutex_unlock(&p->mu);
+		emb_ring_release(p->workers, i);
 		if (rc < 0)
 			return rc;
 	}
@@ -603,10 +544,7 @@ static int pool_queue(struct emb_rowsink *w, struct text_pool *p, struct emb_err
 		c->text = t;
 		c->text_cap = need;
 	}
-	pthread_mutex_lock(&p->mu);
-	c->state = C_QUEUED;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->mu);
+	emb_ring_queue(p->workers, p->cur);
 	p->cur = (p->cur + 1) % p->nchunks;
 	p->npending++;
 	return pool_write(w, p, p->npending == p->nchunks ? 1 : 0, err);

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "emb_out.h"
+#include "emb_ring.h"
 #include "internal.h"
 
 #define IN_CHUNK ((size_t)4 << 20)
@@ -32,14 +32,12 @@
 /* A sized member larger than this is left to the serial path (ours are about 1 MiB at most). */
 #define SIZED_MAX ((size_t)16 << 20)
 
-enum { J_FREE, J_QUEUED, J_BUSY, J_DONE };
 enum { MORE_INPUT = EMB_GZIN_TOO_BIG + 1 }; /* inflate_member: the member goes on past Z_LEN */
 
 struct job {
 	unsigned char *z, *out;
 	size_t z_len, z_cap, out_len, out_cap;
 	int rc;      /* 0, EMB_GZIN_TOO_BIG, EMB_ETRUNC (bad member) or EMB_ENOMEM */
-	int state;   /* guarded by mu */
 };
 
 struct emb_gzin {
@@ -49,13 +47,10 @@ struct emb_gzin {
 	size_t in_pos, in_len, in_cap, out_cap;
 	bool in_eof;
 	/* parallel: jobs head.. (npending of them) are queued, busy or done; tail fills next */
-	int nworkers, njobs, head, tail, npending, next_job;
+	struct emb_ring *ring;    /* NULL: serial only */
+	int njobs, head, tail, npending;
 	bool sized;               /* still queueing sized members */
 	bool handed;              /* the head job was handed out: free it at the next call */
-	bool stop;
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	pthread_t th[MAX_WORKERS];
 	struct job jobs[2 * MAX_WORKERS];
 };
 
@@ -97,85 +92,38 @@ static int inflate_member(const unsigned char *z, size_t z_len, unsigned char **
 	}
 }
 
-static void *worker(void *arg)
+static void inflate_job(void *ctx, int slot)
 {
-	struct emb_gzin *g = arg;
+	struct job *j = &((struct emb_gzin *)ctx)->jobs[slot];
+	size_t used = 0;
+	int rc;
 
-	pthread_mutex_lock(&g->mu);
-	for (;;) {
-		struct job *j = &g->jobs[g->next_job];
-		size_t used = 0;
-		int rc;
-
-		if (j->state != J_QUEUED) {
-			if (g->stop)
-				break;
-			pthread_cond_wait(&g->work, &g->mu);
-			continue;
-		}
-		j->state = J_BUSY;
-		g->next_job = (g->next_job + 1) % g->njobs;
-		pthread_mutex_unlock(&g->mu);
-		if (!j->out && !(j->out = malloc(OUT_START)))
-			rc = EMB_ENOMEM;
-		else {
-			if (!j->out_cap)
-				j->out_cap = OUT_START;
-			rc = inflate_member(j->z, j->z_len, &j->out, &j->out_cap, &j->out_len, &used);
-			if ((rc == 0 && used != j->z_len) || rc == MORE_INPUT) /* the size lied */
-				rc = EMB_ETRUNC;
-		}
-		pthread_mutex_lock(&g->mu);
-		j->rc = rc;
-		j->state = J_DONE;
-		pthread_cond_broadcast(&g->done);
+	if (!j->out && !(j->out = malloc(OUT_START))) {
+		j->rc = EMB_ENOMEM;
+		return;
 	}
-	pthread_mutex_unlock(&g->mu);
-	return NULL;
+	if (!j->out_cap)
+		j->out_cap = OUT_START;
+	rc = inflate_member(j->z, j->z_len, &j->out, &j->out_cap, &j->out_len, &used);
+	if ((rc == 0 && used != j->z_len) || rc == MORE_INPUT) /* the size lied */
+		rc = EMB_ETRUNC;
+	j->rc = rc;
 }
 
 static void workers_start(struct emb_gzin *g, int threads)
 {
 	int n = threads > MAX_WORKERS ? MAX_WORKERS : threads;
 
-	if (n < 2 || pthread_mutex_init(&g->mu, NULL) != 0)
-		return;
-	if (pthread_cond_init(&g->work, NULL) != 0) {
-		pthread_mutex_destroy(&g->mu);
-		return;
-	}
-	if (pthread_cond_init(&g->done, NULL) != 0) {
-		pthread_cond_destroy(&g->work);
-		pthread_mutex_destroy(&g->mu);
-		return;
-	}
-	g->njobs = 2 * n;
-	for (int i = 0; i < n; i++)
-		if (pthread_create(&g->th[g->nworkers], NULL, worker, g) == 0)
-			g->nworkers++;
-	if (g->nworkers == 0) {
-		pthread_cond_destroy(&g->done);
-		pthread_cond_destroy(&g->work);
-		pthread_mutex_destroy(&g->mu);
-	}
-	g->sized = g->nworkers > 0;
+	if (n >= 2 && (g->ring = emb_ring_start(n, 2 * n, inflate_job, g)))
+		g->njobs = 2 * n;
+	g->sized = g->ring != NULL;
 }
 
 void emb_gzin_close(struct emb_gzin *g)
 {
 	if (!g)
 		return;
-	if (g->nworkers) {
-		pthread_mutex_lock(&g->mu);
-		g->stop = true;
-		pthread_cond_broadcast(&g->work);
-		pthread_mutex_unlock(&g->mu);
-		for (int i = 0; i < g->nworkers; i++)
-			pthread_join(g->th[i], NULL);
-		pthread_cond_destroy(&g->done);
-		pthread_cond_destroy(&g->work);
-		pthread_mutex_destroy(&g->mu);
-	}
+	emb_ring_stop(g->ring);
 	for (int i = 0; i < 2 * MAX_WORKERS; i++) {
 		free(g->jobs[i].z);
 		free(g->jobs[i].out);
@@ -298,10 +246,7 @@ static int queue_sized(struct emb_gzin *g, struct emb_err *err)
 		memcpy(j->z, g->in + g->in_pos, size);
 		j->z_len = size;
 		g->in_pos += size;
-		pthread_mutex_lock(&g->mu);
-		j->state = J_QUEUED;
-		pthread_cond_signal(&g->work);
-		pthread_mutex_unlock(&g->mu);
+		emb_ring_queue(g->ring, g->tail);
 		g->tail = (g->tail + 1) % g->njobs;
 		g->npending++;
 	}
@@ -356,13 +301,10 @@ int emb_gzin_next(struct emb_gzin *g, const unsigned char **p, size_t *n, struct
 		struct job *j;
 		int rc;
 
-		if (!g->nworkers)
+		if (!g->ring)
 			return next_serial(g, p, n, err);
 		if (g->handed) {
-			j = &g->jobs[g->head];
-			pthread_mutex_lock(&g->mu);
-			j->state = J_FREE;
-			pthread_mutex_unlock(&g->mu);
+			emb_ring_release(g->ring, g->head);
 			g->head = (g->head + 1) % g->njobs;
 			g->npending--;
 			g->handed = false;
@@ -372,10 +314,7 @@ int emb_gzin_next(struct emb_gzin *g, const unsigned char **p, size_t *n, struct
 		if (g->npending == 0)
 			return next_serial(g, p, n, err);
 		j = &g->jobs[g->head];
-		pthread_mutex_lock(&g->mu);
-		while (j->state != J_DONE)
-			pthread_cond_wait(&g->done, &g->mu);
-		pthread_mutex_unlock(&g->mu);
+		emb_ring_done(g->ring, g->head, true);
 		g->handed = true;
 		if (j->rc == EMB_ENOMEM)
 			return emb_err_nomem(err, "reading a gzip input");

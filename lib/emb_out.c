@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "emb_ring.h"
 #include "internal.h"
 
 #define MAX_TEMPS 64
@@ -38,14 +38,11 @@ const unsigned char emb_gz_header[EMB_GZ_HEADER] = {
 	0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 8, 0, 'E', 'K', 4, 0, 0, 0, 0, 0,
 };
 
-enum { B_FREE, B_QUEUED, B_BUSY, B_DONE };
-
 struct block {
 	unsigned char *in, *z;
 	size_t in_len, z_len;
 	struct libdeflate_compressor *c;  /* levels 2..12 */
 	unsigned char *lvl;               /* ISA-L's level-1 hash tables */
-	int state;                        /* guarded by emb_out.mu when there are workers */
 };
 
 struct emb_out {
@@ -64,12 +61,7 @@ struct emb_out {
 	/* The ring: head..cur-1 (npending blocks) await compression or writing; cur is filling. */
 	int nblk, cur, head, npending;
 	struct block blk[MAX_BLOCKS];
-	/* Workers take queued blocks in ring order from next_job; none when threads <= 1. */
-	int nworkers, next_job;
-	bool stop;
-	pthread_t th[MAX_THREADS];
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
+	struct emb_ring *ring;  /* compression workers; NULL: the caller compresses */
 };
 
 bool emb_out_name_is_gz(const char *path)
@@ -157,73 +149,19 @@ static void compress_block(struct block *b)
 	b->z_len = n;
 }
 
-static void *worker(void *arg)
+static void compress_slot(void *ctx, int slot)
 {
-	struct emb_out *o = arg;
+	struct emb_out *o = ctx;
 
-	pthread_mutex_lock(&o->mu);
-	for (;;) {
-		struct block *b = &o->blk[o->next_job];
-
-		if (b->state != B_QUEUED) {
-			if (o->stop)
-				break;
-			pthread_cond_wait(&o->work, &o->mu);
-			continue;
-		}
-		b->state = B_BUSY;
-		o->next_job = (o->next_job + 1) % o->nblk;
-		pthread_mutex_unlock(&o->mu);
-		compress_block(b);
-		pthread_mutex_lock(&o->mu);
-		b->state = B_DONE;
-		pthread_cond_broadcast(&o->done);
-	}
-	pthread_mutex_unlock(&o->mu);
-	return NULL;
-}
-
-static void workers_stop(struct emb_out *o)
-{
-	if (!o->nworkers)
-		return;
-	pthread_mutex_lock(&o->mu);
-	o->stop = true;
-	pthread_cond_broadcast(&o->work);
-	pthread_mutex_unlock(&o->mu);
-	for (int i = 0; i < o->nworkers; i++)
-		pthread_join(o->th[i], NULL);
-	o->nworkers = 0;
-	pthread_cond_destroy(&o->work);
-	pthread_cond_destroy(&o->done);
-	pthread_mutex_destroy(&o->mu);
+	compress_block(&o->blk[slot]);
 }
 
 /* Start up to N compression workers; with fewer than 2 the caller compresses. */
 static void workers_start(struct emb_out *o, int n)
 {
 	o->nblk = 1;
-	if (n < 2 || pthread_mutex_init(&o->mu, NULL) != 0)
-		return;
-	if (pthread_cond_init(&o->work, NULL) != 0) {
-		pthread_mutex_destroy(&o->mu);
-		return;
-	}
-	if (pthread_cond_init(&o->done, NULL) != 0) {
-		pthread_cond_destroy(&o->work);
-		pthread_mutex_destroy(&o->mu);
-		return;
-	}
-	o->nblk = 2 * n;
-	for (int i = 0; i < n; i++)
-		if (pthread_create(&o->th[o->nworkers], NULL, worker, o) == 0)
-			o->nworkers++;
-	if (o->nworkers == 0) {
-		pthread_cond_destroy(&o->work);
-		pthread_cond_destroy(&o->done);
-		pthread_mutex_destroy(&o->mu);
-		o->nblk = 1;
-	}
+	if (n >= 2 && (o->ring = emb_ring_start(n, 2 * n, compress_slot, o)))
+		o->nblk = 2 * n;
 }
 
 /* Write a compressed (or plain) block out and free it for reuse. */
@@ -239,32 +177,25 @@ static int write_block(struct emb_out *o, struct block *b, struct emb_err *err)
 		rc = o->gz ? write_all(o, b->z, b->z_len, err) : write_all(o, b->in, b->in_len, err);
 	}
 	b->in_len = 0;
-	b->state = B_FREE;
 	return rc;
 }
 
-/*
- * Write pending blocks from the head of the ring while they are compressed; WAIT: all of
- * them, waiting for the workers, else only what is ready now.
- */
-static int write_pending(struct emb_out *o, bool wait_all, struct emb_err *err)
+/* Write pending blocks from the head of the ring: the first NEED of them waiting for the
+ * workers, then those already compressed. */
+static int write_pending(struct emb_out *o, int need, struct emb_err *err)
 {
 	int rc;
 
 	while (o->npending > 0) {
-		struct block *b = &o->blk[o->head];
+		int i = o->head;
 
-		pthread_mutex_lock(&o->mu);
-		while (wait_all && b->state != B_DONE)
-			pthread_cond_wait(&o->done, &o->mu);
-		if (b->state != B_DONE) {
-			pthread_mutex_unlock(&o->mu);
+		if (!emb_ring_done(o->ring, i, need-- > 0))
 			return 0;
-		}
-		pthread_mutex_unlock(&o->mu);
 		o->head = (o->head + 1) % o->nblk;
 		o->npending--;
-		if ((rc = write_block(o, b, err)) < 0)
+		rc = write_block(o, &o->blk[i], err);
+		emb_ring_release(o->ring, i);
+		if (rc < 0)
 			return rc;
 	}
 	return 0;
@@ -282,18 +213,15 @@ static int next_block(struct emb_out *o, struct emb_err *err)
 	}
 	if (!b->in_len)
 		return 0;
-	if (!o->nworkers) {
+	if (!o->ring) {
 		if (o->gz)
 			compress_block(b);
 		return write_block(o, b, err);
 	}
-	pthread_mutex_lock(&o->mu);
-	b->state = B_QUEUED;
-	pthread_cond_signal(&o->work);
-	pthread_mutex_unlock(&o->mu);
+	emb_ring_queue(o->ring, o->cur);
 	o->npending++;
 	o->cur = (o->cur + 1) % o->nblk;
-	if ((rc = write_pending(o, o->npending == o->nblk, err)) < 0)
+	if ((rc = write_pending(o, o->npending == o->nblk ? 1 : 0, err)) < 0)
 		return rc;
 	return block_alloc(o, &o->blk[o->cur], err);
 }
@@ -305,7 +233,7 @@ static int drain(struct emb_out *o, struct emb_err *err)
 
 	if ((rc = next_block(o, err)) < 0)
 		return rc;
-	if (o->nworkers && (rc = write_pending(o, true, err)) < 0)
+	if (o->ring && (rc = write_pending(o, o->npending, err)) < 0)
 		return rc;
 	if (o->err_code) {
 		*err = o->sticky;
@@ -335,7 +263,7 @@ void emb_out_cleanup_all(void)
 
 static void out_free(struct emb_out *o)
 {
-	workers_stop(o);
+	emb_ring_stop(o->ring);
 	if (o->slot >= 0)
 		temps[o->slot] = NULL;
 	for (int i = 0; i < MAX_BLOCKS; i++) {
