@@ -53,7 +53,7 @@ $(B)/libembkit.a: $(LIB_OBJ)
 $(B)/%: $(B)/cmd/%.o $(CLI_OBJ) $(B)/libembkit.a
 	$(CC) $(EMB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EMB) $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libembkit.a $(HDRS)
+$(B)/tests/%: tests/unit/%.c $(B)/libembkit.a $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(EMB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libembkit.a -lcmocka $(LDLIBS_EMB) $(LDLIBS)
 

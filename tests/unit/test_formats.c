@@ -12,22 +12,7 @@
 #include <unistd.h>
 
 #include "emb_format.h"
-
-static char dir[] = "/tmp/emb_fmt_XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "unit_tmpdir.h"
 
 static const char *path(const char *name)
 {
@@ -318,5 +303,5 @@ int main(void)
 		cmocka_unit_test(test_emb_lying_header),
 		cmocka_unit_test(test_f16_and_precision),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -17,8 +17,7 @@
 
 #include "embkit.h"
 #include "emb_gzin.h"
-
-static char dir[] = "/tmp/emb_gzin_XXXXXX";
+#include "unit_tmpdir.h"
 
 static size_t le32(const unsigned char *p)
 {
@@ -199,20 +198,6 @@ static void test_not_gzip_is_left_to_the_caller(void **state)
 	assert_null(g);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[96];
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,5 +205,5 @@ int main(void)
 		cmocka_unit_test(test_damage_reads_the_same_on_any_thread_count),
 		cmocka_unit_test(test_not_gzip_is_left_to_the_caller),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

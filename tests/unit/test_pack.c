@@ -13,22 +13,7 @@
 
 #include "emb_npz.h"
 #include "emb_pack.h"
-
-static char dir[] = "/tmp/test_pack.XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[64];
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "unit_tmpdir.h"
 
 static void make_batch(struct emb_batch *b, uint64_t number, int seed, bool batch_first)
 {
@@ -267,5 +252,5 @@ int main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_npz_layout),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -12,15 +12,14 @@
 #include <unistd.h>
 
 #include "embkit.h"
-
-static char tmpdir[] = "/tmp/test_vocab_XXXXXX";
+#include "unit_tmpdir.h"
 
 static const char *write_file(const char *name, const char *text)
 {
 	static char path[256];
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	assert_non_null(f = fopen(path, "wb"));
 	fputs(text, f);
 	fclose(f);
@@ -274,7 +273,7 @@ static void test_save_round_trip(void **state)
 	(void)state;
 
 	assert_int_equal(emb_vocab_load(&v, write_file("r.tsv", text), 0, &err), 0);
-	snprintf(out, sizeof out, "%s/out.tsv", tmpdir);
+	snprintf(out, sizeof out, "%s/out.tsv", dir);
 	assert_int_equal(emb_out_open(&o, out, NULL, &err), 0);
 	assert_int_equal(emb_vocab_save(v, o, 0, &err), 0);
 	assert_int_equal(emb_out_commit(o, &err), 0);
@@ -294,20 +293,6 @@ static void test_save_round_trip(void **state)
 	emb_vocab_free(v);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,5 +304,5 @@ int main(void)
 		cmocka_unit_test(test_allow_dup_keeps_first),
 		cmocka_unit_test(test_save_round_trip),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -12,22 +12,7 @@
 #include <string.h>
 
 #include "emb_format.h"
-
-static char dir[] = "/tmp/emb_w2vt_XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "unit_tmpdir.h"
 
 /* ROWS x DIM of varied magnitudes (short and long shortest forms); token i is TOKLEN+ bytes,
  * but row BAD's is "a b", which word2vec text cannot hold. */
@@ -175,5 +160,5 @@ int main(void)
 		cmocka_unit_test(test_errors_match),
 		cmocka_unit_test(test_abort_midway),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -1,0 +1,28 @@
+/*
+ * A scratch directory for one unit test file: `dir` is created by the cmocka group setup
+ * tmpdir_setup() and removed with everything in it by tmpdir_teardown().
+ */
+#ifndef UNIT_TMPDIR_H
+#define UNIT_TMPDIR_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static char dir[] = "/tmp/embkit_unit_XXXXXX";
+
+static int tmpdir_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int tmpdir_teardown(void **state)
+{
+	char cmd[sizeof dir + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+#endif
