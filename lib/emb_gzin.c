@@ -258,6 +258,13 @@ static int bad_member(struct emb_gzin *g, struct emb_err *err)
 	return emb_err_set(err, EMB_ETRUNC, "%s: truncated or corrupt gzip member", g->path);
 }
 
+/* A member with our header must be exactly as long as its size field says, on either path. */
+static bool size_agrees(const unsigned char *m, size_t used)
+{
+	return used < EMB_GZ_HEADER || memcmp(m, emb_gz_header, EMB_GZ_HEADER - 4) != 0 ||
+	       emb_le32(m + EMB_GZ_HEADER - 4) == used;
+}
+
 /* The next decoded member from the serial path (any gzip member), in the caller's thread. */
 static int next_serial(struct emb_gzin *g, const unsigned char **p, size_t *n, struct emb_err *err)
 {
@@ -284,7 +291,7 @@ static int next_serial(struct emb_gzin *g, const unsigned char **p, size_t *n, s
 			return emb_err_nomem(err, "reading a gzip input");
 		if (rc == EMB_GZIN_TOO_BIG)
 			return rc;
-		if (rc != 0)
+		if (rc != 0 || !size_agrees(g->in + g->in_pos, used))
 			return bad_member(g, err);
 		g->in_pos += used;
 		if (len) {

@@ -223,7 +223,11 @@ static int next_block(struct emb_out *o, struct emb_err *err)
 	o->cur = (o->cur + 1) % o->nblk;
 	if ((rc = write_pending(o, o->npending == o->nblk ? 1 : 0, err)) < 0)
 		return rc;
-	return block_alloc(o, &o->blk[o->cur], err);
+	if ((rc = block_alloc(o, &o->blk[o->cur], err)) < 0) { /* sticky: the block has no buffer */
+		o->err_code = rc;
+		o->sticky = *err;
+	}
+	return rc;
 }
 
 /* Hand every byte so far to the file, in order. */

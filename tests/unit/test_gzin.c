@@ -168,10 +168,12 @@ static void test_damage_reads_the_same_on_any_thread_count(void **state)
 		f = fopen(cut, "wb");
 		assert_int_equal(fwrite(d, 1, zn, f), zn);
 		fclose(f);
-		assert_int_equal(read_all(cut, 4, &b4, &got4, m4), EMB_ETRUNC);
-		assert_int_equal(got4, 1 << 20); /* the first member still came out */
-		assert_non_null(strstr(m4, "truncated or corrupt gzip member"));
-		free(b4);
+		for (int threads = 1; threads <= 4; threads += 3) {
+			assert_int_equal(read_all(cut, threads, &b4, &got4, m4), EMB_ETRUNC);
+			assert_int_equal(got4, 1 << 20); /* the first member still came out */
+			assert_non_null(strstr(m4, "truncated or corrupt gzip member"));
+			free(b4);
+		}
 		free(d);
 	}
 	free(z);
