@@ -3,7 +3,8 @@
  *
  * Writing a batch: the payload CRC is chained over the arrays where they lie, then the record
  * header and the arrays go to emb_out inside one record (emb_out_begin_record/end_record), so
- * gzip members hold whole batches and uncompressed output to a pipe leaves batch by batch.  Reading: each record is read whole (header, then payload in one buffer),
+ * gzip members hold whole batches and uncompressed output to a pipe leaves batch by batch.
+ * Reading: each record is read whole (header, then payload in one buffer),
  * checked (CRCs, sizes, numbering, the invariants of a packed batch) and handed out as an
  * emb_batch whose arrays point into that buffer.  On a big-endian host arrays are swapped.
  * A gzip PACK file is decoded member by member by emb_gzin (see struct gzsrc).
@@ -154,9 +155,9 @@ int emb_pack_write_end(struct emb_out *out, const struct emb_pack_totals *t, str
 
 /*
  * Where decoded PACK bytes come from: the shared stream layer, or, for a gzip regular file,
- * emb_gzin (igzip, members decoded on several threads when embpack wrote them; 3-4x zlib's
+ * emb_gzin (igzip, members decoded on several threads when embpack wrote them; ~3x zlib's
  * inflate on one).  A member that decodes to more than EMB_GZIN_MAX bytes (a whole PACK
- * gzipped by an other tool) sends the reader back to the stream layer at the same offset.
+ * gzipped by another tool) sends the reader back to the stream layer at the same offset.
  */
 struct gzsrc {
 	struct emb_gzin *z;
@@ -196,10 +197,9 @@ static void gz_free(struct gzsrc *g)
 static int gz_open(struct emb_pack_reader *r, const char *path, struct emb_err *err)
 {
 	struct emb_gzin *z;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
 
-	if ((rc = emb_gzin_open(&z, path, cpus > 1 ? (int)(cpus > 8 ? 8 : cpus) : 1, err)) < 0 || !z)
+	if ((rc = emb_gzin_open(&z, path, 0, err)) < 0 || !z)
 		return rc;
 	if (!(r->gz = calloc(1, sizeof *r->gz))) {
 		emb_gzin_close(z);

@@ -404,12 +404,6 @@ static void *work(void *arg)
 	}
 }
 
-static int online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
-}
-
 int emb_counter_new(struct emb_counter **out, const struct emb_count_opts *opts,
 		    struct emb_err *err)
 {
@@ -422,7 +416,7 @@ int emb_counter_new(struct emb_counter **out, const struct emb_count_opts *opts,
 	c->o = *opts;
 	if (!c->o.chunk)
 		c->o.chunk = DEFAULT_CHUNK;
-	c->nworkers = c->o.threads > 0 ? c->o.threads : online_cpus();
+	c->nworkers = c->o.threads > 0 ? c->o.threads : emb_online_cpus(256);
 	if (c->nworkers > 256)
 		c->nworkers = 256;
 	pthread_mutex_init(&c->mu, NULL);

@@ -92,6 +92,18 @@ static int inflate_member(const unsigned char *z, size_t z_len, unsigned char **
 	}
 }
 
+/* Whether M (EMB_GZ_HEADER bytes) starts a member with our size field. */
+static bool sized_header(const unsigned char *m)
+{
+	return memcmp(m, emb_gz_header, EMB_GZ_HEADER - 4) == 0;
+}
+
+/* A member with our header must be exactly as long as its size field says, on either path. */
+static bool size_agrees(const unsigned char *m, size_t used)
+{
+	return used < EMB_GZ_HEADER || !sized_header(m) || emb_le32(m + EMB_GZ_HEADER - 4) == used;
+}
+
 static void inflate_job(void *ctx, int slot)
 {
 	struct job *j = &((struct emb_gzin *)ctx)->jobs[slot];
@@ -105,14 +117,14 @@ static void inflate_job(void *ctx, int slot)
 	if (!j->out_cap)
 		j->out_cap = OUT_START;
 	rc = inflate_member(j->z, j->z_len, &j->out, &j->out_cap, &j->out_len, &used);
-	if ((rc == 0 && used != j->z_len) || rc == MORE_INPUT) /* the size lied */
+	if ((rc == 0 && !size_agrees(j->z, used)) || rc == MORE_INPUT) /* the size lied */
 		rc = EMB_ETRUNC;
 	j->rc = rc;
 }
 
 static void workers_start(struct emb_gzin *g, int threads)
 {
-	int n = threads > MAX_WORKERS ? MAX_WORKERS : threads;
+	int n = threads <= 0 ? emb_online_cpus(MAX_WORKERS) : threads > MAX_WORKERS ? MAX_WORKERS : threads;
 
 	if (n >= 2 && (g->ring = emb_ring_start(n, 2 * n, inflate_job, g)))
 		g->njobs = 2 * n;
@@ -164,7 +176,7 @@ int emb_gzin_open(struct emb_gzin **out, const char *path, int threads, struct e
 		emb_gzin_close(g);
 		return emb_err_nomem(err, "opening a gzip input");
 	}
-	if (k == EMB_GZ_HEADER && memcmp(m, emb_gz_header, EMB_GZ_HEADER - 4) == 0)
+	if (k == EMB_GZ_HEADER && sized_header(m))
 		workers_start(g, threads);
 	*out = g;
 	return 0;
@@ -220,8 +232,7 @@ static int queue_sized(struct emb_gzin *g, struct emb_err *err)
 		if ((rc = want(g, EMB_GZ_HEADER, err)) < 0)
 			return rc;
 		h = g->in + g->in_pos;
-		if (g->in_len - g->in_pos < EMB_GZ_HEADER ||
-		    memcmp(h, emb_gz_header, EMB_GZ_HEADER - 4) != 0) {
+		if (g->in_len - g->in_pos < EMB_GZ_HEADER || !sized_header(h)) {
 			g->sized = false; /* the end, or a member for the serial path */
 			break;
 		}
@@ -253,16 +264,14 @@ static int queue_sized(struct emb_gzin *g, struct emb_err *err)
 	return 0;
 }
 
-static int bad_member(struct emb_gzin *g, struct emb_err *err)
+/* A member's outcome (0 or a job rc) as emb_gzin_next() reports it, the same on both paths. */
+static int member_rc(struct emb_gzin *g, int rc, struct emb_err *err)
 {
+	if (rc == 0 || rc == EMB_GZIN_TOO_BIG)
+		return rc;
+	if (rc == EMB_ENOMEM)
+		return emb_err_nomem(err, "reading a gzip input");
 	return emb_err_set(err, EMB_ETRUNC, "%s: truncated or corrupt gzip member", g->path);
-}
-
-/* A member with our header must be exactly as long as its size field says, on either path. */
-static bool size_agrees(const unsigned char *m, size_t used)
-{
-	return used < EMB_GZ_HEADER || memcmp(m, emb_gz_header, EMB_GZ_HEADER - 4) != 0 ||
-	       emb_le32(m + EMB_GZ_HEADER - 4) == used;
 }
 
 /* The next decoded member from the serial path (any gzip member), in the caller's thread. */
@@ -287,12 +296,10 @@ static int next_serial(struct emb_gzin *g, const unsigned char **p, size_t *n, s
 				return rc;
 			continue;
 		}
-		if (rc == EMB_ENOMEM)
-			return emb_err_nomem(err, "reading a gzip input");
-		if (rc == EMB_GZIN_TOO_BIG)
+		if (rc == 0 && !size_agrees(g->in + g->in_pos, used))
+			rc = EMB_ETRUNC;
+		if ((rc = member_rc(g, rc, err)) != 0)
 			return rc;
-		if (rc != 0 || !size_agrees(g->in + g->in_pos, used))
-			return bad_member(g, err);
 		g->in_pos += used;
 		if (len) {
 			*p = g->out;
@@ -323,12 +330,8 @@ int emb_gzin_next(struct emb_gzin *g, const unsigned char **p, size_t *n, struct
 		j = &g->jobs[g->head];
 		emb_ring_done(g->ring, g->head, true);
 		g->handed = true;
-		if (j->rc == EMB_ENOMEM)
-			return emb_err_nomem(err, "reading a gzip input");
-		if (j->rc == EMB_GZIN_TOO_BIG)
-			return j->rc;
-		if (j->rc != 0)
-			return bad_member(g, err);
+		if ((rc = member_rc(g, j->rc, err)) != 0)
+			return rc;
 		if (j->out_len) {
 			*p = j->out;
 			*n = j->out_len;

@@ -25,7 +25,8 @@ struct emb_gzin;
 /*
  * Open PATH when it is a regular file that starts with the gzip magic: 0 with *out set; 0 with
  * *out NULL for anything else (standard input "-", a pipe, plain data, a file that cannot be
- * opened: the caller's general path reports those); EMB_ENOMEM.
+ * opened: the caller's general path reports those); EMB_ENOMEM.  THREADS inflate sized
+ * members: 0 = one per core (at most 16), 1 = none (the caller's thread does it all).
  */
 int emb_gzin_open(struct emb_gzin **out, const char *path, int threads, struct emb_err *err);
 

@@ -370,10 +370,8 @@ int emb_knn_new(struct emb_knn **out, const float *data, size_t rows, size_t dim
 				   rows, dim);
 	if (!(ix = calloc(1, sizeof *ix)))
 		return emb_err_nomem(err, "creating a search index");
-	if (threads <= 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = c > 0 ? (int)c : 1;
-	}
+	if (threads <= 0)
+		threads = emb_online_cpus(MAX_THREADS);
 	ix->threads = threads > MAX_THREADS ? MAX_THREADS : threads;
 	ix->data = data;
 	ix->rows = ix->limit = rows;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "banned.h"
 
@@ -21,6 +22,14 @@ static inline bool emb_mul_ok(size_t a, size_t b, size_t *r)
 static inline bool emb_add_ok(size_t a, size_t b, size_t *r)
 {
 	return !__builtin_add_overflow(a, b, r);
+}
+
+/* Online CPUs, at least 1 and at most MAX: the library's "0 threads = one per core". */
+static inline int emb_online_cpus(int max)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > max ? max : (int)n;
 }
 
 static inline uint32_t emb_le32(const void *p)

@@ -111,8 +111,8 @@ static void test_members_parallel_and_serial(void **state)
 	snprintf(path, sizeof path, "%s/a.gz", dir);
 	for (int l = 0; l < 2; l++) {
 		write_gz(path, t, n, levels[l], t + n, tail_n); /* 6 sized members + one of zlib's */
-		for (int threads = 1; threads <= 4; threads += 3) {
-			assert_int_equal(read_all(path, threads, &back, &got, NULL), EMB_EOF);
+		for (int t3 = 0; t3 < 3; t3++) { /* one per core, serial, 4 workers */
+			assert_int_equal(read_all(path, t3 == 2 ? 4 : t3, &back, &got, NULL), EMB_EOF);
 			assert_int_equal(got, n + tail_n);
 			assert_memory_equal(back, t, n + tail_n);
 			free(back);
