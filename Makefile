@@ -10,7 +10,11 @@ zshcompdir ?= $(PREFIX)/share/zsh/vendor-completions
 CC ?= cc
 CFLAGS ?= -O2 -g -Werror
 EMB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow \
-	-Wstrict-prototypes -Wvla -pthread -Ilib -Iformats
+	-Wstrict-prototypes -Wvla -pthread $(addprefix -I,$(INC_DIRS))
+# The library's folders name its layers (see README "Layout"); each is on the include path, so
+# includes are plain file names and a file can move between folders without touching its users.
+LIB_DIRS = lib/core lib/io lib/text lib/vectors lib/batch lib/train
+INC_DIRS = lib $(LIB_DIRS) formats cmd
 LDLIBS_EMB = -lcsv -lisal -ldeflate -lutf8proc -lopenblas -lz -lm -pthread
 
 ifeq ($(FUZZ),1)
@@ -26,14 +30,14 @@ B ?= build
 endif
 
 TOOLS = tokvocab embtrain embpack embquery embconv
-LIB_SRC = $(wildcard lib/*.c) $(wildcard formats/*.c)
+LIB_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ = $(B)/cmd/cli.o
 TOOL_SRC = $(filter-out cmd/cli.c,$(wildcard cmd/*.c))
 TOOL_BIN = $(TOOL_SRC:cmd/%.c=$(B)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-HDRS = $(wildcard lib/*.h formats/*.h cmd/*.h)
+HDRS = $(wildcard lib/*.h $(addsuffix /*.h,$(LIB_DIRS)) formats/*.h cmd/*.h)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 30
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
@@ -78,7 +82,7 @@ lint:
 	@sh .ci/deps build lint
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppressions-list=.cppcheck-suppressions -D__GNUC__ \
-		-Ilib -Iformats lib formats cmd
+		$(addprefix -I,$(INC_DIRS)) lib formats cmd
 	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -pthread,$(EMB_CFLAGS)) 2>/dev/null
 
 demo:

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../lib/embkit.h"
+#include "embkit.h"
 
 #define EMBKIT_VERSION "0.1.0"
 

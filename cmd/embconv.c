@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../formats/emb_convert.h"
+#include "emb_convert.h"
 #include "cli.h"
 
 static const char usage_text[] =

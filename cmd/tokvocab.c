@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../lib/emb_count.h"
+#include "emb_count.h"
 
 static const char usage_main[] =
 "Usage: tokvocab COMMAND [OPTION]... [FILE]...\n"
