@@ -138,6 +138,7 @@ int emb_train_alloc(struct emb_trainer **out, const uint64_t *counts, size_t row
 	atomic_init(&t->done_words, 0);
 	atomic_init(&t->halt, 0);
 	atomic_init(&t->running, 0);
+	atomic_init(&t->progress_offset, 0);
 	*out = t;
 	return 0;
 }
@@ -203,19 +204,25 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The learning rate after DONE words (plus what other threads have not published yet). */
-static float alpha_at(const struct emb_trainer *t, uint64_t done)
+/* DONE words of this process, plus the other processes' as of the last sync (0 without). */
+static uint64_t global_done(const struct emb_trainer *t, uint64_t done)
+{
+	return done + (uint64_t)atomic_load_explicit(&t->progress_offset, memory_order_relaxed);
+}
+
+float emb_train_alpha_at(const struct emb_trainer *t, uint64_t done)
 {
 	double total = (double)t->total_words * t->o.epochs;
-	double f = (double)done / (total + 1);
+	double f = (double)global_done(t, done) / (total + 1);
 	double a = t->o.alpha - (t->o.alpha - t->o.min_alpha) * f;
 	return (float)(a < t->o.min_alpha ? t->o.min_alpha : a);
 }
 
-static float current_alpha(const struct emb_trainer *t)
-{
-	return alpha_at(t, atomic_load_explicit(&t->done_words, memory_order_relaxed));
-}
+/* This thread's words since the last publication go into the shared count. */
+#define PUBLISH() do { \
+	seen = atomic_fetch_add_explicit(&t->done_words, pending, memory_order_relaxed) + pending; \
+	pending = 0; \
+} while (0)
 
 static void *worker_main(void *arg)
 {
@@ -228,13 +235,17 @@ static void *worker_main(void *arg)
 	struct negpipe *np = malloc(sizeof *np);
 	struct scratch sc = { work, np };
 	uint64_t buf_pos = 0, pending = 0, seen = atomic_load(&t->done_words);
+	uint64_t every = emb_train_sync_every(t);
 	size_t buf_len = 0;
+	struct emb_err lerr = EMB_ERR_INIT;
+	int lrc;
 
 	if (!buf || !sen || !work || !np) {
 		wk->rc = emb_err_nomem(&wk->err, "allocating thread buffers");
 		goto out;
 	}
 	while (ts->epoch < t->o.epochs) {
+		uint64_t before = ts->words;
 		size_t n = 0;
 
 		if (atomic_load_explicit(&t->halt, memory_order_relaxed) ||
@@ -243,6 +254,11 @@ static void *worker_main(void *arg)
 		if (ts->pos >= ts->end) {
 			ts->epoch++;
 			ts->pos = ts->begin;
+			if (t->o.sync) {
+				PUBLISH();
+				if ((wk->rc = emb_train_sync_arrive(t, true, &wk->err)) < 0)
+					goto out;
+			}
 			continue;
 		}
 		/* one sentence: up to EOS, the slice end, or MAX kept words */
@@ -272,7 +288,7 @@ static void *worker_main(void *arg)
 		if (n > 0) {
 			/* from the words seen by this thread: with one thread, the exact schedule
 			 * whatever the timing, so a resumed run repeats an uninterrupted one */
-			float alpha = alpha_at(t, seen + pending);
+			float alpha = emb_train_alpha_at(t, seen + pending);
 			if (t->o.model == EMB_TRAIN_CBOW)
 				emb_train_cbow(t, sen, n, alpha, &ts->rng, &sc);
 			else if (t->o.batch && t->syn1neg && !t->syn1)
@@ -280,14 +296,20 @@ static void *worker_main(void *arg)
 			else
 				emb_train_sg(t, sen, n, alpha, &ts->rng, &sc);
 		}
-		if (pending >= ALPHA_EVERY) {
-			seen = atomic_fetch_add_explicit(&t->done_words, pending, memory_order_relaxed) +
-			       pending;
-			pending = 0;
+		if (pending >= ALPHA_EVERY)
+			PUBLISH();
+		if (every && ts->words / every != before / every) {
+			PUBLISH();
+			if ((wk->rc = emb_train_sync_arrive(t, false, &wk->err)) < 0)
+				goto out;
 		}
 	}
 out:
-	atomic_fetch_add_explicit(&t->done_words, pending, memory_order_relaxed);
+	PUBLISH();
+	if ((lrc = emb_train_sync_leave(t, &lerr)) < 0 && wk->rc == 0) {
+		wk->rc = lrc;
+		wk->err = lerr;
+	}
 	atomic_fetch_sub(&t->running, 1);
 	free(buf);
 	free(sen);
@@ -348,7 +370,7 @@ static void report(struct emb_trainer *t, const struct emb_train_opts *o, double
 {
 	struct emb_train_progress p;
 	double total = (double)t->total_words * t->o.epochs;
-	uint64_t w = atomic_load(&t->done_words);
+	uint64_t w = global_done(t, atomic_load(&t->done_words));
 
 	if (!o->progress)
 		return;
@@ -358,8 +380,9 @@ static void report(struct emb_trainer *t, const struct emb_train_opts *o, double
 		p.frac = 1;
 	p.elapsed = now() - t0;
 	p.threads = t->nthreads;
-	p.words_per_sec = p.elapsed > 0 ? (double)(w - words0) / p.elapsed / t->nthreads : 0;
-	p.alpha = current_alpha(t);
+	p.words_per_sec = p.elapsed > 0 ? (double)(atomic_load(&t->done_words) - words0) / p.elapsed /
+		t->nthreads : 0;
+	p.alpha = emb_train_alpha_at(t, atomic_load(&t->done_words));
 	p.eta = p.words_per_sec > 0 ? (total - (double)w) / (p.words_per_sec * t->nthreads) : 0;
 	if (p.eta < 0 || done)
 		p.eta = 0;
@@ -384,7 +407,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 		return emb_err_set(err, EMB_EFORMAT,
 				   "the corpus is not the one the checkpoint was made from");
 	}
-	t->total_words = emb_train_corpus_stats(corpus)->kept;
+	t->total_words = t->o.corpus_words ? t->o.corpus_words : emb_train_corpus_stats(corpus)->kept;
 	if (t->total_words == 0)
 		return emb_err_set(err, EMB_EFORMAT, "no word of the corpus is in the vocabulary");
 	words0 = atomic_load(&t->done_words);
@@ -401,12 +424,15 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 
 		atomic_store(&t->halt, 0);
 		atomic_store(&t->running, (int)t->nthreads);
+		emb_train_sync_begin(t, t->nthreads);
 		for (unsigned i = 0; i < t->nthreads; i++) {
 			wk[i] = (struct worker){ t, &t->ts[i], corpus, EMB_ERR_INIT, 0 };
 			if (pthread_create(&th[i], NULL, worker_main, &wk[i]) != 0) {
+				rc = emb_err_set(err, EMB_ENOMEM, "cannot start a thread: %s", strerror(errno));
 				atomic_fetch_sub(&t->running, (int)(t->nthreads - i));
 				atomic_store(&t->halt, 1);
-				rc = emb_err_set(err, EMB_ENOMEM, "cannot start a thread: %s", strerror(errno));
+				for (unsigned j = i; j < t->nthreads; j++) /* nobody waits for them */
+					emb_train_sync_leave(t, &wk[i].err);
 				break;
 			}
 			started++;
@@ -432,6 +458,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 		}
 		for (unsigned i = 0; i < started; i++)
 			pthread_join(th[i], NULL);
+		emb_train_sync_finish(t);
 		if (rc < 0)
 			goto done;
 		for (unsigned i = 0; i < t->nthreads; i++) {
@@ -443,8 +470,11 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 			if (t->ts[i].epoch < t->o.epochs)
 				finished = false;
 		}
-		if (finished)
+		if (finished) {
+			if ((rc = emb_train_sync_end(t, err)) < 0)
+				goto done;
 			break;
+		}
 		if ((o->stop && *o->stop) || t->stop_after)
 			stopped = true;
 		if ((ckpt || stopped) && o->checkpoint) {

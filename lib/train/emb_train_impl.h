@@ -10,6 +10,7 @@
 #ifndef EMB_TRAIN_IMPL_H
 #define EMB_TRAIN_IMPL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,6 +72,13 @@ struct emb_trainer {
 	atomic_int halt;
 	atomic_int running;
 	uint64_t stop_after;
+	/* data-parallel sync (emb_train_sync.c); the barrier lives for one start of the workers */
+	pthread_mutex_t sync_mu;
+	pthread_cond_t sync_cv;
+	unsigned sync_active, sync_waiting;
+	uint64_t sync_gen;
+	bool sync_epoch;
+	_Atomic int64_t progress_offset; /* words of the other processes, as of the last sync */
 	double seconds;
 	uint64_t run_words;
 	const struct emb_vocab *vocab;
@@ -80,6 +88,19 @@ struct emb_trainer {
 int emb_train_alloc(struct emb_trainer **out, const uint64_t *counts, size_t rows,
 		    const struct emb_train_opts *o, long padding, struct emb_err *err);
 void *emb_train_alloc_matrix(size_t rows, size_t dim, bool zero);
+
+/* emb_train_sync.c: the barrier of one start of NTHREADS workers; a worker arrives (after
+ * publishing its words) when its count passes a sync point or it ends an epoch, and leaves
+ * when it stops.  _end() runs the last call after training.  0 or the callback's error. */
+void emb_train_sync_begin(struct emb_trainer *t, unsigned nthreads);
+int emb_train_sync_arrive(struct emb_trainer *t, bool epoch_end, struct emb_err *err);
+int emb_train_sync_leave(struct emb_trainer *t, struct emb_err *err);
+void emb_train_sync_finish(struct emb_trainer *t);
+int emb_train_sync_end(struct emb_trainer *t, struct emb_err *err);
+/* Words between a thread's sync points (0: none). */
+uint64_t emb_train_sync_every(const struct emb_trainer *t);
+/* The learning rate after DONE words of this process. */
+float emb_train_alpha_at(const struct emb_trainer *t, uint64_t done);
 
 /* emb_train_tables.c: the sub-sampling, noise and Huffman tables from t->counts (also after
  * loading a checkpoint). */
