@@ -69,23 +69,25 @@ static void init_input(struct emb_trainer *t)
 static int check_opts(const struct emb_train_opts *o, struct emb_err *err)
 {
 	if (o->dim == 0 || o->dim > 100000)
-		return emb_err_set(err, EMB_EINVAL, "--dim must be 1 to 100000");
+		return emb_err_set(err, EMB_EINVAL, "dimension must be 1 to 100000");
 	if (o->window == 0 || o->window > 64)
-		return emb_err_set(err, EMB_EINVAL, "--window must be 1 to 64");
+		return emb_err_set(err, EMB_EINVAL, "window must be 1 to 64");
 	if (o->negative == 0 && !o->hs)
-		return emb_err_set(err, EMB_EINVAL, "--negative 0 needs --hs");
+		return emb_err_set(err, EMB_EINVAL, "without negative samples, hierarchical softmax is needed");
 	if (o->negative > 64)
-		return emb_err_set(err, EMB_EINVAL, "--negative must be at most 64");
+		return emb_err_set(err, EMB_EINVAL, "negative samples must be at most 64");
 	if (o->epochs == 0)
-		return emb_err_set(err, EMB_EINVAL, "--epochs must be at least 1");
+		return emb_err_set(err, EMB_EINVAL, "epochs must be at least 1");
 	if (o->threads == 0 || o->threads > 1024)
-		return emb_err_set(err, EMB_EINVAL, "--threads must be 1 to 1024");
+		return emb_err_set(err, EMB_EINVAL, "threads must be 1 to 1024");
 	if (o->batch > 16)
-		return emb_err_set(err, EMB_EINVAL, "--batch must be 0 to 16");
+		return emb_err_set(err, EMB_EINVAL, "batch must be 0 to 16");
 	if (o->batch && (o->negative + o->batch > BMAX_OUT))
-		return emb_err_set(err, EMB_EINVAL, "--batch with too many negatives");
-	if (!(o->sample >= 0) || !(o->ns_exponent >= 0 && o->ns_exponent <= 10))
-		return emb_err_set(err, EMB_EINVAL, "--sample and --ns-exponent must be non-negative");
+		return emb_err_set(err, EMB_EINVAL, "batch plus negative samples must be at most 80");
+	if (!(o->sample >= 0))
+		return emb_err_set(err, EMB_EINVAL, "sample must be non-negative");
+	if (!(o->ns_exponent >= 0 && o->ns_exponent <= 10))
+		return emb_err_set(err, EMB_EINVAL, "noise exponent must be 0 to 10");
 	return 0;
 }
 
@@ -103,10 +105,6 @@ int emb_train_alloc(struct emb_trainer **out, const uint64_t *counts, size_t row
 	if (!(t = calloc(1, sizeof *t)))
 		return emb_err_nomem(err, "allocating the trainer");
 	t->o = *o;
-	t->o.stop = NULL;
-	t->o.checkpoint = NULL;
-	t->o.progress = NULL;
-	t->o.progress_ctx = NULL;
 	if (t->o.alpha < 0)
 		t->o.alpha = o->model == EMB_TRAIN_CBOW ? 0.05 : 0.025;
 	if (t->o.min_alpha < 0)
@@ -180,6 +178,8 @@ void emb_trainer_free(struct emb_trainer *t)
 }
 
 float *emb_trainer_input(struct emb_trainer *t) { return t->syn0; }
+const struct emb_train_opts *emb_trainer_opts(const struct emb_trainer *t) { return &t->o; }
+long emb_trainer_padding(const struct emb_trainer *t) { return t->padding; }
 const float *emb_trainer_output(const struct emb_trainer *t) { return t->syn1neg ? t->syn1neg : t->syn1; }
 size_t emb_trainer_rows(const struct emb_trainer *t) { return t->rows; }
 size_t emb_trainer_dim(const struct emb_trainer *t) { return t->dim; }
@@ -365,9 +365,9 @@ static int plan_slices(struct emb_trainer *t, const struct emb_train_corpus *c, 
 	return 0;
 }
 
-static void report(struct emb_trainer *t, const struct emb_train_opts *o, double t0,
-		   uint64_t words0, bool done)
+static void report(struct emb_trainer *t, double t0, uint64_t words0, bool done)
 {
+	const struct emb_train_opts *o = &t->o;
 	struct emb_train_progress p;
 	double total = (double)t->total_words * t->o.epochs;
 	uint64_t w = global_done(t, atomic_load(&t->done_words));
@@ -390,9 +390,9 @@ static void report(struct emb_trainer *t, const struct emb_train_opts *o, double
 	o->progress(o->progress_ctx, &p);
 }
 
-int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
-		    const struct emb_train_opts *o, struct emb_err *err)
+int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, struct emb_err *err)
 {
+	const struct emb_train_opts *o = &t->o;
 	struct worker *wk = NULL;
 	pthread_t *th = NULL;
 	double t0 = now(), last_ckpt = t0, last_prog = 0;
@@ -452,7 +452,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 				atomic_store(&t->halt, 1);
 			}
 			if (tn - last_prog >= (o->progress_every > 0 ? o->progress_every : 0.25)) {
-				report(t, o, t0, words0, false);
+				report(t, t0, words0, false);
 				last_prog = tn;
 			}
 		}
@@ -491,7 +491,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 			goto done;
 		}
 	}
-	report(t, o, t0, words0, true);
+	report(t, t0, words0, true);
 done:
 	t->seconds = now() - t0;
 	t->run_words = atomic_load(&t->done_words) - words0;
