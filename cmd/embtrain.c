@@ -442,11 +442,13 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'a':
-			if (cli_parse_double(optarg, &c.o.alpha) < 0 || !(c.o.alpha > 0))
-				return cli_usage_error("invalid --alpha '%s'", optarg);
+			if (cli_parse_double(optarg, &c.o.alpha) < 0 || !(c.o.alpha > 0) ||
+			    c.o.alpha > EMB_TRAIN_MAX_ALPHA)
+				return cli_usage_error("invalid --alpha '%s' (above 0, at most %g)", optarg,
+						       EMB_TRAIN_MAX_ALPHA);
 			break;
 		case OPT_MIN_ALPHA:
-			if (parse_real("min-alpha", optarg, HUGE_VAL, &c.o.min_alpha))
+			if (parse_real("min-alpha", optarg, EMB_TRAIN_MAX_ALPHA, &c.o.min_alpha))
 				return 2;
 			break;
 		case OPT_CHECKPOINT_EVERY:

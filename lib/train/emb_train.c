@@ -10,6 +10,7 @@
 #include "emb_train_impl.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -84,6 +85,12 @@ static int check_opts(const struct emb_train_opts *o, struct emb_err *err)
 		return emb_err_set(err, EMB_EINVAL, "batch must be 0 to 16");
 	if (o->batch && (o->negative + o->batch > BMAX_OUT))
 		return emb_err_set(err, EMB_EINVAL, "batch plus negative samples must be at most 80");
+	if (!(o->alpha < 0 || (o->alpha > 0 && o->alpha <= EMB_TRAIN_MAX_ALPHA)))
+		return emb_err_set(err, EMB_EINVAL, "learning rate must be above 0 and at most %g",
+				   EMB_TRAIN_MAX_ALPHA);
+	if (!(o->min_alpha < 0 || o->min_alpha <= EMB_TRAIN_MAX_ALPHA))
+		return emb_err_set(err, EMB_EINVAL, "end learning rate must be 0 to %g",
+				   EMB_TRAIN_MAX_ALPHA);
 	if (!(o->sample >= 0))
 		return emb_err_set(err, EMB_EINVAL, "sample must be non-negative");
 	if (!(o->ns_exponent >= 0 && o->ns_exponent <= 10))
@@ -218,6 +225,28 @@ float emb_train_alpha_at(const struct emb_trainer *t, uint64_t done)
 	return (float)(a < t->o.min_alpha ? t->o.min_alpha : a);
 }
 
+/* Too large a learning rate makes the vectors grow until a float overflows; from then on
+ * every update spreads NaN.  Nothing useful can come out, so training stops. */
+static int diverged(struct emb_err *err, uint64_t words)
+{
+	return emb_err_set(err, EMB_ELIMIT, "training diverged after %" PRIu64 " words (the "
+			   "vectors are no longer finite); try a smaller learning rate", words);
+}
+
+/* The per-sentence check sees every row a dot product reads; this one also catches a row
+ * spoilt by the very last updates, or by a sync callback. */
+static int check_finite(const struct emb_trainer *t, struct emb_err *err)
+{
+	const float *m[3] = { t->syn0, t->syn1neg, t->syn1 };
+	size_t n = t->rows * t->dim;
+
+	for (int k = 0; k < 3; k++)
+		for (size_t i = 0; m[k] && i < n; i++)
+			if (!isfinite(m[k][i]))
+				return diverged(err, global_done(t, atomic_load(&t->done_words)));
+	return 0;
+}
+
 /* This thread's words since the last publication go into the shared count. */
 #define PUBLISH() do { \
 	seen = atomic_fetch_add_explicit(&t->done_words, pending, memory_order_relaxed) + pending; \
@@ -288,13 +317,18 @@ static void *worker_main(void *arg)
 		if (n > 0) {
 			/* from the words seen by this thread: with one thread, the exact schedule
 			 * whatever the timing, so a resumed run repeats an uninterrupted one */
-			float alpha = emb_train_alpha_at(t, seen + pending);
+			float alpha = emb_train_alpha_at(t, seen + pending), dots;
 			if (t->o.model == EMB_TRAIN_CBOW)
-				emb_train_cbow(t, sen, n, alpha, &ts->rng, &sc);
+				dots = emb_train_cbow(t, sen, n, alpha, &ts->rng, &sc);
 			else if (t->o.batch && t->syn1neg && !t->syn1)
-				emb_train_sg_batch(t, sen, n, alpha, &ts->rng, &sc);
+				dots = emb_train_sg_batch(t, sen, n, alpha, &ts->rng, &sc);
 			else
-				emb_train_sg(t, sen, n, alpha, &ts->rng, &sc);
+				dots = emb_train_sg(t, sen, n, alpha, &ts->rng, &sc);
+			if (!isfinite(dots)) {
+				wk->rc = diverged(&wk->err, global_done(t, seen + pending));
+				atomic_store(&t->halt, 1);
+				goto out;
+			}
 		}
 		if (pending >= ALPHA_EVERY)
 			PUBLISH();
@@ -471,7 +505,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, stru
 				finished = false;
 		}
 		if (finished) {
-			if ((rc = emb_train_sync_end(t, err)) < 0)
+			if ((rc = emb_train_sync_end(t, err)) < 0 || (rc = check_finite(t, err)) < 0)
 				goto done;
 			break;
 		}

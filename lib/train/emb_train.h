@@ -35,6 +35,9 @@
 
 #define EMB_TRAIN_EOS UINT32_MAX   /* line end in the id cache */
 #define EMB_TRAIN_MAX_SENTENCE 1000 /* kept words per training sentence (word2vec.c) */
+/* The largest learning rate accepted: word2vec's are 0.025 and 0.05, and a step larger than
+ * the loss's whole gradient (at most 1 a pair) only overshoots, then overflows. */
+#define EMB_TRAIN_MAX_ALPHA 1.0
 
 enum emb_train_model { EMB_TRAIN_SG = 0, EMB_TRAIN_CBOW = 1 };
 enum emb_train_init { EMB_TRAIN_INIT_UNIFORM = 0, EMB_TRAIN_INIT_NORMAL = 1 };
@@ -86,7 +89,8 @@ struct emb_train_opts {
 	bool hs;             /* hierarchical softmax over a Huffman tree of the counts */
 	unsigned window;     /* maximal window, shrunk at random per word (5) */
 	double sample;       /* sub-sampling threshold (1e-3; 0 = off) */
-	double alpha;        /* start learning rate (< 0: 0.025 sg, 0.05 cbow) */
+	double alpha;        /* start learning rate, at most EMB_TRAIN_MAX_ALPHA (< 0: 0.025 sg,
+			      * 0.05 cbow) */
 	double min_alpha;    /* end learning rate (< 0: alpha * 1e-4, word2vec's floor) */
 	unsigned epochs;     /* 5 */
 	unsigned threads;    /* 1 */
@@ -196,6 +200,8 @@ long emb_trainer_padding(const struct emb_trainer *t);
 /*
  * Train over CORPUS for the remaining epochs, with the options given at creation.  0 when
  * done; EMB_EINTR when *stop was set (after writing the checkpoint when one is named);
+ * EMB_ELIMIT "training diverged" as soon as a value of the model is no longer finite (too
+ * large a learning rate: the matrices are then useless and no checkpoint is written);
  * EMB_EFORMAT when the cache holds no trainable word or is not the one a resumed checkpoint
  * was made from; I/O errors of the cache or checkpoint; the sync callback's errors.
  * Progress is called from the caller's thread.

@@ -490,6 +490,103 @@ static void test_sync_threads_and_failure(void **s)
 	emb_trainer_free(t);
 }
 
+/* Too large a learning rate: the run stops with "training diverged" (before: (int)NaN indexed
+ * the sigmoid table and the process died), for every kernel. */
+static void test_diverged(void **s)
+{
+	static const struct { int model; unsigned negative; bool hs; unsigned batch; } k[] = {
+		{ EMB_TRAIN_SG, 20, false, 0 }, { EMB_TRAIN_CBOW, 20, false, 0 },
+		{ EMB_TRAIN_SG, 20, false, 1 },
+	};
+	struct emb_train_opts o;
+	struct emb_trainer *t;
+
+	(void)s;
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+		o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
+		o.dim = 100;
+		o.alpha = 1;
+		o.model = k[i].model;
+		o.negative = k[i].negative;
+		o.hs = k[i].hs;
+		o.batch = k[i].batch;
+		t = train(&o, 1500, EMB_ELIMIT);
+		emb_trainer_free(t);
+	}
+}
+
+/* A NaN in a row (here planted) reaches every lookup of the sigmoid table, hierarchical
+ * softmax's too; it is reported, never used as an index. */
+static void test_nan_row(void **s)
+{
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_train_corpus *c;
+	struct emb_trainer *t;
+	uint64_t counts[NWORDS];
+	size_t n;
+	uint32_t *ids = grammar(200, &n, counts);
+
+	(void)s;
+	for (int model = EMB_TRAIN_SG; model <= EMB_TRAIN_CBOW; model++) {
+		struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+		o.dim = 16;
+		o.model = model;
+		o.negative = 0;
+		o.hs = true;
+		assert_int_equal(emb_train_corpus_from_ids(&c, ids, n, &err), 0);
+		assert_int_equal(emb_trainer_new(&t, counts, NWORDS, &o, -1, &err), 0);
+		emb_trainer_input(t)[5 * 16 + 3] = NAN;
+		assert_int_equal(emb_trainer_run(t, c, &err), EMB_ELIMIT);
+		assert_non_null(strstr(err.msg, "training diverged"));
+		emb_train_corpus_free(c);
+		emb_trainer_free(t);
+	}
+	free(ids);
+}
+
+/* A learning rate above EMB_TRAIN_MAX_ALPHA is refused by name. */
+static void test_alpha_bound(void **s)
+{
+	struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_trainer *t;
+	uint64_t counts[3] = { 5, 3, 1 };
+
+	(void)s;
+	o.alpha = 1.5;
+	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
+	assert_string_equal(err.msg, "learning rate must be above 0 and at most 1");
+	o.alpha = NAN;
+	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
+	o.alpha = EMB_TRAIN_MAX_ALPHA;
+	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), 0);
+	emb_trainer_free(t);
+}
+
+static int nan_sync(void *ctx, struct emb_train_sync *s, struct emb_err *err)
+{
+	(void)ctx;
+	(void)err;
+	if (s->done)
+		s->matrix[1][7] = INFINITY;
+	return 0;
+}
+
+/* The end of training checks the whole model: a value spoilt after the last dot product (here
+ * by a sync callback) is caught too. */
+static void test_final_check(void **s)
+{
+	struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+	struct emb_trainer *t;
+
+	(void)s;
+	o.dim = 16;
+	o.epochs = 1;
+	o.sync = nan_sync;
+	t = train(&o, 200, EMB_ELIMIT);
+	emb_trainer_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +606,10 @@ int main(void)
 		cmocka_unit_test(test_sync_one_thread),
 		cmocka_unit_test(test_sync_identity_same_bytes),
 		cmocka_unit_test(test_sync_threads_and_failure),
+		cmocka_unit_test(test_diverged),
+		cmocka_unit_test(test_nan_row),
+		cmocka_unit_test(test_alpha_bound),
+		cmocka_unit_test(test_final_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
