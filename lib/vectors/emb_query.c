@@ -133,8 +133,7 @@ static bool all_finite(const float *v, size_t dim)
 static const float *resolve(struct emb_query *q, const char *w, size_t n, bool direction,
 			    float *buf, size_t *row, int *rc, struct emb_err *err)
 {
-	char tok[128];
-	const char *why = "is not in the vocabulary";
+	char tok[128], why[64] = "is not in the vocabulary";
 	long r;
 	const float *v = emb_table_word_vector(q->t, w, n, buf, &r);
 
@@ -142,8 +141,10 @@ static const float *resolve(struct emb_query *q, const char *w, size_t n, bool d
 	*row = r >= 0 ? (size_t)r : EMB_KNN_NONE;
 	if (v && (!direction || all_finite(v, q->dim)))
 		return v;
-	if (v)
-		why = "has a non-finite vector";
+	if (v && r >= 0)
+		snprintf(why, sizeof why, "has a non-finite vector (row %ld)", r + 1);
+	else if (v)
+		snprintf(why, sizeof why, "has a non-finite vector");
 	*row = EMB_KNN_NONE;
 	emb_err_token(tok, sizeof tok, w, n);
 	if (q->o.oov == EMB_OOV_ERROR) {

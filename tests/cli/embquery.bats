@@ -91,6 +91,34 @@ embquery: warning: <stdin>:3: expected a word or 3 numbers, found 2 fields (line
   assert_output "xyz 0 0 0"
 }
 
+@test "embquery: a word whose row holds NaN or inf is an error naming it, a warning under --oov; such rows are never neighbours" {
+  command -v embconv >/dev/null || skip "embconv not built"
+  printf '4 3\na 1 2 3\nb nan 1 1\nc inf 0 1\nd 1 0 0\n' >"$BATS_TEST_TMPDIR/nan.txt"
+  N="$BATS_TEST_TMPDIR/nan.emb"
+  t embconv -q --allow-nonfinite --level 0 "$BATS_TEST_TMPDIR/nan.txt" "$N" # raw: mapped unchecked
+  run -1 --separate-stderr t embquery sim "$N" a b
+  assert_output ""
+  assert_equal "$stderr" "embquery: 'b' has a non-finite vector (row 2)"
+  run -1 --separate-stderr t embquery nn "$N" c
+  assert_equal "$stderr" "embquery: 'c' has a non-finite vector (row 3)"
+  run -1 --separate-stderr t embquery analogy "$N" a b d
+  assert_equal "$stderr" "embquery: 'b' has a non-finite vector (row 2)"
+  run -0 --separate-stderr t embquery nn --k 5 "$N" d
+  assert_output "$(printf 'a\t0.26726124')"
+  run -0 --separate-stderr t embquery nn --k 5 "$N" <<<$'d\nd\nd\nd\nd\nd' # a batch: sgemm
+  assert_output "$(for i in 1 2 3 4 5 6; do [ $i = 1 ] || echo; printf 'a\t0.26726124\n'; done)"
+  run -0 --separate-stderr t embquery nn --k 5 "$N" <<<"0 1 1"
+  assert_output "$(printf 'a\t0.9449112\nd\t0')"
+  run -0 --separate-stderr t embquery sim --oov skip "$N" a c a d
+  assert_output "$(printf 'a\td\t0.26726124')"
+  assert_equal "$stderr" "embquery: warning: 'c' has a non-finite vector (row 3): skipped"
+  run -0 --separate-stderr t embquery sim --oov zero "$N" b a
+  assert_output "$(printf 'b\ta\t0')"
+  refute_output --partial "nan"
+  run -0 --separate-stderr t embquery vec "$N" b   # vec prints what the row holds
+  assert_output "b nan 1 1"
+}
+
 @test "embquery analogy: 3CosAdd and 3CosMul, inputs excluded, a line of two words skipped" {
   run -0 t embquery analogy --k 1 "$T" man woman king
   assert_output "$(printf 'queen\t0.9585689')"
