@@ -30,8 +30,8 @@ static const char usage_text[] =
 "\n"
 "Options:\n"
 "  -k, --k=N             neighbours per query (default 10)\n"
-"  -r, --restrict=N      search only the first N rows (default: all; eval-analogy 30000,\n"
-"                        eval-sim 300000)\n"
+"  -r, --restrict=N      search only the first N rows (default: all; eval-analogy and\n"
+"                        eval-sim 300000, as gensim)\n"
 "  -m, --method=M        analogy objective: add (3CosAdd, default) or cosmul (3CosMul)\n"
 "  -f, --format=F        tsv (default; vec: text) or json; vec also text\n"
 "      --oov=ACTION      a word not in the table: error (default), skip or zero (a warning\n"
@@ -462,7 +462,12 @@ static int report_analogy(struct query *q, const struct emb_eval_analogy_report 
 	if (json && ((rc = puts_(q, "],\"questions\":")) < 0 || (rc = put_u64(q, r->questions)) < 0 ||
 		     (rc = puts_(q, ",\"oov\":")) < 0 || (rc = put_u64(q, r->oov)) < 0 ||
 		     (rc = puts_(q, ",\"skipped\":")) < 0 || (rc = put_u64(q, r->skipped)) < 0 ||
+		     (rc = puts_(q, ",\"restrict\":")) < 0 || (rc = put_u64(q, r->rows)) < 0 ||
 		     (rc = puts_(q, "}\n")) < 0))
+		return rc;
+	/* which rows counted: gensim's numbers depend on it */
+	if (!json && ((rc = puts_(q, "restrict\t")) < 0 || (rc = put_u64(q, r->rows)) < 0 ||
+		      (rc = puts_(q, "\n")) < 0))
 		return rc;
 	return 0;
 }
@@ -470,13 +475,14 @@ static int report_analogy(struct query *q, const struct emb_eval_analogy_report 
 static int report_pairs(struct query *q, const struct emb_eval_pairs_report *r)
 {
 	double cov = r->pairs + r->oov ? (double)r->pairs / (double)(r->pairs + r->oov) : NAN;
-	static const char *const names[] = { "pearson", "spearman", "pairs", "oov", "coverage" };
+	static const char *const names[] = { "pearson", "spearman", "pairs", "oov", "coverage",
+					     "restrict" };
 	bool json = q->o->format == FMT_JSON;
 	int rc;
 
 	if (json && (rc = puts_(q, "{")) < 0)
 		return rc;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		if (json) {
 			if ((i && (rc = puts_(q, ",")) < 0) || (rc = put_json_str(q, names[i], strlen(names[i]))) < 0 ||
 			    (rc = puts_(q, ":")) < 0)
@@ -489,7 +495,8 @@ static int report_pairs(struct query *q, const struct emb_eval_pairs_report *r)
 		case 1: rc = put_ratio(q, r->spearman); break;
 		case 2: rc = put_u64(q, r->pairs); break;
 		case 3: rc = put_u64(q, r->oov); break;
-		default: rc = put_ratio(q, cov); break;
+		case 4: rc = put_ratio(q, cov); break;
+		default: rc = put_u64(q, r->rows); break;
 		}
 		if (rc < 0 || (!json && (rc = puts_(q, "\n")) < 0))
 			return rc;
@@ -505,8 +512,8 @@ static int run_eval(struct query *q, const struct emb_table *t, const char *path
 	struct emb_stream *in = NULL;
 	int rc;
 
-	eo.restrict_rows = q->o->restrict_set ? q->o->restrict_rows
-			   : q->o->cmd == CMD_EVAL_ANALOGY ? 30000 : 300000;
+	if (q->o->restrict_set)
+		eo.restrict_rows = q->o->restrict_rows;
 	eo.case_sensitive = q->o->case_sensitive;
 	eo.strict = q->o->strict;
 	eo.method = q->o->method;
