@@ -397,9 +397,16 @@ void cli_summary(const struct cli_common *c, const char *fmt, ...)
 
 void cli_out_opts(const struct cli_common *c, struct emb_out_opts *o, unsigned flags)
 {
-	o->flags = flags | (c->gzip ? EMB_OUT_GZIP : 0) | (c->force ? EMB_OUT_FORCE : 0);
+	o->flags = flags | (c->gzip ? EMB_OUT_GZIP : 0);
 	if (c->level >= 0)
 		o->level = c->level;
+}
+
+int cli_refuse_terminal(const struct cli_common *c, const char *path, bool binary)
+{
+	if (!binary || c->force || strcmp(path, "-") != 0 || !isatty(1))
+		return 0;
+	return cli_usage_error("refusing to write binary data to a terminal (use --force)");
 }
 
 bool cli_progress_enabled(const struct cli_common *c)

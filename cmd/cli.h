@@ -134,6 +134,13 @@ void cli_summary(const struct cli_common *c, const char *fmt, ...)
 /* Fill emb_out_opts from the common options (and the output's name for .gz). */
 void cli_out_opts(const struct cli_common *c, struct emb_out_opts *o, unsigned flags);
 
+/*
+ * Binary output to a terminal garbles it: when PATH is standard output ("-") and a terminal,
+ * refuse BINARY output unless --force (a usage error, returns 2); else 0.  Called before the
+ * output is opened, so nothing has been written yet.
+ */
+int cli_refuse_terminal(const struct cli_common *c, const char *path, bool binary);
+
 /* Progress on stderr: enabled by --progress, or when stderr is a terminal and not --quiet. */
 bool cli_progress_enabled(const struct cli_common *c);
 /* Rewrite the progress line ("\rmsg\x1b[K"); rate-limited by the caller. */

@@ -198,6 +198,9 @@ int main(int argc, char **argv)
 	o.input = optind < argc ? argv[optind] : "-";
 	o.output = optind + 1 < argc ? argv[optind + 1] : "-";
 	o.write_output = !(want_stats && optind + 1 >= argc);
+	if (o.write_output &&
+	    (rc = cli_refuse_terminal(&common, o.output, !emb_format_for_output(o.output, o.to)->text)))
+		return rc;
 	cli_out_opts(&common, &o.oo, 0);
 	o.oo.threads = o.wo.threads;
 	o.ro.warn = warn;

@@ -262,7 +262,9 @@ int main(int argc, char **argv)
 		return cli_usage_error("--ids, --lower, --split and --unk need --vocab");
 	if (!o.batch.batch_size && !o.batch.max_tokens)
 		o.batch.batch_size = 32;
-	cli_out_opts(&common, &o.out, EMB_OUT_BINARY | EMB_OUT_GZIP | EMB_OUT_NO_GZ_NAME);
+	if (o.to == EMB_PACK_TO_PACK && (rc = cli_refuse_terminal(&common, o.output, true)))
+		return rc;
+	cli_out_opts(&common, &o.out, EMB_OUT_GZIP | EMB_OUT_NO_GZ_NAME);
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (size_t)n : 1;

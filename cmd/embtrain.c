@@ -150,7 +150,7 @@ static int save(const struct train_cmd *c, const char *path, const float *matrix
 		rc = emb_vocab_add(tab->vocab, tok, len, emb_vocab_count(vocab, i), NULL, err);
 	}
 	tab->padding_idx = padding;
-	cli_out_opts(&c->common, &oo, EMB_OUT_BINARY);
+	cli_out_opts(&c->common, &oo, 0);
 	if (rc >= 0 && (rc = set_meta(tab, c, corpus, tr, err)) >= 0)
 		rc = emb_table_save(tab, path, c->fmt, &wo, &oo, err);
 	emb_table_free(tab);
@@ -446,6 +446,10 @@ int main(int argc, char **argv)
 		return cli_usage_error("--freeze-existing needs --init-from");
 	if (c.o.batch && (c.o.model != EMB_TRAIN_SG || c.o.hs || c.o.negative == 0))
 		return cli_usage_error("--batch is for skip-gram with negative sampling only");
+	if (cli_refuse_terminal(&c.common, c.output, !emb_format_for_output(c.output, c.fmt)->text) ||
+	    (c.context &&
+	     cli_refuse_terminal(&c.common, c.context, !emb_format_for_output(c.context, c.fmt)->text)))
+		return 2;
 	if (c.vocab && !c.min_count_given)
 		c.min_count = 1; /* a given vocabulary was pruned by tokvocab: keep its rows */
 	c.corpus = argv + optind;

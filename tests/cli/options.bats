@@ -63,3 +63,25 @@ Try '$1 --help' for more information."
   run -0 t embpack dump "$BATS_TEST_TMPDIR/b.pack"
   [[ "$output" == *"vectors 3 x 2"$'\n'"  0 0.49999994"$'\n'"  0.25 -0.5"$'\n'* ]]
 }
+
+@test "binary output to a terminal is refused (status 2, nothing written) unless --force" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  printf '1 2\n3\n' >"$BATS_TEST_TMPDIR/ids.txt"
+  printf 'a 1 0\nb 0 1\n' >"$BATS_TEST_TMPDIR/v.txt"
+  local cmds=(
+    "embpack $BATS_TEST_TMPDIR/ids.txt"
+    "embconv $BATS_TEST_TMPDIR/v.txt"
+    "embconv -t word2vec-bin $BATS_TEST_TMPDIR/v.txt -"
+    "embtrain -e 1 -o - $BATS_TEST_TMPDIR/ids.txt"
+  )
+  for c in "${cmds[@]}"; do
+    run script -qec "$EMB_BUILD/$c; echo status=\$?" /dev/null
+    [[ "$output" == *"refusing to write binary data to a terminal (use --force)"*"status=2"* ]] ||
+      { echo "$c: $output"; return 1; }
+  done
+  # text goes to the terminal; --force sends binary anyway
+  run script -qec "$EMB_BUILD/embconv -t glove $BATS_TEST_TMPDIR/v.txt; echo status=\$?" /dev/null
+  [[ "$output" == "a 1 0"*"b 0 1"*"status=0"* ]]
+  run script -qec "$EMB_BUILD/embpack -q --force $BATS_TEST_TMPDIR/ids.txt; echo status=\$?" /dev/null
+  [[ "$output" == $'\x1f\x8b'*"status=0"* ]]
+}
