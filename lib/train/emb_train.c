@@ -333,7 +333,7 @@ static inline __attribute__((always_inline)) void k_prefetch_next(const struct e
 		k_prefetch(t->syn0 + (size_t)sen[far] * t->dim, t->dim);
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
 static void sg_sentence(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
 			uint64_t *rng, const struct scratch *sc)
 {
@@ -365,7 +365,7 @@ static void sg_sentence(const struct emb_trainer *t, const uint32_t *sen, size_t
 	}
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
 static void cbow_sentence(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
 			  uint64_t *rng, const struct scratch *sc)
 {
@@ -468,7 +468,7 @@ static inline __attribute__((always_inline)) void k_combine(float *dst, float *c
 	}
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
 static void sg_batch_sentence(const struct emb_trainer *t, const uint32_t *sen, size_t n,
 			      float alpha, uint64_t *rng, const struct scratch *sc)
 {
