@@ -83,7 +83,6 @@ SO_LDFLAGS = -Wl,-z,defs
 endif
 
 # ---- what is built ----
-TOOLS = tokvocab embtrain embpack embquery embconv
 LIB_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ = $(B)/cmd/cli.o
@@ -184,6 +183,9 @@ bench: deps
 	@EMB_BUILD=$(CURDIR)/$(B) sh bench/run.sh
 
 # ---- install: tools, man pages, completions, and the library (static, shared, headers, .pc) ----
+# embkit.pc names directories under the prefix as ${prefix}/..., so pkg-config --define-prefix
+# (a relocated or DESTDIR tree) finds them.
+pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
 		$(DESTDIR)$(mandir)/man7 $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) \
@@ -199,7 +201,8 @@ install: all
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libembkit.so
 	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(includedir)/embkit
-	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(call pc_dir,$(libdir))|' \
+		-e 's|@includedir@|$(call pc_dir,$(includedir))|' \
 		-e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|' \
 		-e 's|@LIBS_PRIVATE@|$(PC_LIBS_PRIVATE)|' lib/embkit.pc.in >$(DESTDIR)$(pkgconfigdir)/embkit.pc
 
