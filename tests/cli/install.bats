@@ -120,3 +120,32 @@ expected_output() {
 	[[ "$stderr" == *"apt-get install"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/apt-ran" ]
 }
+
+@test "without target_clones (as on arm64 or ppc64el) the portable kernels build and pass the knn and train unit tests" {
+	local w="$BATS_TEST_TMPDIR/portable" f
+	local inc=(-I"$TOP"/lib -I"$TOP"/lib/{core,io,text,vectors,batch,train} -I"$TOP"/formats -I"$EMB_BUILD"/gen)
+	local def=(-O2 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE)
+	mkdir -p "$w"
+	for f in vectors/emb_knn train/emb_train; do
+		cc "${CFL[@]}" "${def[@]}" -DEMB_NO_TARGET_CLONES "${inc[@]}" $(pkg-config --cflags openblas) \
+			-c -o "$w/${f#*/}.o" "$TOP/lib/$f.c"
+		# one portable copy: no per-ISA clones, no resolver
+		run nm "$w/${f#*/}.o"
+		refute_output --partial ".avx2"
+		refute_output --partial ".resolver"
+	done
+	# the objects given first replace the archive's clone-dispatching ones
+	for f in knn train; do
+		cc "${CFL[@]}" "${def[@]}" "${inc[@]}" -o "$w/test_$f" "$TOP/tests/unit/test_$f.c" \
+			"$w/emb_knn.o" "$w/emb_train.o" "$EMB_BUILD/libembkit.a" \
+			$(pc --static --libs | sed 's/-lembkit\b//') $(pkg-config --libs cmocka)
+		run "$w/test_$f"
+		assert_success
+	done
+}
+
+@test "every source compiles for aarch64 with -Werror (when a cross compiler is installed)" {
+	command -v aarch64-linux-gnu-gcc >/dev/null || skip "no aarch64-linux-gnu-gcc"
+	run sh "$TOP/.ci/cross-compile" aarch64-linux-gnu-gcc
+	assert_success
+}
