@@ -21,6 +21,10 @@ ifeq ($(FUZZ),1)
 B ?= build-fuzz
 CC = clang
 EMB_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+B ?= build-tsan
+EMB_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
 else ifeq ($(SANITIZE),1)
 B ?= build-san
 EMB_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -43,7 +47,7 @@ FUZZ_SECONDS ?= 30
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite
 
-.PHONY: all deps check unit cli-tests demo bench install clean lint fuzz
+.PHONY: all deps check unit cli-tests demo bench install clean lint fuzz tsan
 all: $(TOOL_BIN)
 
 $(B)/%.o: %.c $(HDRS)
@@ -68,6 +72,13 @@ check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@EMB_BUILD=$(CURDIR)/$(B) $(if $(filter 1,$(VALGRIND)),EMB_EXEC="$(VALGRIND_EXEC)") \
 		sh tests/run.sh $(UNIT_BIN)
+
+# ThreadSanitizer: every tool built into build-tsan/, then their threaded paths run under it
+# (tests/tsan/run.sh; Hogwild's intended races are suppressed by name in tests/tsan/suppressions).
+tsan:
+	@sh .ci/deps build test
+	@$(MAKE) --no-print-directory TSAN=1 all
+	@EMB_BUILD=$(CURDIR)/build-tsan sh tests/tsan/run.sh
 
 # libFuzzer harnesses (clang): every reader, FUZZ_SECONDS each, seeds from tests/fuzz/corpus/.
 fuzz:
@@ -106,4 +117,4 @@ install: all
 	install -m 644 completions/_embkit $(DESTDIR)$(zshcompdir)/_embkit
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-tsan

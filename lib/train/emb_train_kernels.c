@@ -30,6 +30,7 @@
 
 #include "emb_rng.h"
 #include "emb_train_impl.h"
+#include "internal.h"
 
 typedef float v8f __attribute__((vector_size(32)));
 
@@ -245,7 +246,7 @@ static inline __attribute__((always_inline)) void k_prefetch_next(const struct e
 		k_prefetch(t->syn0 + (size_t)sen[far] * t->dim, t->dim);
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
 float emb_train_sg(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
 		   uint64_t *rng, const struct scratch *sc)
 {
@@ -279,7 +280,7 @@ float emb_train_sg(const struct emb_trainer *t, const uint32_t *sen, size_t n, f
 	return dots;
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
 float emb_train_cbow(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
 		     uint64_t *rng, const struct scratch *sc)
 {
@@ -381,7 +382,7 @@ static inline __attribute__((always_inline)) void k_combine(float *dst, float *c
 	}
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
 float emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t n,
 			 float alpha, uint64_t *rng, const struct scratch *sc)
 {

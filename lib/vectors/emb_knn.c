@@ -133,7 +133,7 @@ static int hit_cmp(const void *a, const void *b)
 /* ---- kernels ---- */
 
 /* Push the scores s[0..n) of rows r0.. : a vector check skips chunks none of which can enter. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+EMB_TARGET_CLONES("avx512f", "avx2", "default")
 static void push_scores(struct qheap *q, const float *s, size_t r0, size_t n)
 {
 	size_t t = 0;
@@ -157,7 +157,7 @@ static void push_scores(struct qheap *q, const float *s, size_t r0, size_t n)
 }
 
 /* c[t] *= inv[t]: sgemm's dot products become cosines. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+EMB_TARGET_CLONES("avx512f", "avx2", "default")
 static void scale_rows(float *c, const float *inv, size_t n)
 {
 	size_t t = 0;
@@ -174,7 +174,7 @@ static void scale_rows(float *c, const float *inv, size_t n)
  * One pass over rows [lo, hi): out[j * SCAN_CHUNK + (r - lo)] = dot(row r, q_j) / |row r| for
  * the m <= SCAN_MAX query vectors, and inv[r - lo] = 1 / |row r| when inv is not NULL.
  */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+EMB_TARGET_CLONES("avx512f", "avx2", "default")
 static void scan_rows(const float *data, size_t dim, size_t lo, size_t hi, const float *q,
 		      size_t m, float *out, float *inv)
 {
