@@ -170,7 +170,12 @@ FAST=(-d 12 -e 3 -j 1 -q)
 }
 
 @test "embtrain -o - into a closed pipe is quiet" {
-  check_closed_pipe t embtrain "${FAST[@]}" -t word2vec "$G" -o -
+  # 52 rows x 1000 dims of text, about 740 KB: far more than a pipe holds (64 KiB), so the
+  # writes after head has gone meet the closed pipe; status 141 shows they did (SIGPIPE)
+  local big=(-d 1000 -e 1 -j 1 -q -t word2vec "$G" -o -)
+  [ "$(t embtrain "${big[@]}" | wc -c)" -gt 262144 ]
+  check_closed_pipe t embtrain "${big[@]}"
+  assert_equal "$(cat "$BATS_TEST_TMPDIR/pipe.st")" 141
 }
 
 @test "embtrain of a truncated gzip corpus: status 1, no output" {
