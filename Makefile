@@ -71,6 +71,10 @@ ifeq ($(FUZZ),1)
 B ?= build-fuzz
 CC = clang
 EMB_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+B ?= build-tsan
+EMB_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
 else ifeq ($(SANITIZE),1)
 B ?= build-san
 EMB_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -106,7 +110,7 @@ PUBLIC_HDRS = lib/embkit.h $(VERSION_H) lib/core/emb_err.h \
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite
 
-.PHONY: all lib deps check unit cli-tests demo bench install uninstall clean lint fuzz
+.PHONY: all lib deps check unit cli-tests demo bench install uninstall clean lint fuzz tsan
 all: $(TOOL_BIN) lib $(MAN_OUT)
 lib: $(B)/libembkit.a $(SHLIB)
 
@@ -154,6 +158,13 @@ check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@EMB_BUILD=$(CURDIR)/$(B) $(if $(filter 1,$(VALGRIND)),EMB_EXEC="$(VALGRIND_EXEC)") \
 		sh tests/run.sh $(UNIT_BIN)
+
+# ThreadSanitizer: every tool built into build-tsan/, then their threaded paths run under it
+# (tests/tsan/run.sh; Hogwild's intended races are suppressed by name in tests/tsan/suppressions).
+tsan:
+	@sh .ci/deps build test
+	@$(MAKE) --no-print-directory TSAN=1 all
+	@EMB_BUILD=$(CURDIR)/build-tsan sh tests/tsan/run.sh
 
 # libFuzzer harnesses (clang): every reader, FUZZ_SECONDS each, seeds from tests/fuzz/corpus/.
 fuzz:
@@ -215,4 +226,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(includedir)/embkit
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-tsan

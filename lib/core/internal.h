@@ -45,6 +45,26 @@ static inline int emb_online_cpus(int max)
 	return n < 1 ? 1 : n > max ? max : (int)n;
 }
 
+/*
+ * Run-time dispatch between SIMD builds of a function: GCC's target_clones makes an ifunc whose
+ * resolver picks one by CPU.  Not under ThreadSanitizer: the dynamic loader runs ifunc
+ * resolvers while relocating, before TSan's runtime is set up, and the instrumented resolver
+ * then crashes the process before main (what broke `make tsan`); there the portable build
+ * serves.  Not off x86-64 either, whose target names these are.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define EMB_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EMB_TSAN 1
+#endif
+#endif
+#if defined(__x86_64__) && !defined(EMB_TSAN)
+#define EMB_TARGET_CLONES(...) __attribute__((target_clones(__VA_ARGS__)))
+#else
+#define EMB_TARGET_CLONES(...)
+#endif
+
 static inline uint32_t emb_le32(const void *p)
 {
 	uint32_t v;

@@ -390,10 +390,16 @@ static void *work(void *arg)
 			c->queue_tail = NULL;
 		pthread_mutex_unlock(&c->mu);
 
-		if (w->rc == 0 && (w->rc = count_chunk(w, ch)) < 0) {
-			pthread_mutex_lock(&c->mu);
-			c->failed = true;
-			pthread_mutex_unlock(&c->mu);
+		/* rc and failed are read by the reading thread under the lock (w->err, written first,
+		 * is published with them); only this thread writes rc, so it reads it freely */
+		if (w->rc == 0) {
+			int rc = count_chunk(w, ch);
+			if (rc < 0) {
+				pthread_mutex_lock(&c->mu);
+				w->rc = rc;
+				c->failed = true;
+				pthread_mutex_unlock(&c->mu);
+			}
 		}
 
 		pthread_mutex_lock(&c->mu);
@@ -529,12 +535,26 @@ static int dispatch(struct emb_counter *c, struct chunk *ch, struct emb_err *err
 
 static int worker_error(struct emb_counter *c, struct emb_err *err)
 {
-	for (int i = 0; i < c->nworkers; i++)
+	int rc = 0;
+
+	pthread_mutex_lock(&c->mu);
+	for (int i = 0; i < c->nworkers && rc == 0; i++)
 		if (c->w[i].rc < 0) {
 			*err = c->w[i].err;
-			return c->w[i].rc;
+			rc = c->w[i].rc;
 		}
-	return 0;
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static bool any_failed(struct emb_counter *c)
+{
+	bool f;
+
+	pthread_mutex_lock(&c->mu);
+	f = c->failed;
+	pthread_mutex_unlock(&c->mu);
+	return f;
 }
 
 int emb_counter_add(struct emb_counter *c, struct emb_stream *in, struct emb_err *err)
@@ -562,7 +582,7 @@ int emb_counter_add(struct emb_counter *c, struct emb_stream *in, struct emb_err
 		}
 		if (c->o.progress)
 			c->o.progress(c->o.progress_ctx, c->bytes);
-		if (c->failed)
+		if (any_failed(c))
 			break;
 		if (eof) {
 			cut = ch->len;
