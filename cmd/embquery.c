@@ -588,19 +588,12 @@ static int setup_query(struct query *q, const struct emb_table *t, struct emb_er
 	return emb_query_new(&q->qr, t, &qo, err);
 }
 
-static int parse_count(const char *name, const char *arg, uint64_t *v, uint64_t min)
-{
-	if (cli_parse_u64(arg, v) < 0 || *v < min)
-		return cli_usage_error("invalid --%s '%s'%s", name, arg,
-				       min ? " (must be at least 1)" : "");
-	return 0;
-}
-
 static int parse_options(struct qopts *o, int argc, char **argv)
 {
+	static const char *const oov_names[] = { "error", "skip", "zero", NULL };
 	struct option longopts[NOPTS + 6];
 	size_t n = 0;
-	int c;
+	int c, pick;
 
 	for (size_t i = 0; i < NOPTS; i++)
 		if (all_opts[i].cmds & B(o->cmd))
@@ -611,13 +604,11 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "k:r:m:f:j:" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if (parse_count("k", optarg, &o->k, 1))
+			if (cli_parse_count("k", optarg, 1, (uint64_t)1 << 24, &o->k))
 				return 2;
-			if (o->k > ((uint64_t)1 << 24))
-				return cli_usage_error("invalid --k '%s' (at most 16777216)", optarg);
 			break;
 		case 'r':
-			if (parse_count("restrict", optarg, &o->restrict_rows, 0))
+			if (cli_parse_count("restrict", optarg, 0, UINT64_MAX, &o->restrict_rows))
 				return 2;
 			o->restrict_set = true;
 			break;
@@ -640,14 +631,9 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 				return cli_usage_error("invalid --format '%s'", optarg);
 			break;
 		case OPT_OOV:
-			if (strcmp(optarg, "error") == 0)
-				o->oov = OOV_ERROR;
-			else if (strcmp(optarg, "skip") == 0)
-				o->oov = OOV_SKIP;
-			else if (strcmp(optarg, "zero") == 0)
-				o->oov = OOV_ZERO;
-			else
-				return cli_usage_error("invalid --oov '%s' (error, skip or zero)", optarg);
+			if (cli_parse_choice("oov", optarg, oov_names, &pick))
+				return 2;
+			o->oov = pick == 0 ? OOV_ERROR : pick == 1 ? OOV_SKIP : OOV_ZERO;
 			break;
 		case OPT_NEGATIVE:
 			if (!one_word(optarg))
@@ -659,22 +645,21 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 		case OPT_STRICT: o->strict = true; break;
 		case OPT_CASE: o->case_sensitive = true; break;
 		case 'j':
-			if (cli_parse_long(optarg, &o->threads) < 0 || o->threads < 1 || o->threads > 64)
-				return cli_usage_error("invalid --threads '%s' (1-64)", optarg);
+			if (cli_parse_range("threads", optarg, 1, 64, &o->threads))
+				return 2;
 			break;
 		case OPT_MAX_NORM:
-			if (cli_parse_double(optarg, &o->max_norm) < 0 || o->max_norm < 0)
-				return cli_usage_error("invalid --max-norm '%s'", optarg);
+			if (cli_parse_real("max-norm", optarg, 0, HUGE_VAL, 0, &o->max_norm))
+				return 2;
 			break;
 		case OPT_NORM_TYPE:
-			if (strcmp(optarg, "inf") == 0)
-				o->norm_type = INFINITY;
-			else if (cli_parse_double(optarg, &o->norm_type) < 0 || o->norm_type <= 0)
-				return cli_usage_error("invalid --norm-type '%s' (a number > 0, or inf)", optarg);
+			if (cli_parse_real("norm-type", optarg, 0, HUGE_VAL,
+					   CLI_REAL_ABOVE_MIN | CLI_REAL_INF, &o->norm_type))
+				return 2;
 			break;
 		case OPT_PADDING:
-			if (cli_parse_long(optarg, &o->padding_idx) < 0 || o->padding_idx < 0)
-				return cli_usage_error("invalid --padding-idx '%s'", optarg);
+			if (cli_parse_range("padding-idx", optarg, 0, LONG_MAX, &o->padding_idx))
+				return 2;
 			break;
 		default:
 			cli_common_option(c, usage_text, longopts, &o->common);

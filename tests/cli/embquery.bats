@@ -36,7 +36,7 @@ Try 'embquery --help' for more information."
 
 @test "embquery nn --k 0 is a usage error" {
   run -2 --separate-stderr t embquery nn --k 0 "$T" king
-  [[ "$stderr" == "embquery: invalid --k '0' (must be at least 1)"* ]]
+  [[ "$stderr" == "embquery: invalid --k '0': out of range (1 to 16777216)"* ]]
 }
 
 @test "embquery nn ranks by cosine, excludes the query word, and prints word<TAB>score" {
