@@ -119,6 +119,12 @@ embquery: warning: <stdin>:3: expected a word or 3 numbers, found 2 fields (line
   refute_output --partial "nan"
   run -0 --separate-stderr t embquery vec "$N" b   # vec prints what the row holds
   assert_output "b nan 1 1"
+  printf 'a\tb\t1\na\td\t2\nd\tc\t3\na\tc\t4\nd\ta\t5\n' >"$BATS_TEST_TMPDIR/p.tsv"
+  run -0 t embquery eval-sim "$N" "$BATS_TEST_TMPDIR/p.tsv" # the evaluations: out of vocabulary
+  assert_output "$(printf 'pearson\tn/a\nspearman\tn/a\npairs\t2\noov\t3\ncoverage\t0.4\nrestrict\t4')"
+  printf ': s\na b d c\na d a d\n' >"$BATS_TEST_TMPDIR/q.txt"
+  run -0 t embquery eval-analogy "$N" "$BATS_TEST_TMPDIR/q.txt"
+  assert_line "$(printf 'coverage\t1\t2\t0.5')"
 }
 
 @test "embquery analogy: 3CosAdd and 3CosMul, inputs excluded, a line of two words skipped" {
