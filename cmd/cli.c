@@ -159,6 +159,12 @@ void cli_common_option(int c, const char *usage, const struct option *longopts,
 	}
 }
 
+char **cli_subcommand_argv(char **argv)
+{
+	argv[1] = (char *)cli_progname;
+	return argv + 1;
+}
+
 int cli_close_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -150,8 +150,10 @@ int main(int argc, char **argv)
 	int c, k, rc;
 
 	cli_init(argv[0]);
-	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "stats") == 0))
-		return sub_main(argv[1], argc - 1, argv + 1);
+	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "stats") == 0)) {
+		const char *sub = argv[1];
+		return sub_main(sub, argc - 1, cli_subcommand_argv(argv));
+	}
 	while ((c = getopt_long(argc, argv, "b:t:p:v:e:o:j:" CLI_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {

@@ -634,8 +634,7 @@ int main(int argc, char **argv)
 			return cli_usage_error("unknown command '%s'", argv[1]);
 		return cli_usage_error("missing command (count, merge, encode or decode)");
 	}
-	argv[1] = argv[0];               /* ... nor the command */
-	if ((rc = parse(&o, argc - 1, argv + 1, cmds[cmd].lo, cmds[cmd].usage)) ||
+	if ((rc = parse(&o, argc - 1, cli_subcommand_argv(argv), cmds[cmd].lo, cmds[cmd].usage)) ||
 	    (rc = check_args((enum cmd)cmd, &o)))
 		goto done;
 	rc = run((enum cmd)cmd, &o, &err) < 0 ? cli_report(&err) : cli_close_stdout();

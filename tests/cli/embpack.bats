@@ -46,6 +46,7 @@ setup() {
 @test "embpack rejects a bad option with status 2" {
 	check_bad_option embpack
 	check_bad_option embpack stats
+	check_bad_option embpack dump
 }
 
 @test "embpack --batch-size 0 is a usage error" {

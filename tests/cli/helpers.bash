@@ -41,6 +41,8 @@ check_bad_option() {
 	run --separate-stderr t "$@" --no-such-option
 	assert_equal "$status" 2
 	[[ "$stderr" == *"Try '"*" --help' for more information."* ]]
+	# named after the tool, never after a subcommand ("stats: unrecognized option")
+	assert_equal "${stderr%%$'\n'*}" "$1: unrecognized option '--no-such-option'"
 }
 
 # Writing to /dev/full: status 1 and a message naming the error.
