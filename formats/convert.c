@@ -137,7 +137,7 @@ static int reorder(struct emb_table **out, const struct emb_table *src,
 	int rc;
 
 	*out = NULL;
-	if ((rc = emb_vocab_load(&v, o->vocab, EMB_VOCAB_NO_COUNTS, err)) < 0)
+	if ((rc = emb_vocab_load_limit(&v, o->vocab, EMB_VOCAB_NO_COUNTS, o->ro.max_token, err)) < 0)
 		return rc;
 	n = emb_vocab_size(v);
 	if ((rc = emb_table_new(&t, n, src->dim, err)) < 0)

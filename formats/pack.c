@@ -715,6 +715,8 @@ static int encode_line(struct emb_tokenizer *tk, struct encode *e, struct emb_st
 	int rc;
 
 	e->n = e->total = 0;
+	if ((rc = emb_token_check_line(in, line, len, err)) < 0)
+		return rc;
 	rc = emb_tokenizer_line(tk, line, len, on_token, e, err);
 	if (rc <= 0)
 		return rc;

@@ -19,6 +19,7 @@
 #include "emb_stream.h"
 #include "emb_table.h"
 #include "emb_tok.h"
+#include "emb_token.h"
 #include "emb_tsv.h"
 #include "emb_vocab.h"
 

@@ -71,4 +71,9 @@ static inline void emb_put_le64(void *p, uint64_t v)
 /* Length of the valid UTF-8 prefix of s[0..n); == n when all of it is valid. */
 size_t emb_utf8_valid_prefix(const unsigned char *s, size_t n);
 
+/* Decode the code point at s[0..n) (n > 0) into *cp and return its length; for ill-formed
+ * input *cp = -1 and the length is that of the maximal ill-formed subsequence (Unicode's
+ * definition: the unit one U+FFFD replaces), at least 1. */
+size_t emb_utf8_decode(const unsigned char *s, size_t n, int32_t *cp);
+
 #endif

@@ -57,12 +57,14 @@ struct emb_count_opts {
 	struct emb_tok_opts tok;
 	int threads;          /* worker threads; <= 0 = one per online CPU */
 	size_t chunk;         /* bytes per chunk; 0 = default (4 MiB) */
+	size_t max_token;     /* longest token in bytes (0 = EMB_TOKEN_MAX_DEFAULT): a longer one, or
+			       * a NUL byte in the text, is an error naming the file and byte */
 	/* Called now and then from the reading thread with the bytes read so far (may be NULL). */
 	void (*progress)(void *ctx, uint64_t bytes);
 	void *progress_ctx;
 };
 
-#define EMB_COUNT_OPTS_INIT { EMB_TOK_OPTS_INIT, 0, 0, NULL, NULL }
+#define EMB_COUNT_OPTS_INIT { EMB_TOK_OPTS_INIT, 0, 0, 0, NULL, NULL }
 
 struct emb_counter;
 
