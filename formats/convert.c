@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "emb_bytes.h"
 
 #define PROGRESS_EVERY 65536
 
@@ -393,7 +393,7 @@ int emb_convert(const struct emb_convert_opts *o, struct emb_err *err)
 	if (o->header_set && (to == &emb_format_glove || to == &emb_format_word2vec))
 		to = o->wo.header ? &emb_format_word2vec : &emb_format_glove;
 	if (o->wo.f16 && to != &emb_format_emb)
-		return emb_err_set(err, EMB_EINVAL, "--dtype f16 needs EMB output, not %s", to->name);
+		return emb_err_set(err, EMB_EINVAL, "float16 values need EMB output, not %s", to->name);
 	if ((rc = emb_stream_open(&in, o->input, err)) < 0 ||
 	    (!from && (rc = emb_format_detect(&from, in, err)) < 0))
 		goto done;

@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 
 #include "emb_float.h"
-#include "internal.h"
+#include "emb_bytes.h"
 
 static const unsigned char magic[8] = { 0x89, 'E', 'M', 'B', '\r', '\n', 0x1a, '\n' };
 

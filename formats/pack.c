@@ -28,7 +28,7 @@
 #include "emb_gzin.h"
 #include "emb_npz.h"
 #include "emb_stream.h"
-#include "internal.h"
+#include "emb_bytes.h"
 
 static const char file_magic[8] = { 'E', 'M', 'B', 'P', 'A', 'C', 'K', 0 };
 #define BATCH_MAGIC "EPKB"

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "emb_bytes.h"
 
 #define SNIFF_BYTES ((size_t)64 << 10)
 

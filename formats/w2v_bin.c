@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "emb_bytes.h"
 
 /* One allocation, word included: emb_rows_release() frees r->state with a plain free(). */
 struct bin_state {

@@ -20,7 +20,7 @@
 
 #include "emb_float.h"
 #include "emb_ring.h"
-#include "internal.h"
+#include "emb_bytes.h"
 
 struct text_state {
 	bool glove;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emb_count.h"
+#include "emb_hash.h"
 #include "emb_stream.h"
 #include "emb_token.h"
 #include "emb_tsv.h"
@@ -498,7 +498,7 @@ int emb_vocab_select(struct emb_vocab **out, const struct emb_vocab *counts,
 
 	*out = NULL;
 	if (sel->nspecials > max)
-		return emb_err_set(err, EMB_EINVAL, "--max-size %llu is smaller than the %zu specials",
+		return emb_err_set(err, EMB_EINVAL, "maximum size %llu is smaller than the %zu specials",
 				   (unsigned long long)max, sel->nspecials);
 	if ((rc = emb_vocab_new(&v, err)) < 0)
 		return rc;
