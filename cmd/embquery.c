@@ -41,11 +41,14 @@ static const char usage_text[] =
 "      --max-norm=X      lookup: renormalise rows whose norm exceeds X (nn.Embedding max_norm)\n"
 "      --norm-type=P     lookup: the p of that norm (default 2)\n"
 "      --padding-idx=N   lookup: row N reads as zeros (default: the table's padding row)\n"
+"      --max-token=N     refuse a token of VECTORS longer than N bytes (default 1048576)\n"
+"      --unicode-errors=HOW  a token of VECTORS that is not UTF-8: keep (default, with a\n"
+"                        warning), strict (error), replace (U+FFFD) or ignore (drop)\n"
 CLI_COMMON_HELP;
 
 enum {
 	OPT_OOV = CLI_OPT_FIRST_TOOL, OPT_STRICT, OPT_CASE, OPT_MAX_NORM, OPT_NORM_TYPE,
-	OPT_PADDING,
+	OPT_PADDING, OPT_MAX_TOKEN, OPT_UNICODE_ERRORS,
 };
 
 enum { CMD_VEC, CMD_NN, CMD_ANALOGY, CMD_SIM, CMD_EVAL_ANALOGY, CMD_EVAL_SIM, CMD_LOOKUP, NCMD };
@@ -76,6 +79,8 @@ static const struct {
 	{ { "max-norm", required_argument, NULL, OPT_MAX_NORM }, B(CMD_LOOKUP) },
 	{ { "norm-type", required_argument, NULL, OPT_NORM_TYPE }, B(CMD_LOOKUP) },
 	{ { "padding-idx", required_argument, NULL, OPT_PADDING }, B(CMD_LOOKUP) },
+	{ { "max-token", required_argument, NULL, OPT_MAX_TOKEN }, ALL },
+	{ { "unicode-errors", required_argument, NULL, OPT_UNICODE_ERRORS }, ALL },
 };
 #define NOPTS (sizeof all_opts / sizeof all_opts[0])
 
@@ -97,6 +102,8 @@ struct qopts {
 	double max_norm;        /* < 0: none */
 	double norm_type;
 	long padding_idx;       /* -2: the table's */
+	uint64_t max_token;     /* reading VECTORS (emb_read_opts) */
+	int utf8;
 };
 
 /* Queries searched together: enough that each tile of the table is multiplied by many of them
@@ -890,6 +897,18 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 			if (cli_parse_long(optarg, &o->padding_idx) < 0 || o->padding_idx < 0)
 				return cli_usage_error("invalid --padding-idx '%s'", optarg);
 			break;
+		case OPT_MAX_TOKEN:
+			if (parse_count("max-token", optarg, &o->max_token, 1))
+				return 2;
+			if (o->max_token > EMB_TOKEN_MAX_LIMIT)
+				return cli_usage_error("invalid --max-token '%s' (at most %zu)", optarg,
+						       EMB_TOKEN_MAX_LIMIT);
+			break;
+		case OPT_UNICODE_ERRORS:
+			if (emb_utf8_mode_by_name(optarg, &o->utf8) < 0)
+				return cli_usage_error("invalid --unicode-errors '%s' (keep, strict, replace "
+						       "or ignore)", optarg);
+			break;
 		default:
 			cli_common_option(c, usage_text, longopts, &o->common);
 		}
@@ -935,7 +954,7 @@ static void on_load_warning(void *ctx, const char *msg)
 int main(int argc, char **argv)
 {
 	struct qopts o = { CLI_COMMON_INIT, 0, 10, 0, false, EMB_KNN_COSINE, FMT_DEFAULT, OOV_ERROR,
-			   false, false, 0, -1, 2, -2 };
+			   false, false, 0, -1, 2, -2, 0, EMB_UTF8_KEEP };
 	struct emb_read_opts ro = EMB_READ_OPTS_INIT;
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_err err = EMB_ERR_INIT;
@@ -969,6 +988,8 @@ int main(int argc, char **argv)
 	ro.lazy_vocab = true;
 	ro.warn = on_load_warning;
 	ro.warn_ctx = &o.common;
+	ro.max_token = (size_t)o.max_token;
+	ro.utf8 = o.utf8;
 	q.o = &o;
 	q.err = &err;
 	if ((rc = emb_table_load(&q.t, vectors, NULL, &ro, &err)) < 0 ||
