@@ -46,11 +46,14 @@ static const char usage_text[] =
 "      --max-norm=X      lookup: renormalise rows whose norm exceeds X (nn.Embedding max_norm)\n"
 "      --norm-type=P     lookup: the p of that norm (default 2)\n"
 "      --padding-idx=N   lookup: row N reads as zeros (default: the table's padding row)\n"
+"      --max-token=N     refuse a token of VECTORS longer than N bytes (default 1048576)\n"
+"      --unicode-errors=HOW  a token of VECTORS that is not UTF-8: keep (default, with a\n"
+"                        warning), strict (error), replace (U+FFFD) or ignore (drop)\n"
 CLI_COMMON_HELP;
 
 enum {
 	OPT_OOV = CLI_OPT_FIRST_TOOL, OPT_STRICT, OPT_CASE, OPT_MAX_NORM, OPT_NORM_TYPE,
-	OPT_PADDING, OPT_NEGATIVE,
+	OPT_PADDING, OPT_NEGATIVE, OPT_MAX_TOKEN, OPT_UNICODE_ERRORS,
 };
 
 enum {
@@ -85,6 +88,8 @@ static const struct {
 	{ { "max-norm", required_argument, NULL, OPT_MAX_NORM }, B(CMD_LOOKUP) },
 	{ { "norm-type", required_argument, NULL, OPT_NORM_TYPE }, B(CMD_LOOKUP) },
 	{ { "padding-idx", required_argument, NULL, OPT_PADDING }, B(CMD_LOOKUP) },
+	{ { "max-token", required_argument, NULL, OPT_MAX_TOKEN }, ALL },
+	{ { "unicode-errors", required_argument, NULL, OPT_UNICODE_ERRORS }, ALL },
 };
 #define NOPTS (sizeof all_opts / sizeof all_opts[0])
 
@@ -108,6 +113,8 @@ struct qopts {
 	long padding_idx;       /* -2: the table's */
 	const char **negative;  /* nn --negative words (argc slots) */
 	size_t nneg;
+	uint64_t max_token;     /* reading VECTORS (emb_read_opts) */
+	int utf8;
 };
 
 struct query {
@@ -661,6 +668,15 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 			if (cli_parse_range("padding-idx", optarg, 0, LONG_MAX, &o->padding_idx))
 				return 2;
 			break;
+		case OPT_MAX_TOKEN:
+			if (cli_parse_count("max-token", optarg, 1, EMB_TOKEN_MAX_LIMIT, &o->max_token))
+				return 2;
+			break;
+		case OPT_UNICODE_ERRORS:
+			if (emb_utf8_mode_by_name(optarg, &o->utf8) < 0)
+				return cli_usage_error("invalid --unicode-errors '%s' (keep, strict, replace "
+						       "or ignore)", optarg);
+			break;
 		default:
 			cli_common_option(c, usage_text, longopts, &o->common);
 		}
@@ -727,6 +743,8 @@ static int query_main(struct qopts *o, int argc, char **argv)
 	ro.lazy_vocab = true;
 	ro.warn = on_warning;
 	ro.warn_ctx = &o->common;
+	ro.max_token = (size_t)o->max_token;
+	ro.utf8 = o->utf8;
 	q.o = o;
 	q.err = &err;
 	if ((rc = emb_table_load(&t, vectors, NULL, &ro, &err)) < 0 ||
@@ -756,7 +774,7 @@ done:
 int main(int argc, char **argv)
 {
 	struct qopts o = { CLI_COMMON_INIT, 0, 10, 0, false, EMB_KNN_COSINE, FMT_DEFAULT, OOV_ERROR,
-			   false, false, 0, -1, 2, -2, NULL, 0 };
+			   false, false, 0, -1, 2, -2, NULL, 0, 0, EMB_UTF8_KEEP };
 	int rc;
 
 	cli_init(argv[0]);

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emb_bytes.h"
 #include "emb_rng.h"
-#include "internal.h"
 
 #define PROGRESS_EVERY 65536
 
@@ -129,7 +129,7 @@ static int reorder(struct emb_table **out, const struct emb_table *src,
 	int rc;
 
 	*out = NULL;
-	if ((rc = emb_vocab_load(&v, o->vocab, EMB_VOCAB_NO_COUNTS, err)) < 0)
+	if ((rc = emb_vocab_load_limit(&v, o->vocab, EMB_VOCAB_NO_COUNTS, o->ro.max_token, err)) < 0)
 		return rc;
 	n = emb_vocab_size(v);
 	if ((rc = emb_table_new(&t, n, src->dim, err)) < 0)
@@ -382,7 +382,7 @@ int emb_convert(const struct emb_convert_opts *o, struct emb_err *err)
 	if (o->header_set && (to == &emb_format_glove || to == &emb_format_word2vec))
 		to = o->wo.header ? &emb_format_word2vec : &emb_format_glove;
 	if (o->wo.f16 && to != &emb_format_emb)
-		return emb_err_set(err, EMB_EINVAL, "--dtype f16 needs EMB output, not %s", to->name);
+		return emb_err_set(err, EMB_EINVAL, "float16 values need EMB output, not %s", to->name);
 	if ((rc = emb_stream_open(&in, o->input, err)) < 0 ||
 	    (!from && (rc = emb_format_detect(&from, in, err)) < 0))
 		goto done;

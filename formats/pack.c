@@ -28,7 +28,7 @@
 #include "emb_gzin.h"
 #include "emb_npz.h"
 #include "emb_stream.h"
-#include "internal.h"
+#include "emb_bytes.h"
 
 static const char file_magic[8] = { 'E', 'M', 'B', 'P', 'A', 'C', 'K', 0 };
 #define BATCH_MAGIC "EPKB"
@@ -715,6 +715,8 @@ static int encode_line(struct emb_tokenizer *tk, struct encode *e, struct emb_st
 	int rc;
 
 	e->n = e->total = 0;
+	if ((rc = emb_token_check_line(in, line, len, err)) < 0)
+		return rc;
 	rc = emb_tokenizer_line(tk, line, len, on_token, e, err);
 	if (rc <= 0)
 		return rc;

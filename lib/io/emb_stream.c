@@ -39,6 +39,7 @@ struct emb_stream {
 	uint64_t base;      /* decoded offset of buf[0] */
 	bool eof;           /* no more decoded bytes will come */
 	unsigned long long line;
+	size_t max_line;    /* getline refuses longer lines (EMB_STREAM_MAX_LINE at most) */
 
 	bool gz;
 	bool in_member;     /* inside a gzip member (its end not yet seen) */
@@ -181,6 +182,7 @@ static int stream_new(struct emb_stream **out, const char *name, struct emb_err 
 		return emb_err_nomem(err, "opening an input");
 	}
 	s->cap = INITIAL_CAP;
+	s->max_line = EMB_STREAM_MAX_LINE;
 	s->fd = -1;
 	*out = s;
 	return 0;
@@ -311,14 +313,19 @@ int emb_stream_getline(struct emb_stream *s, char **line, size_t *len, struct em
 			s->line++;
 			return 0;
 		}
-		if (s->end - s->start > EMB_STREAM_MAX_LINE) {
+		if (s->end - s->start > s->max_line) {
 			s->line++;
 			return emb_stream_fail(s, err, EMB_ELIMIT, "line longer than %zu bytes",
-					       EMB_STREAM_MAX_LINE);
+					       s->max_line);
 		}
 		if ((rc = fill(s, err)) < 0)
 			return rc;
 	}
+}
+
+void emb_stream_set_max_line(struct emb_stream *s, size_t max)
+{
+	s->max_line = max < 1 ? 1 : max > EMB_STREAM_MAX_LINE ? EMB_STREAM_MAX_LINE : max;
 }
 
 int emb_stream_borrow(struct emb_stream *s, const unsigned char **p, size_t *len,

@@ -172,7 +172,8 @@ static int scan_one(struct scan_ctx *s, struct emb_tokenizer *tk, const char *pa
 		return rc;
 	while ((rc = emb_stream_getline(in, &line, &len, s->err)) == 0) {
 		s->st->lines++;
-		if ((rc = emb_tokenizer_line(tk, line, len, scan_token, s, s->err)) != 0)
+		if ((rc = emb_token_check_line(in, line, len, s->err)) < 0 ||
+		    (rc = emb_tokenizer_line(tk, line, len, scan_token, s, s->err)) != 0)
 			break;
 		if ((rc = idw_put(s->w, EMB_TRAIN_EOS, s->err)) < 0)
 			break;

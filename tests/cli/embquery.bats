@@ -322,3 +322,19 @@ write_full() { t embquery nn "$T" king >/dev/full; }
     "$(command -v embquery)"
   assert_output --partial "checks passed"
 }
+
+@test "embquery --unicode-errors and --max-token apply to VECTORS; the default keeps bytes with a warning" {
+  cd "$BATS_TEST_TMPDIR"
+  printf 'caf\xe9 1 2\nok 3 4\n' >l1.txt
+  run -0 --separate-stderr t embquery vec l1.txt ok
+  assert_output "ok 3 4"
+  assert_equal "$stderr" "embquery: warning: l1.txt: 1 token is not valid UTF-8: invalid bytes kept as they are"
+  run -0 --separate-stderr t embquery vec --unicode-errors=replace l1.txt "$(printf 'caf\xef\xbf\xbd')"
+  assert_output "$(printf 'caf\xef\xbf\xbd 1 2')"
+  run -1 --separate-stderr t embquery vec --unicode-errors=strict l1.txt ok
+  assert_equal "$stderr" "embquery: l1.txt:1: token 'caf$(printf '\xe9')' is not valid UTF-8"
+  run -1 --separate-stderr t embquery vec --max-token=3 l1.txt ok
+  assert_equal "$stderr" "embquery: l1.txt:1: token 'caf$(printf '\xe9')' is longer than the token limit of 3 bytes"
+  run -0 t embquery vec --max-token=4 l1.txt ok
+  run -2 t embquery vec --unicode-errors=nope l1.txt ok
+}

@@ -279,3 +279,17 @@ interrupt() {
   t tokvocab count "$FIX/mixed.txt" | cut -f1 | sed 's/^"\(.*\)"$/\1/; s/""/"/g' >"$BATS_TEST_TMPDIR/want"
   diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/ours"
 }
+
+@test "embtrain --unicode-errors decides how --init-from tokens that are not UTF-8 are matched" {
+  cd "$BATS_TEST_TMPDIR"
+  printf 'caf\xe9 7 7\nok 8 8\n' >init.txt
+  printf 'caf\xef\xbf\xbd ok caf\xef\xbf\xbd ok\n' >c.txt
+  t embtrain -q -d 2 -e 1 -j 1 --min-count 1 --init-from init.txt --freeze-existing \
+    --unicode-errors=replace c.txt -o out.txt -t glove
+  run -0 grep -c ' 7 7$' out.txt
+  assert_output 1
+  run -1 --separate-stderr t embtrain -q -d 2 -e 1 -j 1 --min-count 1 --init-from init.txt \
+    --unicode-errors=strict c.txt -o out2.txt
+  assert_equal "$stderr" "embtrain: init.txt:1: token 'caf$(printf '\xe9')' is not valid UTF-8"
+  [ ! -e out2.txt ]
+}

@@ -74,3 +74,10 @@ make_truncated_gz() {
 peak_rss_kb() {
 	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
 }
+
+# gzip_bomb BYTE FILE: FILE is gzip of 1 GiB of BYTE (16 members of 64 MiB: quick to make).
+gzip_bomb() {
+	head -c 67108864 /dev/zero | tr '\0' "$1" | gzip -1 >"$2.member"
+	for _ in $(seq 16); do cat "$2.member"; done >"$2"
+	rm -f "$2.member"
+}
