@@ -48,9 +48,10 @@ def _paths(paths):
     return out
 
 
-def _to_torch(b):
+def _to_torch(b, path):
     """A batch of numpy arrays as the dict of tensors PackDataset yields."""
     t = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in b.items()}
+    t["path"] = path
     sorted_idx = None if b["enforce_sorted"] else t["sorted_indices"]
     unsorted_idx = None if b["enforce_sorted"] else t["unsorted_indices"]
     data = t["vectors"] if "vectors" in t else t["data"]
@@ -72,7 +73,7 @@ class PackDataset(torch.utils.data.IterableDataset):
     A batch: "packed" (PackedSequence of the ids, or of the vectors when the file has them),
     "padded", "lengths", "index", "data", "batch_sizes", "sorted_indices", "unsorted_indices"
     (int64 tensors), "vectors" (float32, with --embed), "number", "batch_first",
-    "enforce_sorted", "padding_idx".  A damaged file raises embkit.PackError naming the file
+    "enforce_sorted", "padding_idx", "path" (the file).  A damaged file raises embkit.PackError naming the file
     and the batch.
     """
 
@@ -102,7 +103,7 @@ class PackDataset(torch.utils.data.IterableDataset):
         if nw == 1 and not self.shuffle:
             for p in self.paths:
                 for b in _pack.read(p):
-                    yield _to_torch(b)
+                    yield _to_torch(b, p)
             return
         pieces = self._pieces()
         order = np.arange(len(pieces))
@@ -111,4 +112,4 @@ class PackDataset(torch.utils.data.IterableDataset):
         for i in order[wid::nw]:
             p, kind, meta, u = pieces[i]
             for b in _pack.read_unit(p, kind, meta, u):
-                yield _to_torch(b)
+                yield _to_torch(b, p)
