@@ -6,6 +6,7 @@ bindir ?= $(PREFIX)/bin
 mandir ?= $(PREFIX)/share/man
 bashcompdir ?= $(PREFIX)/share/bash-completion/completions
 zshcompdir ?= $(PREFIX)/share/zsh/vendor-completions
+pythondir ?= $(PREFIX)/lib/python3/dist-packages
 
 CC ?= cc
 CFLAGS ?= -O2 -g -Werror
@@ -43,7 +44,7 @@ FUZZ_SECONDS ?= 30
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite
 
-.PHONY: all deps check unit cli-tests demo bench install clean lint fuzz
+.PHONY: all deps check unit cli-tests demo bench install install-python clean lint fuzz
 all: $(TOOL_BIN)
 
 $(B)/%.o: %.c $(HDRS)
@@ -104,6 +105,12 @@ install: all
 	$(if $(wildcard man/*.7),install -m 644 $(wildcard man/*.7) $(DESTDIR)$(mandir)/man7)
 	for t in $(TOOL_SRC:cmd/%.c=%); do install -m 644 completions/embkit.bash $(DESTDIR)$(bashcompdir)/$$t; done
 	install -m 644 completions/_embkit $(DESTDIR)$(zshcompdir)/_embkit
+	@$(MAKE) --no-print-directory install-python
+
+# python/embkit where Debian's python3 finds packages (PYTHONPATH=python works from the tree).
+install-python:
+	install -d $(DESTDIR)$(pythondir)/embkit
+	install -m 644 $(wildcard python/embkit/*.py) $(DESTDIR)$(pythondir)/embkit
 
 clean:
 	rm -rf build build-san build-fuzz

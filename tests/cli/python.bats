@@ -57,3 +57,35 @@ print("torch" in sys.modules)'
   run -0 $PY "$TOP/python/embkit/pack.py" "$BATS_TEST_TMPDIR/a.pack"
   assert_output --regexp '^batches [0-9]+ sequences [0-9]+ tokens [0-9]+$'
 }
+
+# The fenced blocks of README's "From the shell to PyTorch" section, in order, as files.
+readme_blocks() {
+  awk -v dir="$1" '
+    /^## / { on = ($0 == "## From the shell to PyTorch") }
+    on && /^```(sh|python)$/ { n++; lang = substr($0, 4); f = dir "/" n "." lang; next }
+    on && /^```$/ && f { f = ""; next }
+    f { print > f }
+  ' "$TOP/README.md"
+}
+
+@test "README's 'From the shell to PyTorch' snippets run as shown" {
+  local d="$BATS_TEST_TMPDIR/readme" f
+  mkdir -p "$d"
+  readme_blocks "$d"
+  [ "$(ls "$d" | tr '\n' ' ')" = "1.sh 2.python 3.python " ]
+  zcat "$TOP/data/wordnet-glosses.txt.gz" | head -3000 | gzip >"$d/corpus.txt.gz"
+  cd "$d"
+  run -0 bash -e 1.sh
+  run -0 env PYTHONPATH="$TOP/python" $PY 2.python
+  assert_output --regexp '^Embedding\([0-9]+, 32, padding_idx=0\) the \([0-9]+, 32\)$'
+  run -0 env PYTHONPATH="$TOP/python" $PY 3.python
+  assert_output --regexp '^batch [0-9]+ padded \([0-9]+, [0-9]+\) lengths \[[0-9, ]+\]$'
+}
+
+@test "make install-python puts the package where Debian's python3 finds it" {
+  run -0 make -C "$TOP" --no-print-directory install-python DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr
+  cd "$BATS_TEST_TMPDIR"
+  run -0 env PYTHONPATH="$BATS_TEST_TMPDIR/root/usr/lib/python3/dist-packages" $PY -c \
+    'import embkit, os; print(os.path.relpath(embkit.__file__, os.getcwd()))'
+  assert_output "root/usr/lib/python3/dist-packages/embkit/__init__.py"
+}
