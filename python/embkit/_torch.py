@@ -48,15 +48,46 @@ def _paths(paths):
     return out
 
 
-def _to_torch(b, path):
-    """A batch of numpy arrays as the dict of tensors PackDataset yields."""
-    t = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in b.items()}
+_SCALARS = ("number", "batch_first", "enforce_sorted", "padding_idx")
+
+
+class _Batch(dict):
+    """A batch whose integer tensors are views of one int64 tensor, and which pickles as that
+    one tensor (plus the vectors): a DataLoader worker hands it over as one shared block, not
+    as seven (each tensor costs a file descriptor and a round trip between processes)."""
+
+    def __reduce__(self):
+        # the DataLoader rebuilds the dict (default_convert) before pickling it, so the
+        # shared block is found again from the tensors: views of one base tensor
+        ints = {k: v for k, v in self.items() if isinstance(v, torch.Tensor) and
+                v.dtype == torch.int64}
+        base = next(iter(ints.values()))._base if ints else None
+        if base is None or any(v._base is not base for v in ints.values()):
+            return (dict, (dict(self),))
+        layout = [(k, v.storage_offset(), tuple(v.shape)) for k, v in ints.items()]
+        return (_make, (base, layout, self.get("vectors"),
+                        tuple(self[k] for k in _SCALARS), self["path"]))
+
+
+def _make(base, layout, vectors, scalars, path):
+    t = _Batch(zip(_SCALARS, scalars))
+    for name, off, shape in layout:
+        t[name] = base[off:off + int(np.prod(shape))].view(shape)
+    if vectors is not None:
+        t["vectors"] = vectors
     t["path"] = path
-    sorted_idx = None if b["enforce_sorted"] else t["sorted_indices"]
-    unsorted_idx = None if b["enforce_sorted"] else t["unsorted_indices"]
-    data = t["vectors"] if "vectors" in t else t["data"]
+    sorted_idx = None if t["enforce_sorted"] else t["sorted_indices"]
+    unsorted_idx = None if t["enforce_sorted"] else t["unsorted_indices"]
+    data = t["vectors"] if vectors is not None else t["data"]
     t["packed"] = PackedSequence(data, t["batch_sizes"], sorted_idx, unsorted_idx)
     return t
+
+
+def _to_torch(raw, path):
+    """A batch from embkit.pack (numpy) as the dict of tensors PackDataset yields."""
+    b, buf, layout = raw
+    vectors = torch.from_numpy(b["vectors"]) if "vectors" in b else None
+    return _make(torch.from_numpy(buf), layout, vectors, tuple(b[k] for k in _SCALARS), path)
 
 
 class PackDataset(torch.utils.data.IterableDataset):
@@ -102,7 +133,7 @@ class PackDataset(torch.utils.data.IterableDataset):
             self.epoch += 1
         if nw == 1 and not self.shuffle:
             for p in self.paths:
-                for b in _pack.read(p):
+                for b in _pack.read_raw(p):
                     yield _to_torch(b, p)
             return
         pieces = self._pieces()

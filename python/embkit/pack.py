@@ -88,6 +88,9 @@ def _check_record(h, k):
 
 
 def _batch(k, h, body, meta):
+    """(batch dict, int64 buffer, layout): every integer array of the batch is a view of the
+    one buffer (layout: (name, offset, shape) each), so a consumer can ship a batch between
+    processes as one block (PackDataset does)."""
     batch_first, enforce, pad, dim = meta
     magic, B, T, number, N, payload, pcrc = h
     sizes = _layout(B, T, N, dim)
@@ -99,19 +102,32 @@ def _batch(k, h, body, meta):
         raise PackError("batch %d: bad payload CRC" % k)
     out = {"number": number, "batch_first": batch_first, "enforce_sorted": enforce,
            "padding_idx": pad}
-    off = 0
+    shapes = {"padded": (B, T) if batch_first else (T, B)}
+    buf = np.empty(4 * B + T + B * T + N, dtype=np.int64)
+    layout, src, dst = [], 0, 0
     for name, t, n in sizes:
-        a = np.frombuffer(body, dtype=t, count=n, offset=off)
-        off += a.nbytes
-        out[name] = a.astype(np.float32 if t == "<f4" else np.int64)
-    out["padded"] = out["padded"].reshape((B, T) if batch_first else (T, B))
-    if dim:
-        out["vectors"] = out["vectors"].reshape(N, dim)
-    return out
+        a = np.frombuffer(body, dtype=t, count=n, offset=src)
+        src += a.nbytes
+        if name == "vectors":
+            out["vectors"] = a.reshape(N, dim).copy()
+            continue
+        buf[dst:dst + n] = a
+        shape = shapes.get(name, (n,))
+        out[name] = buf[dst:dst + n].reshape(shape)
+        layout.append((name, dst, shape))
+        dst += n
+    return out, buf, layout
 
 
 def read(src, name=None):
     """Yield the batches of a PACK file (path or binary file object) in order, checking all."""
+    name = name or (src if isinstance(src, str) else getattr(src, "name", "<stream>"))
+    for b, _, _ in read_raw(src, name):
+        yield b
+
+
+def read_raw(src, name=None):
+    """As read(), yielding (batch, int64 buffer, layout) as _batch() makes them."""
     name = name or (src if isinstance(src, str) else getattr(src, "name", "<stream>"))
     try:
         yield from _read(_open(src))
@@ -218,9 +234,9 @@ def units(path):
 
 
 def read_unit(path, kind, meta, unit):
-    """Yield the batches of one unit of PATH (see units())."""
+    """Yield the batches of one unit of PATH (see units()) as read_raw() does."""
     if kind == "stream":
-        yield from read(path)
+        yield from read_raw(path)
         return
     k = None
     try:

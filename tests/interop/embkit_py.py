@@ -195,6 +195,15 @@ def test_dataset():
         parts = with_workers(embkit.PackDataset(files), nw)
         assert all(parts), "a worker got nothing"
         assert sorted(key(b) for p in parts for b in p) == everything, "not each batch once"
+    # a worker hands a batch over as one int64 block (views), and it arrives equal
+    import pickle
+    from torch.utils.data._utils.collate import default_convert
+    c = default_convert(got[3])
+    assert c.__reduce__()[0] is not dict, "a batch pickles as separate tensors"
+    d = pickle.loads(pickle.dumps(c))
+    for k in ("padded", "lengths", "index", "data", "batch_sizes", "sorted_indices"):
+        assert torch.equal(d[k], got[3][k]), k
+    assert torch.equal(d["packed"].data, got[3]["packed"].data) and d["number"] == 3
     glob_ds = embkit.PackDataset(tmp("shard-*.pack"))
     assert glob_ds.paths == sorted(glob.glob(tmp("shard-*.pack")))
     a = [key(b) for b in embkit.PackDataset(files, shuffle=True, seed=4)]
