@@ -311,8 +311,9 @@ static int read_matrix(struct emb_table *t, struct emb_stream *in, uint64_t rows
 		if ((rc = emb_stream_read_full(in, emb_table_row(t, done), k * row_bytes, err)) != 0)
 			return rc == EMB_EOF || rc == EMB_ETRUNC
 				       ? emb_err_set_at(err, EMB_ETRUNC, emb_stream_name(in), 0,
-							"input ends inside row %llu", (unsigned long long)
-							((emb_stream_offset(in) - start) / row_bytes + 1))
+							"input ends inside row %llu",
+							(unsigned long long)(emb_stream_offset(in) - start) /
+							row_bytes + 1)
 				       : rc;
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 		for (size_t i = 0; i < k * t->dim; i++) {

@@ -91,6 +91,7 @@ static void sb_json(struct sbuf *b, const char *s)
 static void sb_tensor(struct sbuf *b, const char *name, const char *dtype, uint64_t d0,
 		      uint64_t d1, int ndim, uint64_t *pos, uint64_t bytes)
 {
+	uint64_t end = *pos + bytes;
 	char num[96];
 
 	sb_str(b, ",");
@@ -104,9 +105,9 @@ static void sb_tensor(struct sbuf *b, const char *name, const char *dtype, uint6
 		snprintf(num, sizeof num, "\",\"shape\":[%llu]", (unsigned long long)d0);
 	sb_str(b, num);
 	snprintf(num, sizeof num, ",\"data_offsets\":[%llu,%llu]}", (unsigned long long)*pos,
-		 (unsigned long long)(*pos + bytes));
+		 (unsigned long long)end);
 	sb_str(b, num);
-	*pos += bytes;
+	*pos = end;
 }
 
 static bool utf8_ok(const char *s)
@@ -279,7 +280,7 @@ struct json {
 static int jfail(struct json *j, const char *what)
 {
 	return emb_err_set_at(j->err, EMB_EFORMAT, emb_stream_name(j->in), 0,
-			      "byte %llu: safetensors header: %s", (unsigned long long)(8 + j->i), what);
+			      "byte %llu: safetensors header: %s", (unsigned long long)j->i + 8, what);
 }
 
 static void jws(struct json *j)
