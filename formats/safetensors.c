@@ -501,8 +501,12 @@ static int jobject(struct json *j, int (*each)(struct json *, char *key, void *c
 		char *key;
 		if ((rc = jstring(j, &key)) < 0)
 			return rc;
-		if ((rc = jexpect(j, ':')) < 0 || (rc = each(j, key, ctx)) < 0)
-			return rc; /* EACH took KEY */
+		if ((rc = jexpect(j, ':')) < 0) {
+			free(key);
+			return rc;
+		}
+		if ((rc = each(j, key, ctx)) < 0) /* EACH owns KEY */
+			return rc;
 		jws(j);
 		if (j->i < j->n && j->p[j->i] == '}') {
 			j->i++;
