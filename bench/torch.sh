@@ -31,7 +31,17 @@ fi
 "$EMB_BUILD/embpack" -q -b 64 --bucket 6400 -o "$work/gz.pack" "$in"
 "$EMB_BUILD/embpack" -q -b 64 --bucket 6400 --level 0 -o "$work/plain.pack" "$in"
 
-PYTHONPATH="$top/python" "$PY" - "$in" "$work" "$REPS" <<'EOF' >"$res.tmp"
+{
+echo "## embkit.PackDataset vs a Python pad/pack loop (bench/torch.sh)"
+echo
+echo "Machine: $(nproc) cores; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "The same $N id sequences, \`embpack -b 64 --bucket 6400\`: PackDataset reads the PACK file"
+echo "(every CRC checked, each batch as torch tensors with its PackedSequence); the loop gets the"
+echo "same batches' ids already parsed into tensors and calls pad_sequence + pack_padded_sequence"
+echo "(enforce_sorted=False) per batch.  MB/s counts the batch arrays (uncompressed PACK bytes)."
+echo
+} >"$res.tmp"
+PYTHONPATH="$top/python" "$PY" - "$in" "$work" "$REPS" <<'EOF' >>"$res.tmp"
 import os, statistics, sys, time
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
@@ -92,5 +102,5 @@ print("%d sequences, %d batches, %.1f MB of batch arrays (PACK uncompressed), %.
          torch.__version__))
 EOF
 mv "$res.tmp" "$res"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$res"
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)." >>"$res"
 cat "$res"
