@@ -13,6 +13,7 @@ pkgconfigdir ?= $(libdir)/pkgconfig
 mandir ?= $(PREFIX)/share/man
 bashcompdir ?= $(PREFIX)/share/bash-completion/completions
 zshcompdir ?= $(PREFIX)/share/zsh/vendor-completions
+pythondir ?= $(PREFIX)/lib/python3/dist-packages
 
 # ---- version: VERSION is the one place; the tools, man pages, library and embkit.pc read it ----
 VERSION := $(strip $(file <VERSION))
@@ -110,7 +111,7 @@ PUBLIC_HDRS = lib/embkit.h $(VERSION_H) lib/core/emb_err.h \
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite
 
-.PHONY: all lib deps check unit cli-tests demo bench install uninstall clean lint fuzz tsan
+.PHONY: all lib deps check unit cli-tests demo bench install install-python uninstall clean lint fuzz tsan
 all: $(TOOL_BIN) lib $(MAN_OUT)
 lib: $(B)/libembkit.a $(SHLIB)
 
@@ -212,6 +213,7 @@ install: all
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libembkit.so
 	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(includedir)/embkit
+	@$(MAKE) --no-print-directory install-python
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(call pc_dir,$(libdir))|' \
 		-e 's|@includedir@|$(call pc_dir,$(includedir))|' \
 		-e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|' \
@@ -224,6 +226,11 @@ uninstall:
 		$(addprefix $(DESTDIR)$(libdir)/,libembkit.a libembkit.so $(SONAME) $(notdir $(SHLIB))) \
 		$(DESTDIR)$(pkgconfigdir)/embkit.pc
 	rm -rf $(DESTDIR)$(includedir)/embkit
+
+# python/embkit where Debian's python3 finds packages (PYTHONPATH=python works from the tree).
+install-python:
+	install -d $(DESTDIR)$(pythondir)/embkit
+	install -m 644 $(wildcard python/embkit/*.py) $(DESTDIR)$(pythondir)/embkit
 
 clean:
 	rm -rf build build-san build-fuzz build-tsan

@@ -87,7 +87,7 @@ struct emb_format {
 const struct emb_format *emb_format_for_output(const char *path, const struct emb_format *fmt);
 
 extern const struct emb_format emb_format_glove, emb_format_word2vec, emb_format_word2vec_bin,
-	emb_format_emb;
+	emb_format_emb, emb_format_safetensors, emb_format_npy;
 
 /* Upper bounds on header values: a larger dimension is refused as absurd before any read. */
 #define EMB_MAX_DIM ((size_t)1 << 20)

@@ -19,7 +19,7 @@
 #define SNIFF_BYTES ((size_t)64 << 10)
 
 static const struct emb_format *const formats[] = {
-	&emb_format_emb, &emb_format_word2vec_bin, &emb_format_word2vec, &emb_format_glove,
+	&emb_format_emb, &emb_format_safetensors, &emb_format_npy, &emb_format_word2vec_bin, &emb_format_word2vec, &emb_format_glove,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])
@@ -58,6 +58,10 @@ const struct emb_format *emb_format_by_filename(const char *path)
 		return &emb_format_word2vec;
 	if (ends_with(path, n, ".txt"))
 		return &emb_format_glove;
+	if (ends_with(path, n, ".safetensors"))
+		return &emb_format_safetensors;
+	if (ends_with(path, n, ".npy"))
+		return &emb_format_npy;
 	return NULL;
 }
 

@@ -62,4 +62,7 @@ static inline void emb_put_le64(void *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
+/* Length of the valid UTF-8 prefix of s[0..n); == n when all of it is valid. */
+size_t emb_utf8_valid_prefix(const unsigned char *s, size_t n);
+
 #endif

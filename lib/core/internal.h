@@ -44,8 +44,6 @@ static inline int emb_online_cpus(int max)
 	return n < 1 ? 1 : n > max ? max : (int)n;
 }
 
-/* Length of the valid UTF-8 prefix of s[0..n); == n when all of it is valid. */
-size_t emb_utf8_valid_prefix(const unsigned char *s, size_t n);
 
 /* Decode the code point at s[0..n) (n > 0) into *cp and return its length; for ill-formed
  * input *cp = -1 and the length is that of the maximal ill-formed subsequence (Unicode's

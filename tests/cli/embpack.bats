@@ -4,22 +4,22 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 PY=/usr/bin/python3
-READER="$TOP/formats/packreader.py"
+READER="$TOP/python/embkit/pack.py"
 
 # Print a PACK file's batches through the numpy reader, one "key value" line per array.
 pyread() {
 	$PY - "$1" <<-'EOF'
 	import os, sys
 	sys.path.insert(0, os.environ["TOPF"])
-	import packreader
-	for b in packreader.read(sys.argv[1]):
+	from embkit import pack
+	for b in pack.read(sys.argv[1]):
 	    for k in ("index", "lengths", "data", "batch_sizes"):
 	        print(k, " ".join(map(str, b[k].tolist())))
 	EOF
 }
 
 setup() {
-	export TOPF="$TOP/formats"
+	export TOPF="$TOP/python"
 	out="$BATS_TEST_TMPDIR"
 }
 
@@ -264,13 +264,13 @@ print(z["data"].tolist())' "$out/npz/batch-000000.npz"
 	run -0 $PY -c '
 import sys, numpy as np
 sys.path.insert(0, sys.argv[2])
-import packreader
-b = next(packreader.read(sys.argv[1]))
+from embkit import pack
+b = next(pack.read(sys.argv[1]))
 v, d = b["vectors"], b["data"]
 assert (v[d == 3] == 0).all(), "padding row not zero"
 assert (np.linalg.norm(v, axis=1) <= 1.5 + 1e-5).all(), "norm above max"
 assert (np.linalg.norm(v[d != 3], axis=1) > 0).all()
-print("ok", v.shape)' "$out/a.pack" "$TOP/formats"
+print("ok", v.shape)' "$out/a.pack" "$TOP/python"
 	assert_output "ok (32, 4)"
 }
 
