@@ -55,6 +55,8 @@ const struct emb_pack_header *emb_pack_reader_header(const struct emb_pack_reade
  * totals must match what was read), or a negative error. */
 int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **b,
 			 struct emb_err *err);
+/* What the batches read so far hold. */
+const struct emb_pack_totals *emb_pack_reader_totals(const struct emb_pack_reader *r);
 /* Bytes of PACK read so far (decompressed). */
 uint64_t emb_pack_reader_bytes(const struct emb_pack_reader *r);
 int emb_pack_reader_close(struct emb_pack_reader *r, struct emb_err *err);

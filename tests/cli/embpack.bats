@@ -302,6 +302,23 @@ print("ok", v.shape)' "$out/a.pack" "$TOP/formats"
 	assert_equal "$stderr" "embpack: $out/cut.pack: batch 0 truncated"
 }
 
+@test "embpack stats: a corrupt gzip PACK is corrupt and a cut one truncated, by path and from stdin" {
+	run -0 t embpack -b 2 -o "$out/a.pack" "$FIX/ids.txt"
+	size=$(stat -c %s "$out/a.pack")
+	cp "$out/a.pack" "$out/crc.pack"
+	printf '\x00' | dd of="$out/crc.pack" bs=1 seek=$((size - 6)) conv=notrunc 2>/dev/null
+	run -1 --separate-stderr t embpack stats "$out/crc.pack"
+	assert_equal "$stderr" "embpack: $out/crc.pack: corrupt gzip input (CRC mismatch in the member at byte 0)"
+	run -1 --separate-stderr t embpack stats - <"$out/crc.pack"
+	assert_equal "$stderr" "embpack: <stdin>: corrupt gzip input (CRC mismatch)"
+	head -c $((size - 40)) "$out/a.pack" >"$out/cut.pack"
+	run -1 --separate-stderr t embpack stats "$out/cut.pack"
+	assert_equal "$stderr" "embpack: $out/cut.pack: batch 0 truncated"
+	run -1 --separate-stderr t embpack stats - <"$out/cut.pack"
+	[[ "$stderr" == "embpack: "*"truncated"* ]]
+	[[ "$stderr" != *corrupt* ]]
+}
+
 @test "embpack stats rejects a corrupted batch by its CRC" {
 	run -0 t embpack -b 4 --level 0 -o "$out/a.pack" "$FIX/ids.txt"
 	printf '\x63' | dd of="$out/a.pack" bs=1 seek=120 conv=notrunc 2>/dev/null
