@@ -125,7 +125,7 @@ static int make_dir(const char *dir, struct emb_err *err)
 
 int emb_pack_run(const struct emb_pack_opts *o, struct emb_pack_totals *tot, struct emb_err *err)
 {
-	struct run run = { o, NULL, { 0, 0, 0, 0 }, o->out };
+	struct run run = { o, NULL, { 0, 0, 0, 0, 0, 0 }, o->out };
 	struct emb_batch_opts bo = o->batch;
 	struct emb_stream *in = NULL;
 	struct emb_batcher *bt = NULL;
@@ -182,10 +182,25 @@ int emb_pack_run(const struct emb_pack_opts *o, struct emb_pack_totals *tot, str
 			goto done;
 		if (o->min_len && enc.total < o->min_len)
 			continue;
+		/* torch's packing needs lengths > 0: a blank line of text holds no sequence */
 		if (enc.total == 0) {
-			rc = emb_stream_fail(in, err, EMB_EFORMAT,
-					     "empty sequence (lengths must be > 0; --min-len=1 skips it)");
-			goto done;
+			if (o->strict) {
+				rc = emb_stream_fail(in, err, EMB_EFORMAT,
+						     "empty sequence (lengths must be > 0)");
+				goto done;
+			}
+			run.tot.empty++;
+			continue;
+		}
+		/* a sequence longer than the budget can only be a batch of its own */
+		if (bo.max_tokens && enc.n > bo.max_tokens) {
+			if (o->strict) {
+				rc = emb_stream_fail(in, err, EMB_ELIMIT,
+						     "sequence of %zu ids exceeds the token budget of %zu",
+						     enc.n, bo.max_tokens);
+				goto done;
+			}
+			run.tot.over_budget++;
 		}
 		if ((rc = emb_batcher_push(bt, enc.ids, enc.n, (int64_t)(lineno - 1), err)) < 0)
 			goto done;

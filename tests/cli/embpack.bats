@@ -187,10 +187,43 @@ for i in range(2000): print(" ".join(str(r.randrange(100)) for _ in range(r.rand
 	assert_equal "$stderr" "embpack: $FIX/negative.txt:2: negative id '-4'"
 }
 
-@test "embpack rejects an empty line (a zero-length sequence) with its line number" {
-	run -1 --separate-stderr t embpack -o "$out/a.pack" "$FIX/empty-line.txt"
-	assert_equal "$stderr" "embpack: $FIX/empty-line.txt:2: empty sequence (lengths must be > 0; --min-len=1 skips it)"
-	run -0 t embpack --min-len 1 -o "$out/a.pack" "$FIX/empty-line.txt"
+@test "embpack skips an empty line (a zero-length sequence) and counts it; --strict names its line" {
+	run -0 --separate-stderr t embpack --progress -o "$out/a.pack" "$FIX/empty-line.txt"
+	assert_equal "$stderr" "embpack: 1 batches, 2 sequences, 3 tokens, padding 25.00%, 1 empty skipped"
+	run -0 t embpack dump "$out/a.pack"
+	assert_line "index 0 2"
+	run -1 --separate-stderr t embpack --strict -o "$out/b.pack" "$FIX/empty-line.txt"
+	assert_equal "$stderr" "embpack: $FIX/empty-line.txt:2: empty sequence (lengths must be > 0)"
+	[ ! -e "$out/b.pack" ]
+	run -0 t embpack --strict --min-len 1 -o "$out/b.pack" "$FIX/empty-line.txt"
+}
+
+@test "the README pipeline works on text with blank lines: tokvocab encode | embpack, then stats" {
+	printf 'the cat sat\n\nthe dog sat on the mat\n\n\na cat and a dog\n \nthe end\n' >"$out/c.txt"
+	for i in 1 2 3 4 5; do cat "$out/c.txt"; done | gzip >"$out/corpus.txt.gz"
+	# as in README.md "A pipeline in ten lines"
+	run -0 t tokvocab count --specials '<pad>,<unk>' --min-count 5 "$out/corpus.txt.gz" -o "$out/vocab.tsv"
+	run -0 --separate-stderr bash -c "tokvocab encode -v '$out/vocab.tsv' '$out/corpus.txt.gz' |
+	  embpack --bucket 6400 --batch-size 64 --shuffle --seed 1 -o '$out/train.pack'"
+	assert_equal "$stderr" ""
+	run -0 t embpack stats "$out/train.pack"
+	assert_line "batches	1"
+	assert_line "sequences	20"
+	assert_line "tokens	80"
+}
+
+@test "embpack -t: a sequence over the token budget is a batch of its own, with a warning; --strict fails" {
+	printf '1 2\n3 4 5 6 7\n8\n9 1 2 3 4 5\n' >"$out/long.txt"
+	run -0 --separate-stderr t embpack -t 4 -o "$out/a.pack" "$out/long.txt"
+	assert_equal "$stderr" "embpack: warning: 2 sequences longer than --max-tokens 4: each is a batch of its own, over the budget"
+	run -0 t embpack dump "$out/a.pack"
+	assert_line "batch 1 sequences 1 max_len 5 tokens 5"
+	assert_line "batch 3 sequences 1 max_len 6 tokens 6"
+	run -0 --separate-stderr t embpack -q -t 4 -o "$out/a.pack" "$out/long.txt"
+	assert_equal "$stderr" ""
+	run -1 --separate-stderr t embpack --strict -t 4 -o "$out/b.pack" "$out/long.txt"
+	assert_equal "$stderr" "embpack: $out/long.txt:2: sequence of 5 ids exceeds the token budget of 4"
+	[ ! -e "$out/b.pack" ]
 }
 
 @test "embpack rejects an id not below the vocabulary size or the table rows" {

@@ -39,7 +39,7 @@ static size_t write_file(const char *path, int level)
 {
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_pack_header h = { true, false, -1, 2 };
-	struct emb_pack_totals tot = { 0, 0, 0, 0 };
+	struct emb_pack_totals tot = { 0, 0, 0, 0, 0, 0 };
 	struct emb_batch b = EMB_BATCH_INIT;
 	struct emb_err err = EMB_ERR_INIT;
 	struct emb_out *out;
