@@ -281,6 +281,11 @@ int main(int argc, char **argv)
 
 	if (vocab_path && (rc = emb_vocab_load(&vocab, vocab_path, 0, &err)) < 0)
 		goto fail;
+	if (vocab && o.unk == EMB_PACK_UNK_TOKEN &&
+	    emb_vocab_find(vocab, o.unk_token, strlen(o.unk_token)) < 0) {
+		rc = cli_usage_error("--unk token '%s' is not in the vocabulary", o.unk_token);
+		goto out;
+	}
 	if (ids)
 		o.id_limit = emb_vocab_size(vocab);
 	else

@@ -23,6 +23,8 @@ struct emb_pack_reader {
 	struct emb_pack_header h;
 	unsigned char *buf;
 	size_t cap;
+	int64_t *seen;            /* a sorted copy of a batch's index */
+	size_t seen_cap;
 	struct emb_batch b;
 	uint64_t next;            /* number of the next batch */
 	struct emb_pack_totals tot;
@@ -76,6 +78,9 @@ int emb_pack_reader_open(struct emb_pack_reader **out, const char *path, struct 
 	else if ((flags & ~7u) || !(flags & FLAG_VECTORS) != !r->h.dim)
 		rc = emb_err_set_at(err, EMB_EFORMAT, rname(r), 0,
 				    "bad file header flags 0x%x (dim %u)", flags, r->h.dim);
+	else if (emb_le32(p + 24) != 0)
+		rc = emb_err_set_at(err, EMB_EFORMAT, rname(r), 0,
+				    "bad file header: reserved field is not 0");
 	if (rc < 0)
 		goto fail;
 	r->bytes = sizeof p;
@@ -118,11 +123,63 @@ static int bad(struct emb_pack_reader *r, struct emb_err *err, const char *what)
 			      (unsigned long long)r->next, what);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Each input line is in a batch at most once: no index negative or repeated. */
+static int check_index(struct emb_pack_reader *r, const struct emb_batch *b, struct emb_err *err)
+{
+	size_t n = b->n;
+
+	if (n > r->seen_cap) {
+		int64_t *p = realloc(r->seen, n * sizeof *p);
+		if (!p)
+			return emb_err_nomem(err, "reading a PACK batch");
+		r->seen = p;
+		r->seen_cap = n;
+	}
+	memcpy(r->seen, b->index, n * sizeof *r->seen);
+	qsort(r->seen, n, sizeof *r->seen, cmp_i64);
+	if (r->seen[0] < 0)
+		return bad(r, err, "negative index");
+	for (size_t i = 1; i < n; i++)
+		if (r->seen[i] == r->seen[i - 1])
+			return bad(r, err, "index repeats a line");
+	return 0;
+}
+
+/*
+ * padded must be data unpacked: sequence j at step t < lengths[j] holds the packed id of
+ * that step, and the padding value after its end.
+ */
+static int check_padded(struct emb_pack_reader *r, const struct emb_batch *b, struct emb_err *err)
+{
+	size_t n = b->n, T = b->maxlen, off = 0;
+
+	for (size_t t = 0; t < T; t++) {
+		size_t live = (size_t)b->batch_sizes[t];
+		for (size_t k = 0; k < n; k++) {
+			size_t j = (size_t)b->sorted[k];
+			int32_t p = b->padded[b->batch_first ? j * T + t : t * n + j];
+			if (p != (k < live ? b->data[off + k] : r->h.padding_idx))
+				return bad(r, err, k < live ? "padded and data disagree" :
+					   "padded holds an id after the end of a sequence");
+		}
+		off += live;
+	}
+	return 0;
+}
+
 /* The invariants of a packed batch (see PACK.md "Reading and errors"). */
 static int check_batch(struct emb_pack_reader *r, const struct emb_batch *b, struct emb_err *err)
 {
-	size_t n = b->n, T = b->maxlen, sum = 0, bsum = 0;
+	size_t n = b->n, T = b->maxlen, sum = 0, live = n;
 	bool longest = false;
+	int rc;
 
 	for (size_t i = 0; i < n; i++) {
 		int32_t l = b->lengths[i], s = b->sorted[i];
@@ -134,19 +191,21 @@ static int check_batch(struct emb_pack_reader *r, const struct emb_batch *b, str
 			return bad(r, err, "sorted_indices and unsorted_indices are not inverse");
 		if (i > 0 && b->lengths[s] > b->lengths[b->sorted[i - 1]])
 			return bad(r, err, "sorted_indices is not longest first");
+		if (r->h.enforce_sorted && s != (int32_t)i)
+			return bad(r, err, "sorted_indices is not the identity (enforce_sorted)");
 	}
 	if (sum != b->tokens || !longest)
 		return bad(r, err, "lengths do not match the record header");
+	/* batch_sizes[t] counts the sequences longer than t: the sorted ones before LIVE */
 	for (size_t t = 0; t < T; t++) {
-		int32_t bs = b->batch_sizes[t];
-		if (bs < 1 || (size_t)bs > (t ? (size_t)b->batch_sizes[t - 1] : n) ||
-		    (t == 0 && (size_t)bs != n))
-			return bad(r, err, "bad batch_sizes");
-		bsum += (size_t)bs;
+		while (live > 0 && (size_t)b->lengths[b->sorted[live - 1]] <= t)
+			live--;
+		if ((size_t)b->batch_sizes[t] != live)
+			return bad(r, err, "batch_sizes do not match the lengths");
 	}
-	if (bsum != b->tokens)
-		return bad(r, err, "batch_sizes do not add up to the tokens");
-	return 0;
+	if ((rc = check_index(r, b, err)) < 0)
+		return rc;
+	return check_padded(r, b, err);
 }
 
 int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **out,
@@ -179,6 +238,8 @@ int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **out
 	if (emb_le32(h + 44) != (uint32_t)libdeflate_crc32(0, h, 44))
 		return bad(r, err, "bad record header CRC");
 	if (memcmp(h, END_MAGIC, 4) == 0) {
+		if (emb_le32(h + 4) || emb_le32(h + 8) || emb_le32(h + 12) || emb_le32(h + 40))
+			return bad(r, err, "end record: reserved fields are not 0");
 		if (emb_le64(h + 16) != r->tot.batches || emb_le64(h + 24) != r->tot.tokens ||
 		    emb_le64(h + 32) != r->tot.sequences)
 			return bad(r, err, "end record totals do not match the batches read");
@@ -195,6 +256,8 @@ int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **out
 		return bad(r, err, "bad record magic");
 	if (emb_le64(h + 16) != r->next)
 		return bad(r, err, "out of sequence");
+	if (emb_le32(h + 12) != 0)
+		return bad(r, err, "reserved field is not 0");
 	b->number = r->next;
 	b->n = emb_le32(h + 4);
 	b->maxlen = emb_le32(h + 8);
@@ -268,6 +331,7 @@ void emb_pack_reader_abort(struct emb_pack_reader *r)
 		return;
 	emb_stream_abort(r->in);
 	free(r->buf);
+	free(r->seen);
 	free(r);
 }
 

@@ -108,7 +108,7 @@ static int encode_line(struct emb_tokenizer *tk, struct encode *e, struct emb_st
 				       e->bad_id, (unsigned long long)e->limit);
 	return emb_stream_fail(in, err, EMB_EFORMAT,
 			       "unknown token '%s'%s", tok, e->o->unk == EMB_PACK_UNK_ERROR ? "" :
-			       " (the vocabulary has no <unk>; --unk=skip drops it)");
+			       " (the vocabulary has no <unk>)");
 }
 
 static int make_dir(const char *dir, struct emb_err *err)
@@ -151,7 +151,8 @@ int emb_pack_run(const struct emb_pack_opts *o, struct emb_pack_totals *tot, str
 			 (enc.unk = emb_vocab_find(o->vocab, o->unk_token, strlen(o->unk_token))) < 0) {
 			char tok[80];
 			emb_err_token(tok, sizeof tok, o->unk_token, strlen(o->unk_token));
-			rc = emb_err_set(err, EMB_EINVAL, "--unk token '%s' is not in the vocabulary", tok);
+			rc = emb_err_set(err, EMB_EINVAL,
+					 "the unknown-token replacement '%s' is not in the vocabulary", tok);
 			goto done;
 		}
 		enc.limit = o->table ? o->table->rows : 0;

@@ -55,9 +55,11 @@ def read(src):
     raw = _read_exact(f, HEADER.size)
     if len(raw) < HEADER.size or raw[:8] != FILE_MAGIC:
         raise PackError("not a PACK file")
-    magic, version, flags, pad, dim, _, crc = HEADER.unpack(raw)
+    magic, version, flags, pad, dim, reserved, crc = HEADER.unpack(raw)
     if zlib.crc32(raw[:28]) != crc:
         raise PackError("bad file header CRC")
+    if reserved:
+        raise PackError("bad file header: reserved field is not 0")
     if version != 1 or flags & ~7 or bool(flags & 2) != bool(dim):
         raise PackError("unsupported PACK header (version %d, flags %#x)" % (version, flags))
     batch_first = bool(flags & 1)
@@ -70,9 +72,13 @@ def read(src):
                             else "truncated after the file header (no end record)")
         if len(h) < RECORD.size:
             raise PackError("batch %d truncated" % k)
-        magic, B, T, _, number, N, payload, pcrc, hcrc = RECORD.unpack(h)
+        magic, B, T, reserved, number, N, payload, pcrc, hcrc = RECORD.unpack(h)
         if zlib.crc32(h[:44]) != hcrc:
             raise PackError("batch %d: bad record header CRC" % k)
+        if magic == b"EPKE" and (B or T or reserved or pcrc):
+            raise PackError("batch %d: end record: reserved fields are not 0" % k)
+        if reserved:
+            raise PackError("batch %d: reserved field is not 0" % k)
         if magic == b"EPKE":
             if [number, N, payload] != totals:
                 raise PackError("batch %d: end record totals do not match" % k)
