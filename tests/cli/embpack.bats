@@ -415,3 +415,32 @@ print("ok", v.shape)' "$out/a.pack" "$TOP/formats"
 	run -0 bash -c "$EMB_EXEC embpack dump <'$out/whole.pack'"
 	assert_output "$want"
 }
+
+@test "a run killed by SIGKILL leaves .NAME.embkit.HOST.PID.XXXXXX; a later output there removes it once stale" {
+	local host pid tmp
+	host=$(uname -n | tr './' '__')
+	mkfifo "$out/in"
+	embpack -q -o "$out/k.pack" "$out/in" 2>/dev/null 3>&- &
+	pid=$!
+	exec 7>"$out/in"
+	printf '1 2\n' >&7
+	for _ in $(seq 100); do
+		tmp=$(find "$out" -name ".k.pack.embkit.$host.$pid.??????")
+		[ -n "$tmp" ] && break
+		sleep 0.1
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	exec 7>&-
+	[ -n "$tmp" ] && [ -f "$tmp" ] && [ ! -e "$out/k.pack" ]
+	# the killed run's file: kept while it may still be written (modified recently) ...
+	run -0 t embpack -q -o "$out/a.pack" "$FIX/ids.txt"
+	[ -f "$tmp" ]
+	# ... removed once stale; files of a live process, another host or another pattern stay
+	touch "$out/.x.embkit.$host.$$.AAAAAA" "$out/.y.embkit.elsewhere.$pid.AAAAAA" "$out/.z.pack.Ab12Cd"
+	touch -d '1 hour ago' "$tmp" "$out"/.x.* "$out"/.y.* "$out"/.z.*
+	run -0 t embpack -q -o "$out/b.pack" "$FIX/ids.txt"
+	[ ! -e "$tmp" ]
+	[ -f "$out/.x.embkit.$host.$$.AAAAAA" ] && [ -f "$out/.y.embkit.elsewhere.$pid.AAAAAA" ] &&
+		[ -f "$out/.z.pack.Ab12Cd" ]
+}
