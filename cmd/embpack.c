@@ -271,11 +271,7 @@ int main(int argc, char **argv)
 	if (o.to == EMB_PACK_TO_PACK && (rc = cli_refuse_terminal(&common, o.output, true)))
 		return rc;
 	cli_out_opts(&common, &o.out, EMB_OUT_GZIP | EMB_OUT_NO_GZ_NAME);
-	if (!threads) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 ? (size_t)n : 1;
-	}
-	o.out.threads = threads > 64 ? 64 : (int)threads;
+	o.out.threads = threads ? (threads > 64 ? 64 : (int)threads) : cli_online_cpus(64);
 	if (cli_progress_enabled(&common))
 		o.progress = on_progress;
 
