@@ -20,7 +20,7 @@
 
 #include "embkit.h"
 
-#define EMBKIT_VERSION "0.1.0"
+#define EMBKIT_VERSION EMB_VERSION /* from VERSION, through emb_version.h */
 
 enum {
 	CLI_OPT_PROGRESS = 0x1000,

@@ -1,5 +1,6 @@
 /* embtrain: learn word vectors (word2vec skip-gram / CBOW) from text.  See embtrain(1). */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,10 +107,11 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 		    const struct emb_train_corpus *corpus, struct emb_trainer *tr, struct emb_err *err)
 {
 	const struct emb_train_stats *st = emb_train_corpus_stats(corpus);
+	const struct emb_train_opts *o = emb_trainer_opts(tr);
 	char b[6][64];
 	int rc;
 
-	snprintf(b[0], sizeof b[0], "%" PRIu64, c->o.seed);
+	snprintf(b[0], sizeof b[0], "%" PRIu64, o->seed);
 	snprintf(b[1], sizeof b[1], "%" PRIu64, st->tokens);
 	snprintf(b[2], sizeof b[2], "%" PRIu64, st->kept);
 	snprintf(b[3], sizeof b[3], "%" PRIu64, st->lines);
@@ -118,7 +120,7 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 	if ((rc = emb_table_meta_set(tab, "created_by", "embtrain " EMBKIT_VERSION, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.options", c->options, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.seed", b[0], err)) < 0 ||
-	    (rc = emb_table_meta_set(tab, "train.model", c->o.model == EMB_TRAIN_CBOW ? "cbow" : "sg", err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "train.model", o->model == EMB_TRAIN_CBOW ? "cbow" : "sg", err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "corpus.tokens", b[1], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "corpus.words", b[2], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "corpus.lines", b[3], err)) < 0 ||
@@ -137,9 +139,10 @@ static int save(const struct train_cmd *c, const char *path, const float *matrix
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_table *tab = NULL;
 	size_t rows = emb_vocab_size(vocab), dim = emb_trainer_dim(tr);
+	unsigned threads = emb_trainer_opts(tr)->threads;
 	int rc;
 
-	wo.threads = c->o.threads > 64 ? 64 : (int)c->o.threads; /* idle now that training is done */
+	wo.threads = threads > 64 ? 64 : (int)threads; /* idle now that training is done */
 
 	if ((rc = emb_table_new(&tab, rows, dim, err)) < 0)
 		return rc;
@@ -218,8 +221,9 @@ static int train(struct train_cmd *c, struct emb_err *err)
 	    (rc = probe_output(c->o.checkpoint, err)) < 0)
 		goto done;
 	if (c->resume) {
-		if ((rc = emb_trainer_load_state(&tr, &vocab, &c->o, &padding, c->resume, err)) < 0)
+		if ((rc = emb_trainer_resume(&tr, &vocab, c->resume, &c->o, err)) < 0)
 			goto done;
+		padding = emb_trainer_padding(tr);
 	} else if (c->vocab) {
 		if ((rc = emb_vocab_load(&vocab, c->vocab, 0, err)) < 0 ||
 		    (rc = emb_train_vocab_prune(&vocab, NULL, c->min_count, c->max_size, true, false,
@@ -264,7 +268,7 @@ static int train(struct train_cmd *c, struct emb_err *err)
 	emb_trainer_set_vocab(tr, vocab);
 	/* until now an interrupt simply ends the process; from here it stops training cleanly */
 	cli_catch_interrupt();
-	if ((rc = emb_trainer_run(tr, corpus, &c->o, err)) < 0)
+	if ((rc = emb_trainer_run(tr, corpus, err)) < 0)
 		goto done;
 	cli_progress_done();
 	if ((rc = save(c, c->output, emb_trainer_input(tr), vocab, corpus, tr, padding, err)) < 0)
@@ -274,10 +278,11 @@ static int train(struct train_cmd *c, struct emb_err *err)
 		goto done;
 	if (!c->common.quiet) {
 		double s = emb_trainer_seconds(tr);
+		const struct emb_train_opts *o = emb_trainer_opts(tr);
 		cli_summary(&c->common, "%zu x %zu vectors from %" PRIu64 " words x %u epochs in %.1f s "
 			"(%.0fk words/s/thread, %u threads)", rows, emb_trainer_dim(tr),
-			emb_train_corpus_stats(corpus)->kept, c->o.epochs, s,
-			s > 0 ? (double)emb_trainer_words(tr) / s / c->o.threads / 1000 : 0, c->o.threads);
+			emb_train_corpus_stats(corpus)->kept, o->epochs, s,
+			s > 0 ? (double)emb_trainer_words(tr) / s / o->threads / 1000 : 0, o->threads);
 	}
 done:
 	cli_progress_done();
@@ -397,7 +402,7 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case OPT_NS_EXP:
-			if (cli_parse_real("ns-exponent", optarg, 0, HUGE_VAL, 0, &c.o.ns_exponent))
+			if (cli_parse_real("ns-exponent", optarg, 0, 10, 0, &c.o.ns_exponent))
 				return 2;
 			break;
 		case OPT_SAMPLE:
@@ -405,11 +410,12 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'a':
-			if (cli_parse_real("alpha", optarg, 0, HUGE_VAL, CLI_REAL_ABOVE_MIN, &c.o.alpha))
+			if (cli_parse_real("alpha", optarg, 0, EMB_TRAIN_MAX_ALPHA, CLI_REAL_ABOVE_MIN,
+					   &c.o.alpha))
 				return 2;
 			break;
 		case OPT_MIN_ALPHA:
-			if (cli_parse_real("min-alpha", optarg, 0, HUGE_VAL, 0, &c.o.min_alpha))
+			if (cli_parse_real("min-alpha", optarg, 0, EMB_TRAIN_MAX_ALPHA, 0, &c.o.min_alpha))
 				return 2;
 			break;
 		case OPT_CHECKPOINT_EVERY:

@@ -32,8 +32,8 @@ Try '$1 --help' for more information."
   bad_value "embpack: invalid --padding-idx '2147483648': out of range (-2147483648 to 2147483647)" \
     embpack -p 2147483648
   bad_value "embtrain: invalid --dim '100001': out of range (1 to 100000)" embtrain -d 100001
-  bad_value "embtrain: invalid --alpha '0': out of range (greater than 0)" embtrain --alpha 0
-  bad_value "embtrain: invalid --alpha '1e999': out of range (greater than 0)" embtrain --alpha 1e999
+  bad_value "embtrain: invalid --alpha '0': out of range (greater than 0, at most 1)" embtrain --alpha 0
+  bad_value "embtrain: invalid --alpha '1e999': out of range (greater than 0, at most 1)" embtrain --alpha 1e999
   bad_value "embconv: invalid --level '13': out of range (0 to 12)" embconv --level 13
   bad_value "embconv: invalid --norm-type '-2': out of range (greater than 0, or inf)" \
     embconv --norm-type -2
