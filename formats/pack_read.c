@@ -14,7 +14,7 @@
 
 #include "emb_stream.h"
 #include "internal.h"
-#include "pack_layout.h"
+#include "fmt_pack.h"
 
 #define PAYLOAD_CHUNK ((size_t)4 << 20)
 
@@ -265,7 +265,7 @@ int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **out
 	b->dim = r->h.dim;
 	b->batch_first = r->h.batch_first;
 	got_payload = emb_le64(h + 32);
-	if (b->n == 0 || b->maxlen == 0 || emb_le64(h + 24) > SIZE_MAX || !emb_pack_layout(b, a, &payload) ||
+	if (b->n == 0 || b->maxlen == 0 || emb_le64(h + 24) > SIZE_MAX || !fmt_pack_layout(b, a, &payload) ||
 	    payload != got_payload || payload > PAYLOAD_MAX)
 		return bad(r, err, "bad sizes in the record header");
 	/* the buffer grows only as the payload arrives: a lying header costs one chunk */
@@ -288,7 +288,7 @@ int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **out
 		crc = (uint32_t)libdeflate_crc32(crc, r->buf + off, bytes);
 		a[i].p = r->buf + off;
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		emb_pack_swap(a[i].p, a[i].n, a[i].elsize);
+		fmt_pack_swap(a[i].p, a[i].n, a[i].elsize);
 #endif
 		off += bytes;
 	}

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "internal.h"
-#include "pack_layout.h"
+#include "fmt_pack.h"
 
 /* The payload layout of PACK.md, in order; returns false when the sizes overflow. */
-bool emb_pack_layout(const struct emb_batch *b, struct pack_arr a[NARRAYS], uint64_t *payload)
+bool fmt_pack_layout(const struct emb_batch *b, struct pack_arr a[NARRAYS], uint64_t *payload)
 {
 	size_t cells, vec, total = 0, bytes;
 
@@ -37,7 +37,7 @@ bool emb_pack_layout(const struct emb_batch *b, struct pack_arr a[NARRAYS], uint
 }
 
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-void emb_pack_swap(void *p, size_t n, size_t elsize)
+void fmt_pack_swap(void *p, size_t n, size_t elsize)
 {
 	if (elsize == 8)
 		for (uint64_t *q = p; n--; q++)
@@ -86,12 +86,12 @@ int emb_pack_write_batch(struct emb_out *out, const struct emb_batch *b, struct 
 	uint32_t crc = 0;
 	int rc;
 
-	if (!emb_pack_layout(b, a, &payload) || b->n > UINT32_MAX || b->maxlen > UINT32_MAX)
+	if (!fmt_pack_layout(b, a, &payload) || b->n > UINT32_MAX || b->maxlen > UINT32_MAX)
 		return emb_err_set(err, EMB_ELIMIT, "batch %llu is too large",
 				   (unsigned long long)b->number);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	for (int i = 0; i < NARRAYS; i++)
-		emb_pack_swap(a[i].p, a[i].n, a[i].elsize);
+		fmt_pack_swap(a[i].p, a[i].n, a[i].elsize);
 #endif
 	for (int i = 0; i < NARRAYS; i++)
 		if (a[i].n) /* crc32(crc, NULL, 0) would restart the CRC, as zlib's does */
@@ -105,7 +105,7 @@ int emb_pack_write_batch(struct emb_out *out, const struct emb_batch *b, struct 
 		rc = emb_out_write(out, a[i].p, a[i].n * a[i].elsize, err);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	for (int i = 0; i < NARRAYS; i++)
-		emb_pack_swap(a[i].p, a[i].n, a[i].elsize);
+		fmt_pack_swap(a[i].p, a[i].n, a[i].elsize);
 #endif
 	if (rc == 0)
 		rc = emb_out_end_record(out, err);

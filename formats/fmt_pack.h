@@ -1,9 +1,9 @@
 /*
- * pack_layout: what the PACK writer and reader share (formats/PACK.md): the magics, the flag
+ * fmt_pack: what the PACK writer and reader share (formats/PACK.md): the magics, the flag
  * bits and the payload layout of a batch record.  Private to formats/pack_*.c.
  */
-#ifndef EMB_PACK_LAYOUT_H
-#define EMB_PACK_LAYOUT_H
+#ifndef EMB_FMT_PACK_H
+#define EMB_FMT_PACK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,11 +27,11 @@ struct pack_arr {
 };
 
 /* The payload layout of PACK.md, in order; false when the sizes overflow. */
-bool emb_pack_layout(const struct emb_batch *b, struct pack_arr a[NARRAYS], uint64_t *payload);
+bool fmt_pack_layout(const struct emb_batch *b, struct pack_arr a[NARRAYS], uint64_t *payload);
 
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 /* Swap N elements of ELSIZE bytes at P between little-endian and host order. */
-void emb_pack_swap(void *p, size_t n, size_t elsize);
+void fmt_pack_swap(void *p, size_t n, size_t elsize);
 #endif
 
 #endif
