@@ -443,6 +443,13 @@ void cli_progress_done(void)
 	}
 }
 
+int cli_online_cpus(int max)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > max ? max : (int)n;
+}
+
 double cli_now(void)
 {
 	struct timespec ts;

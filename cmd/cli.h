@@ -155,6 +155,9 @@ void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* End the progress line (newline) if one was printed. */
 void cli_progress_done(void);
 
+/* The online CPUs, at least 1 and at most MAX: the default of a tool's --threads. */
+int cli_online_cpus(int max);
+
 /* Monotonic seconds. */
 double cli_now(void);
 

@@ -112,12 +112,10 @@ int main(int argc, char **argv)
 	struct emb_convert_stats stats;
 	struct emb_err err = EMB_ERR_INIT;
 	bool want_stats = false;
-	long l;
 	int c, k, rc;
 
 	cli_init(argv[0]);
-	l = sysconf(_SC_NPROCESSORS_ONLN);
-	o.wo.threads = l < 1 ? 1 : l > 8 ? 8 : (int)l;
+	o.wo.threads = cli_online_cpus(8);
 	while ((c = getopt_long(argc, argv, "f:t:n:j:" CLI_OUTPUT_SHORTOPTS CLI_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
 		switch (c) {

@@ -598,6 +598,7 @@ static int setup_query(struct query *q, const struct emb_table *t, struct emb_er
 static int parse_options(struct qopts *o, int argc, char **argv)
 {
 	static const char *const oov_names[] = { "error", "skip", "zero", NULL };
+	static const char *const method_names[] = { "add", "3cosadd", "cosmul", "3cosmul", NULL };
 	struct option longopts[NOPTS + 6];
 	size_t n = 0;
 	int c, pick;
@@ -620,12 +621,9 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 			o->restrict_set = true;
 			break;
 		case 'm':
-			if (strcmp(optarg, "add") == 0 || strcmp(optarg, "3cosadd") == 0)
-				o->method = EMB_KNN_COSINE;
-			else if (strcmp(optarg, "cosmul") == 0 || strcmp(optarg, "3cosmul") == 0)
-				o->method = EMB_KNN_COSMUL;
-			else
-				return cli_usage_error("invalid --method '%s' (add or cosmul)", optarg);
+			if (cli_parse_choice("method", optarg, method_names, &pick))
+				return 2;
+			o->method = pick < 2 ? EMB_KNN_COSINE : EMB_KNN_COSMUL;
 			break;
 		case 'f':
 			if (strcmp(optarg, "tsv") == 0)

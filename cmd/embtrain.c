@@ -346,15 +346,13 @@ int main(int argc, char **argv)
 	struct emb_err err = EMB_ERR_INIT;
 	double every = 10;
 	uint64_t u;
-	long l;
 	size_t used = 0;
 	static const char *const model_names[] = { "sg", "skipgram", "cbow", NULL };
 	static const char *const init_names[] = { "uniform", "normal", NULL };
 	int ch, pick;
 
 	cli_init(argv[0]);
-	l = sysconf(_SC_NPROCESSORS_ONLN);
-	c.o.threads = l > 0 && l < 1024 ? (unsigned)l : 1;
+	c.o.threads = (unsigned)cli_online_cpus(1024);
 	while ((ch = getopt_long(argc, argv, "v:d:m:n:w:a:e:j:o:t:" CLI_OUTPUT_SHORTOPTS
 				 CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {

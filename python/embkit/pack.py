@@ -59,9 +59,11 @@ def parse_header(raw):
     """(batch_first, enforce_sorted, padding_idx, dim) of a 32-byte file header."""
     if len(raw) < HEADER.size or raw[:8] != FILE_MAGIC:
         raise PackError("not a PACK file")
-    _, version, flags, pad, dim, _, crc = HEADER.unpack(raw[:HEADER.size])
+    _, version, flags, pad, dim, reserved, crc = HEADER.unpack(raw[:HEADER.size])
     if zlib.crc32(raw[:28]) != crc:
         raise PackError("bad file header CRC")
+    if reserved:
+        raise PackError("bad file header: reserved field is not 0")
     if version != 1 or flags & ~7 or bool(flags & 2) != bool(dim):
         raise PackError("unsupported PACK header (version %d, flags %#x)" % (version, flags))
     return bool(flags & 1), bool(flags & 4), pad, dim
@@ -78,10 +80,14 @@ def _layout(B, T, N, dim):
 
 def _check_record(h, k):
     """The fields of record header H (48 bytes) expected to be batch K (None: any)."""
-    magic, B, T, _, number, N, payload, pcrc, hcrc = RECORD.unpack(h)
+    magic, B, T, reserved, number, N, payload, pcrc, hcrc = RECORD.unpack(h)
     label = "?" if k is None else k
     if zlib.crc32(h[:44]) != hcrc:
         raise PackError("batch %s: bad record header CRC" % label)
+    if magic == b"EPKE" and (B or T or reserved or pcrc):
+        raise PackError("batch %s: end record: reserved fields are not 0" % label)
+    if reserved:
+        raise PackError("batch %s: reserved field is not 0" % label)
     if magic not in (b"EPKB", b"EPKE") or (magic == b"EPKB" and k is not None and number != k):
         raise PackError("batch %s: bad record" % label)
     return magic, B, T, number, N, payload, pcrc
