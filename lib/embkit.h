@@ -53,6 +53,7 @@
 
 #include "emb_eval.h"
 #include "emb_knn.h"
+#include "emb_query.h"
 #include "emb_table.h"
 
 #include "emb_batch.h"
