@@ -90,8 +90,10 @@ endif
 # ---- what is built ----
 LIB_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
-CLI_OBJ = $(B)/cmd/cli.o
-TOOL_SRC = $(filter-out cmd/cli.c,$(wildcard cmd/*.c))
+# cmd/cli*.c: the front end the tools share (options, messages, other tools' command lines)
+CLI_SRC = $(wildcard cmd/cli*.c)
+CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)
+TOOL_SRC = $(filter-out $(CLI_SRC),$(wildcard cmd/*.c))
 TOOL_BIN = $(TOOL_SRC:cmd/%.c=$(B)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -116,7 +118,7 @@ all: $(TOOL_BIN) lib $(MAN_OUT)
 lib: $(B)/libembkit.a $(SHLIB)
 
 # Header dependencies come from the compiler (-MMD -MP); the version header is generated first.
--include $(LIB_OBJ:.o=.d) $(B)/cmd/cli.d $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d)
 
 $(B)/%.o: %.c | $(VERSION_H)
 	@mkdir -p $(dir $@)
