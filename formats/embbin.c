@@ -664,25 +664,8 @@ static int emb_read(struct emb_table **out, struct emb_stream *in, const struct 
 		rc = read_mapped(t, in, fd, &hd, o, err);
 	else
 		rc = read_streamed(t, in, &hd, o, err);
-	if (rc == 0 && o->limit && o->limit < t->rows) {
-		t->rows = o->limit;
-		rc = emb_table_resize(t, o->limit, err);
-		/* the vocabulary keeps only the first LIMIT tokens */
-		if (rc == 0 && t->vocab) {
-			struct emb_vocab *v = NULL;
-			size_t i;
-			if ((rc = emb_vocab_new(&v, err)) == 0)
-				for (i = 0; i < o->limit && rc == 0; i++) {
-					size_t n;
-					const char *tok = emb_vocab_token(t->vocab, i, &n);
-					rc = emb_vocab_add(v, tok, n, emb_vocab_count(t->vocab, i), NULL, err);
-				}
-			emb_vocab_free(t->vocab);
-			t->vocab = v;
-		}
-		if (t->padding_idx >= (long)t->rows)
-			t->padding_idx = -1;
-	}
+	if (rc == 0 && o->limit)
+		rc = emb_table_truncate(t, o->limit, err);
 	if (rc < 0) {
 		emb_table_free(t);
 		return rc;

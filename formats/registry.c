@@ -19,7 +19,8 @@
 #define SNIFF_BYTES ((size_t)64 << 10)
 
 static const struct emb_format *const formats[] = {
-	&emb_format_emb, &emb_format_word2vec_bin, &emb_format_word2vec, &emb_format_glove,
+	&emb_format_emb, &emb_format_fasttext, &emb_format_word2vec_bin, &emb_format_word2vec,
+	&emb_format_glove,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])
@@ -28,10 +29,12 @@ const struct emb_format *emb_format_by_name(const char *name)
 {
 	size_t i;
 
-	if (strcmp(name, "vec") == 0 || strcmp(name, "fasttext") == 0 || strcmp(name, "text") == 0)
+	if (strcmp(name, "vec") == 0 || strcmp(name, "text") == 0)
 		name = "word2vec";
 	if (strcmp(name, "bin") == 0)
 		name = "word2vec-bin";
+	if (strcmp(name, "fasttext-bin") == 0)
+		name = "fasttext";
 	for (i = 0; i < NFORMATS; i++)
 		if (strcmp(formats[i]->name, name) == 0)
 			return formats[i];
@@ -132,7 +135,7 @@ int emb_table_save(const struct emb_table *t, const char *path, const struct emb
 	/* EMB is compressed unless the caller asked for level 0 (the mappable raw form) */
 	if (fmt == &emb_format_emb && o.level != 0)
 		o.flags |= EMB_OUT_GZIP;
-	if (fmt == &emb_format_emb || fmt == &emb_format_word2vec_bin)
+	if (fmt == &emb_format_emb || fmt == &emb_format_word2vec_bin || fmt == &emb_format_fasttext)
 		o.flags |= EMB_OUT_BINARY;
 	if ((rc = emb_out_open(&out, path, &o, err)) < 0)
 		return rc;

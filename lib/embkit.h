@@ -17,6 +17,7 @@
 #include "emb_gzin.h"
 #include "emb_out.h"
 #include "emb_stream.h"
+#include "emb_subword.h"
 #include "emb_table.h"
 #include "emb_tok.h"
 #include "emb_tsv.h"

@@ -8,7 +8,7 @@
  * raw EMB file (emb_table_is_mapped()); a mapped table must not be written to.
  *
  * Ownership: emb_table_new()/the format readers hand a table to *out; emb_table_free() frees
- * it, its vocabulary and its mapping (NULL-safe).
+ * it, its vocabulary, its subwords and its mapping (NULL-safe).
  */
 #ifndef EMB_TABLE_H
 #define EMB_TABLE_H
@@ -21,12 +21,16 @@
 #include "emb_vocab.h"
 
 struct emb_table_priv;
+struct emb_subword;
 
 struct emb_table {
 	size_t rows, dim;
 	float *data;              /* rows * dim values */
 	struct emb_vocab *vocab;  /* token of row i = token i (size == rows) */
 	long padding_idx;         /* -1: none */
+	/* character n-gram rows giving unseen words a vector (fastText), or NULL; owned, freed
+	 * with the table (emb_subword.h) */
+	struct emb_subword *subword;
 	struct emb_table_priv *priv; /* metadata, mapping: use the functions below */
 };
 
@@ -63,6 +67,10 @@ double emb_row_norm(const float *v, size_t dim, double norm_type);
  * moves pages instead of copying them, so reading a table of unknown size costs no extra
  * memory.  Not for a mapped table (EMB_EINVAL).  0, EMB_ENOMEM or EMB_ELIMIT. */
 int emb_table_resize(struct emb_table *t, size_t rows, struct emb_err *err);
+
+/* Keep the first ROWS rows (more: no-op), their tokens and counts; a padding row beyond them
+ * is dropped.  Works on a mapped table too (it only stops short). */
+int emb_table_truncate(struct emb_table *t, size_t rows, struct emb_err *err);
 
 /*
  * A mapped raw EMB file may come without t->vocab (emb_read_opts.lazy_vocab): its tokens and

@@ -70,7 +70,8 @@ static void test_names(void **state)
 {
 	(void)state;
 	assert_ptr_equal(emb_format_by_name("vec"), &emb_format_word2vec);
-	assert_ptr_equal(emb_format_by_name("fasttext"), &emb_format_word2vec);
+	assert_ptr_equal(emb_format_by_name("vec"), &emb_format_word2vec);
+	assert_ptr_equal(emb_format_by_name("fasttext"), &emb_format_fasttext);
 	assert_ptr_equal(emb_format_by_name("word2vec-bin"), &emb_format_word2vec_bin);
 	assert_null(emb_format_by_name("csv"));
 	assert_ptr_equal(emb_format_by_filename("x/y.bin.gz"), &emb_format_word2vec_bin);
