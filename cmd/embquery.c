@@ -284,24 +284,28 @@ static int bad_query(struct query *q, const char *fmt, ...)
 }
 
 /*
- * Row of WORD; -1 after a warning (--oov skip) or with *zero set (--oov zero); EMB_EFORMAT
- * (--oov error).
+ * The vector of WORD: *vec is its row (*row its index), or BUF holding its vector built from
+ * the table's subwords, or zeros (--oov zero) (*row -1).  0; 1 after a warning (--oov skip:
+ * no vector); EMB_EFORMAT (--oov error).
  */
-static long find_word(struct query *q, const char *w, size_t n, bool *zero)
+static int find_word(struct query *q, const char *w, size_t n, float *buf, const float **vec,
+		     long *row)
 {
 	char tok[128];
-	long r = emb_table_find(q->t, w, n);
 
-	*zero = false;
-	if (r >= 0)
-		return r;
+	*row = emb_table_word(q->t, w, n, buf);
+	*vec = *row >= 0 ? emb_table_row(q->t, (size_t)*row) : buf;
+	if (*row >= 0 || *row == EMB_SUBWORD_BUILT) {
+		*row = *row >= 0 ? *row : -1;
+		return 0;
+	}
 	emb_err_token(tok, sizeof tok, w, n);
 	if (q->o->oov == OOV_ERROR)
 		return emb_err_set(q->err, EMB_EFORMAT, "'%s' is not in the vocabulary", tok);
 	cli_warn(&q->o->common, "'%s' is not in the vocabulary%s", tok,
 		 q->o->oov == OOV_ZERO ? ": using a zero vector" : ": skipped");
-	*zero = q->o->oov == OOV_ZERO;
-	return -1;
+	memset(buf, 0, q->t->dim * sizeof *buf);
+	return q->o->oov == OOV_ZERO ? 0 : 1;
 }
 
 /* Parse DIM numbers of s[0..n) into v; false if it is not exactly that. */
@@ -384,24 +388,20 @@ static int query_nn(struct query *q, const char *s, size_t n)
 	size_t excl[3] = { EMB_KNN_NONE, EMB_KNN_NONE, EMB_KNN_NONE };
 	float *v = q->vec + q->n * q->t->dim;
 	size_t nf = count_fields(s, n), i = 0, fl;
+	const float *wv;
 	const char *f;
-	bool zero;
 	long r;
+	int rc;
 
 	if (nf == 0)
 		return bad_query(q, "empty query");
 	if (nf == 1) {
 		next_field(s, n, &i, &f, &fl);
-		if ((r = find_word(q, f, fl, &zero)) == EMB_EFORMAT)
-			return (int)r;
-		if (r < 0 && !zero)
-			return 0;
-		if (r >= 0) {
-			emb_knn_unit(v, emb_table_row(q->t, (size_t)r), q->t->dim);
+		if ((rc = find_word(q, f, fl, q->scratch + 3 * q->t->dim, &wv, &r)) != 0)
+			return rc < 0 ? rc : 0;
+		emb_knn_unit(v, wv, q->t->dim);
+		if (r >= 0)
 			excl[0] = (size_t)r;
-		} else {
-			memset(v, 0, q->t->dim * sizeof *v);
-		}
 		return queue_search(q, f, fl, excl);
 	}
 	if (!parse_vector(q, s, n, v))
@@ -416,23 +416,19 @@ static int query_analogy(struct query *q, const char *s, size_t n)
 	size_t excl[3], dim = q->t->dim, i = 0, fl[3], nf = count_fields(s, n);
 	float *u = q->scratch, *v = q->vec + q->n * q->g * dim;
 	const char *f[3];
-	bool zero;
 
 	if (nf != 3)
 		return nf ? bad_query(q, "expected 3 words (A B C), found %zu", nf)
 			  : bad_query(q, "empty query");
 	for (int j = 0; j < 3; j++) {
+		const float *wv;
 		long r;
+		int rc;
 		next_field(s, n, &i, &f[j], &fl[j]);
-		if ((r = find_word(q, f[j], fl[j], &zero)) == EMB_EFORMAT)
-			return (int)r;
-		if (r < 0 && !zero)
-			return 0;
+		if ((rc = find_word(q, f[j], fl[j], u + (size_t)j * dim, &wv, &r)) != 0)
+			return rc < 0 ? rc : 0;
 		excl[j] = r >= 0 ? (size_t)r : EMB_KNN_NONE;
-		if (r >= 0)
-			emb_knn_unit(u + (size_t)j * dim, emb_table_row(q->t, (size_t)r), dim);
-		else
-			memset(u + (size_t)j * dim, 0, dim * sizeof *u);
+		emb_knn_unit(u + (size_t)j * dim, wv, dim);
 	}
 	emb_knn_analogy(v, u, dim, q->g == 3 ? EMB_KNN_COSMUL : EMB_KNN_COSINE);
 	return queue_search(q, s + (f[0] - s), (size_t)(f[2] + fl[2] - f[0]), excl);
@@ -455,21 +451,17 @@ static int query_vec(struct query *q, const char *s, size_t n)
 {
 	size_t i = 0, fl;
 	const char *f;
-	bool zero, any = false;
+	bool any = false;
 	int rc;
 
 	while (next_field(s, n, &i, &f, &fl)) {
-		long r = find_word(q, f, fl, &zero);
-		const float *v = q->scratch;
+		const float *v;
+		long r;
 		any = true;
-		if (r == EMB_EFORMAT)
-			return (int)r;
-		if (r < 0 && !zero)
+		if ((rc = find_word(q, f, fl, q->scratch, &v, &r)) < 0)
+			return rc;
+		if (rc)
 			continue;
-		if (r >= 0)
-			v = emb_table_row(q->t, (size_t)r);
-		else
-			memset(q->scratch, 0, q->t->dim * sizeof *q->scratch);
 		if (q->o->format == FMT_JSON) {
 			if ((rc = puts_(q, "{\"word\":")) < 0 || (rc = put_json_str(q, f, fl)) < 0 ||
 			    (rc = puts_(q, ",\"vector\":[")) < 0 || (rc = put_vector(q, v)) < 0 ||
@@ -489,8 +481,8 @@ static int query_sim(struct query *q, const char *s, size_t n)
 {
 	size_t i = 0, fl[2], nf = count_fields(s, n);
 	const char *f[2];
-	long r[2];
-	bool zero;
+	const float *v[2];
+	long r;
 	double sim;
 	int rc;
 
@@ -498,14 +490,11 @@ static int query_sim(struct query *q, const char *s, size_t n)
 		return nf ? bad_query(q, "expected 2 words, found %zu", nf) : bad_query(q, "empty query");
 	for (int j = 0; j < 2; j++) {
 		next_field(s, n, &i, &f[j], &fl[j]);
-		if ((r[j] = find_word(q, f[j], fl[j], &zero)) == EMB_EFORMAT)
-			return (int)r[j];
-		if (r[j] < 0 && !zero)
-			return 0;
+		if ((rc = find_word(q, f[j], fl[j], q->scratch + (size_t)j * q->t->dim, &v[j], &r)) != 0)
+			return rc < 0 ? rc : 0;
 	}
 	/* a zero vector (--oov zero, or a zero row) has no direction: similarity 0 */
-	sim = r[0] < 0 || r[1] < 0 ? 0 : emb_knn_cosine(emb_table_row(q->t, (size_t)r[0]),
-							emb_table_row(q->t, (size_t)r[1]), q->t->dim);
+	sim = emb_knn_cosine(v[0], v[1], q->t->dim);
 	if (q->o->format == FMT_JSON) {
 		if ((rc = puts_(q, "{\"a\":")) < 0 || (rc = put_json_str(q, f[0], fl[0])) < 0 ||
 		    (rc = puts_(q, ",\"b\":")) < 0 || (rc = put_json_str(q, f[1], fl[1])) < 0 ||
