@@ -10,7 +10,8 @@
 static const char usage_text[] =
 "Usage: embconv [OPTION]... [INPUT [OUTPUT]]\n"
 "Convert an embedding table.  INPUT or OUTPUT '-' (or absent) is standard input/output.\n"
-"Formats: glove, word2vec (text; also fastText .vec), word2vec-bin, emb.\n"
+"Formats: glove, word2vec (text; also fastText .vec), word2vec-bin, emb, and fasttext\n"
+"(a fastText .bin model: words and the n-grams that give unseen words vectors).\n"
 "\n"
 "  -f, --from=FORMAT        input format (default: sniffed from the bytes)\n"
 "  -t, --to=FORMAT          output format (default: from OUTPUT's name: .emb .bin .vec\n"
