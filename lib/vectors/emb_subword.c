@@ -191,13 +191,3 @@ size_t emb_subword_vector(const struct emb_subword *sw, const char *w, size_t le
 		out[d] *= scale;
 	return n;
 }
-
-long emb_table_word(const struct emb_table *t, const char *w, size_t len, float *out)
-{
-	long r = emb_table_find(t, w, len);
-
-	if (r >= 0 || !t->subword)
-		return r;
-	emb_subword_vector(t->subword, w, len, NULL, out);
-	return EMB_SUBWORD_BUILT;
-}

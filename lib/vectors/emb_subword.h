@@ -62,12 +62,4 @@ size_t emb_subword_ids(uint32_t minn, uint32_t maxn, uint32_t bucket, const char
 size_t emb_subword_vector(const struct emb_subword *sw, const char *w, size_t len,
 			  const float *own, float *out);
 
-/*
- * The vector of word W in table T: its row when T has it (returns the row, OUT untouched),
- * else, when T carries subwords, OUT = its vector from its n-grams (returns
- * EMB_SUBWORD_BUILT), else -1 (unknown).
- */
-#define EMB_SUBWORD_BUILT (-2L)
-long emb_table_word(const struct emb_table *t, const char *w, size_t len, float *out);
-
 #endif

@@ -340,6 +340,18 @@ long emb_table_find(const struct emb_table *t, const char *tok, size_t len)
 	return -1;
 }
 
+const float *emb_table_word_vector(const struct emb_table *t, const char *w, size_t len,
+				   float *buf, long *row)
+{
+	*row = emb_table_find(t, w, len);
+	if (*row >= 0)
+		return emb_table_row(t, (size_t)*row);
+	if (!t->subword || !buf)
+		return NULL;
+	emb_subword_vector(t->subword, w, len, NULL, buf);
+	return buf;
+}
+
 const char *emb_table_token(const struct emb_table *t, size_t i, size_t *len)
 {
 	const char *s;

@@ -152,8 +152,9 @@ static inline void fuzz_walk_table(const struct emb_table *t, int check_finite)
 		if (!v)
 			abort();
 		for (i = 0; i < sizeof words / sizeof words[0]; i++) {
-			long r = emb_table_word(t, words[i], strlen(words[i]), v);
-			if (r < EMB_SUBWORD_BUILT || r >= (long)t->rows)
+			long r;
+			const float *w = emb_table_word_vector(t, words[i], strlen(words[i]), v, &r);
+			if (!w || r < -1 || r >= (long)t->rows || (r < 0 && w != v))
 				abort();
 			acc += v[0];
 		}

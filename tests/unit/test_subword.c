@@ -125,6 +125,7 @@ static void assert_same_subwords(const struct emb_table *a, const struct emb_tab
 {
 	float va[4], vb[4];
 	size_t i;
+	long r;
 
 	assert_non_null(b->subword);
 	assert_int_equal(a->subword->minn, b->subword->minn);
@@ -135,10 +136,14 @@ static void assert_same_subwords(const struct emb_table *a, const struct emb_tab
 	for (i = 0; i < a->rows * a->dim; i++)
 		assert_true(fabsf(a->data[i] - b->data[i]) <= tol);
 	/* an unseen word gets the same vector from both */
-	assert_int_equal(emb_table_word(a, "coffee", 6, va), EMB_SUBWORD_BUILT);
-	assert_int_equal(emb_table_word(b, "coffee", 6, vb), EMB_SUBWORD_BUILT);
+	assert_ptr_equal(emb_table_word_vector(a, "coffee", 6, va, &r), va);
+	assert_int_equal(r, -1);
+	assert_ptr_equal(emb_table_word_vector(b, "coffee", 6, vb, &r), vb);
 	assert_memory_equal(va, vb, sizeof va);
-	assert_int_equal(emb_table_word(b, "tea", 3, vb), 2);
+	assert_ptr_equal(emb_table_word_vector(b, "tea", 3, vb, &r), emb_table_row(b, 2));
+	assert_int_equal(r, 2);
+	/* without a buffer only rows are answered */
+	assert_null(emb_table_word_vector(b, "coffee", 6, NULL, &r));
 }
 
 static void load_must_fail(const char *p, const struct emb_format *f, const char *what)
@@ -256,6 +261,8 @@ static void test_emb_without_subwords_unchanged(void **state)
 	struct emb_table *t = subword_table(3), *u = NULL;
 	const char *p = path("n.emb");
 	struct stat st;
+	float buf[4];
+	long r;
 	(void)state;
 
 	emb_subword_free(t->subword);
@@ -267,7 +274,8 @@ static void test_emb_without_subwords_unchanged(void **state)
 	assert_int_equal(st.st_size % 64, 48);
 	assert_int_equal(emb_table_load(&u, p, NULL, NULL, &err), 0);
 	assert_null(u->subword);
-	assert_int_equal(emb_table_word(u, "coffee", 6, NULL), -1);
+	assert_null(emb_table_word_vector(u, "coffee", 6, buf, &r));
+	assert_int_equal(r, -1);
 	emb_table_free(u);
 	emb_table_free(t);
 }

@@ -99,7 +99,7 @@ static struct emb_trainer *train(struct emb_train_opts *o, size_t sentences, int
 
 	assert_int_equal(emb_train_corpus_from_ids(&c, ids, n, &err), 0);
 	assert_int_equal(emb_trainer_new(&t, counts, NWORDS, o, -1, &err), 0);
-	assert_int_equal(emb_trainer_run(t, c, o, &err), want_rc);
+	assert_int_equal(emb_trainer_run(t, c, &err), want_rc);
 	emb_train_corpus_free(c);
 	free(ids);
 	return t;
@@ -186,7 +186,6 @@ static void test_checkpoint_resume(void **s)
 	uint64_t counts[NWORDS];
 	char path[] = "/tmp/test_train_ckpt_XXXXXX";
 	size_t n;
-	long pad;
 	uint32_t *ids = grammar(1500, &n, counts);
 	int fd = mkstemp(path);
 
@@ -206,20 +205,22 @@ static void test_checkpoint_resume(void **s)
 		assert_int_equal(emb_vocab_add(v, tok, strlen(tok), counts[i], NULL, &err), 0);
 	}
 	assert_int_equal(emb_train_corpus_from_ids(&c, ids, n, &err), 0);
-	assert_int_equal(emb_trainer_new(&part, counts, NWORDS, &o, -1, &err), 0);
-	emb_trainer_set_vocab(part, v);
 	o.checkpoint = path;
 	o.stop_after_words = 7000;
-	assert_int_equal(emb_trainer_run(part, c, &o, &err), EMB_EINTR);
+	assert_int_equal(emb_trainer_new(&part, counts, NWORDS, &o, -1, &err), 0);
+	emb_trainer_set_vocab(part, v);
+	assert_int_equal(emb_trainer_run(part, c, &err), EMB_EINTR);
 	assert_true(emb_trainer_words(part) >= 7000 && emb_trainer_words(part) < 7000 + 1000);
 
 	o2 = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
-	assert_int_equal(emb_trainer_load_state(&resumed, &v2, &o2, &pad, path, &err), 0);
-	assert_int_equal(o2.epochs, 3);
-	assert_int_equal(o2.dim, 16);
-	assert_true(o2.hs);
+	o2.epochs = 1;          /* training options come from the checkpoint, not from here */
+	assert_int_equal(emb_trainer_resume(&resumed, &v2, path, &o2, &err), 0);
+	assert_int_equal(emb_trainer_opts(resumed)->epochs, 3);
+	assert_int_equal(emb_trainer_opts(resumed)->dim, 16);
+	assert_true(emb_trainer_opts(resumed)->hs);
+	assert_int_equal(emb_trainer_padding(resumed), -1);
 	assert_int_equal(emb_vocab_size(v2), NWORDS);
-	assert_int_equal(emb_trainer_run(resumed, c, &o2, &err), 0);
+	assert_int_equal(emb_trainer_run(resumed, c, &err), 0);
 	assert_memory_equal(emb_trainer_input(whole), emb_trainer_input(resumed),
 			    NWORDS * o.dim * sizeof(float));
 
@@ -229,8 +230,8 @@ static void test_checkpoint_resume(void **s)
 	assert_int_equal(emb_train_corpus_from_ids(&c, ids, n, &err), 0);
 	emb_trainer_free(resumed);
 	emb_vocab_free(v2);
-	assert_int_equal(emb_trainer_load_state(&resumed, &v2, &o2, &pad, path, &err), 0);
-	assert_int_equal(emb_trainer_run(resumed, c, &o2, &err), EMB_EFORMAT);
+	assert_int_equal(emb_trainer_resume(&resumed, &v2, path, &o2, &err), 0);
+	assert_int_equal(emb_trainer_run(resumed, c, &err), EMB_EFORMAT);
 	assert_non_null(strstr(err.msg, "not the one"));
 
 	unlink(path);
@@ -253,13 +254,14 @@ static void test_bad_options(void **s)
 	(void)s;
 	o.dim = 0;
 	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
+	assert_string_equal(err.msg, "dimension must be 1 to 100000"); /* a parameter, not a flag */
 	o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
 	o.window = 0;
 	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
 	o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
 	o.negative = 0;
 	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
-	assert_non_null(strstr(err.msg, "--hs"));
+	assert_string_equal(err.msg, "without negative samples, hierarchical softmax is needed");
 	o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
 	assert_int_equal(emb_trainer_new(&t, zero, 3, &o, -1, &err), EMB_EFORMAT);
 }
@@ -289,7 +291,7 @@ static void test_padding_untouched(void **s)
 	{
 		float w0[16];
 		memcpy(w0, emb_trainer_input(t), sizeof w0);
-		assert_int_equal(emb_trainer_run(t, c, &o, &err), 0);
+		assert_int_equal(emb_trainer_run(t, c, &err), 0);
 		assert_memory_equal(w0, emb_trainer_input(t), sizeof w0);
 	}
 	for (int d = 0; d < 16; d++)
@@ -363,6 +365,228 @@ static void test_prune_given(void **s)
 	emb_vocab_free(v);
 }
 
+/* A fake data-parallel sync: records the calls, claims RANKS-1 other processes as fast as this
+ * one, and checks that the learning rate follows the progress it supplied. */
+struct fake_sync {
+	unsigned calls, periodic, epochs, done, fail_at, ranks;
+	uint64_t words[64], prev_global, prev_words, total;
+	double alpha0, alpha_min;
+	bool alpha_ok, matrices_ok;
+};
+
+static int fake_sync(void *ctx, struct emb_train_sync *s, struct emb_err *err)
+{
+	struct fake_sync *f = ctx;
+
+	if (f->calls < 64)
+		f->words[f->calls] = s->words;
+	f->calls++;
+	f->done += s->done;
+	f->epochs += s->epoch_end;
+	f->periodic += !s->done && !s->epoch_end;
+	f->matrices_ok &= s->matrix[0] && s->matrix[1] && !s->matrix[2] && s->rows == NWORDS;
+	if (f->calls > 1) {
+		/* the schedule of emb_trainer: linear over corpus_words * epochs from the progress
+		 * the last call supplied plus this process's words since */
+		double g = (double)(f->prev_global + (s->words - f->prev_words));
+		double a = f->alpha0 - (f->alpha0 - f->alpha_min) * (g / ((double)f->total + 1));
+		f->alpha_ok &= s->alpha == (float)(a < f->alpha_min ? f->alpha_min : a);
+	}
+	assert_int_equal(s->global_words, s->words);
+	s->global_words = s->words * f->ranks;
+	f->prev_global = s->global_words;
+	f->prev_words = s->words;
+	if (f->calls == f->fail_at)
+		return emb_err_set(err, EMB_EIO, "rank 2 is gone");
+	return 0;
+}
+
+static void sync_opts(struct emb_train_opts *o, struct fake_sync *f, unsigned ranks)
+{
+	*o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
+	o->dim = 16;
+	o->epochs = 2;
+	o->seed = 5;
+	o->alpha = 0.025;
+	o->min_alpha = 0.0001;
+	memset(f, 0, sizeof *f);
+	f->ranks = ranks;
+	f->alpha0 = o->alpha;
+	f->alpha_min = o->min_alpha;
+	f->alpha_ok = f->matrices_ok = true;
+	o->sync = fake_sync;
+	o->sync_ctx = f;
+	o->sync_words = 1000;
+	o->corpus_words = 9000 * ranks;       /* 1500 sentences of 6 words, on every rank */
+	f->total = o->corpus_words * o->epochs;
+}
+
+/* One thread: a call at the first sentence end at or after each 1000 words, one per epoch end,
+ * one at the end; the learning rate follows the supplied global progress. */
+static void test_sync_one_thread(void **s)
+{
+	struct emb_train_opts o;
+	struct fake_sync f;
+	struct emb_trainer *t;
+
+	(void)s;
+	sync_opts(&o, &f, 3);
+	t = train(&o, 1500, 0);
+	assert_int_equal(f.periodic, 18);     /* 2 epochs x 9000 words / 1000 */
+	assert_int_equal(f.epochs, 2);
+	assert_int_equal(f.done, 1);
+	assert_int_equal(f.calls, 21);
+	assert_int_equal(f.words[0], 1002);   /* sentences of 6 words: 167 * 6 */
+	assert_int_equal(f.words[1], 2004);
+	assert_int_equal(f.words[20], 18000);
+	assert_true(f.alpha_ok);
+	assert_true(f.matrices_ok);
+	emb_trainer_free(t);
+}
+
+/* A sync that reports no other process changes nothing: the bytes of a run without one. */
+static void test_sync_identity_same_bytes(void **s)
+{
+	struct emb_train_opts o;
+	struct fake_sync f;
+	struct emb_trainer *a, *b;
+	size_t bytes = NWORDS * 16 * sizeof(float);
+
+	(void)s;
+	sync_opts(&o, &f, 1);
+	a = train(&o, 1500, 0);
+	o.sync = NULL;
+	o.corpus_words = 0;
+	b = train(&o, 1500, 0);
+	assert_true(f.calls > 10);
+	assert_memory_equal(emb_trainer_input(a), emb_trainer_input(b), bytes);
+	assert_memory_equal(emb_trainer_output(a), emb_trainer_output(b), bytes);
+	emb_trainer_free(a);
+	emb_trainer_free(b);
+}
+
+/* Several threads meet at the barrier (no hang when slices end at different times); a failing
+ * sync stops the run with its error. */
+static void test_sync_threads_and_failure(void **s)
+{
+	struct emb_train_opts o;
+	struct fake_sync f;
+	struct emb_trainer *t;
+
+	(void)s;
+	sync_opts(&o, &f, 2);
+	o.threads = 3;
+	t = train(&o, 1500, 0);
+	assert_true(f.periodic >= 6);
+	assert_int_equal(f.done, 1);
+	assert_true(f.matrices_ok);
+	assert_true(f.words[f.calls - 1] == 18000);
+	emb_trainer_free(t);
+
+	sync_opts(&o, &f, 2);
+	f.fail_at = 3;
+	t = train(&o, 1500, EMB_EIO);
+	assert_int_equal(f.calls, 3);
+	emb_trainer_free(t);
+}
+
+/* Too large a learning rate: the run stops with "training diverged" (before: (int)NaN indexed
+ * the sigmoid table and the process died), for every kernel. */
+static void test_diverged(void **s)
+{
+	static const struct { int model; unsigned negative; bool hs; unsigned batch; } k[] = {
+		{ EMB_TRAIN_SG, 20, false, 0 }, { EMB_TRAIN_CBOW, 20, false, 0 },
+		{ EMB_TRAIN_SG, 20, false, 1 },
+	};
+	struct emb_train_opts o;
+	struct emb_trainer *t;
+
+	(void)s;
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+		o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
+		o.dim = 100;
+		o.alpha = 1;
+		o.model = k[i].model;
+		o.negative = k[i].negative;
+		o.hs = k[i].hs;
+		o.batch = k[i].batch;
+		t = train(&o, 1500, EMB_ELIMIT);
+		emb_trainer_free(t);
+	}
+}
+
+/* A NaN in a row (here planted) reaches every lookup of the sigmoid table, hierarchical
+ * softmax's too; it is reported, never used as an index. */
+static void test_nan_row(void **s)
+{
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_train_corpus *c;
+	struct emb_trainer *t;
+	uint64_t counts[NWORDS];
+	size_t n;
+	uint32_t *ids = grammar(200, &n, counts);
+
+	(void)s;
+	for (int model = EMB_TRAIN_SG; model <= EMB_TRAIN_CBOW; model++) {
+		struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+		o.dim = 16;
+		o.model = model;
+		o.negative = 0;
+		o.hs = true;
+		assert_int_equal(emb_train_corpus_from_ids(&c, ids, n, &err), 0);
+		assert_int_equal(emb_trainer_new(&t, counts, NWORDS, &o, -1, &err), 0);
+		emb_trainer_input(t)[5 * 16 + 3] = NAN;
+		assert_int_equal(emb_trainer_run(t, c, &err), EMB_ELIMIT);
+		assert_non_null(strstr(err.msg, "training diverged"));
+		emb_train_corpus_free(c);
+		emb_trainer_free(t);
+	}
+	free(ids);
+}
+
+/* A learning rate above EMB_TRAIN_MAX_ALPHA is refused by name. */
+static void test_alpha_bound(void **s)
+{
+	struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_trainer *t;
+	uint64_t counts[3] = { 5, 3, 1 };
+
+	(void)s;
+	o.alpha = 1.5;
+	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
+	assert_string_equal(err.msg, "learning rate must be above 0 and at most 1");
+	o.alpha = NAN;
+	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
+	o.alpha = EMB_TRAIN_MAX_ALPHA;
+	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), 0);
+	emb_trainer_free(t);
+}
+
+static int nan_sync(void *ctx, struct emb_train_sync *s, struct emb_err *err)
+{
+	(void)ctx;
+	(void)err;
+	if (s->done)
+		s->matrix[1][7] = INFINITY;
+	return 0;
+}
+
+/* The end of training checks the whole model: a value spoilt after the last dot product (here
+ * by a sync callback) is caught too. */
+static void test_final_check(void **s)
+{
+	struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+	struct emb_trainer *t;
+
+	(void)s;
+	o.dim = 16;
+	o.epochs = 1;
+	o.sync = nan_sync;
+	t = train(&o, 200, EMB_ELIMIT);
+	emb_trainer_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +603,13 @@ int main(void)
 		cmocka_unit_test(test_padding_untouched),
 		cmocka_unit_test(test_scan_prune_filter),
 		cmocka_unit_test(test_prune_given),
+		cmocka_unit_test(test_sync_one_thread),
+		cmocka_unit_test(test_sync_identity_same_bytes),
+		cmocka_unit_test(test_sync_threads_and_failure),
+		cmocka_unit_test(test_diverged),
+		cmocka_unit_test(test_nan_row),
+		cmocka_unit_test(test_alpha_bound),
+		cmocka_unit_test(test_final_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
