@@ -18,7 +18,9 @@
  *  - Word-pair file: lines "A<delim>B<delim>SCORE" (tab or comma: sniffed from the first line
  *    that has a tab or a comma), quoted as libcsv reads them; lines starting with '#' are
  *    comments; a line whose third field is not a number (a header) is skipped.  A pair with a
- *    word outside the searched rows is OOV.  Pearson and Spearman (average ranks for ties)
+ *    word outside the searched rows is OOV, unless the table has subwords: then such a word
+ *    gets its vector from its n-grams, as fastText evaluates.  Pearson and Spearman (average
+ *    ranks for ties)
  *    correlation between the scores and the cosine similarities.
  *
  * Nothing is printed: warnings go to the `warn` callback.  A file that holds no question (no

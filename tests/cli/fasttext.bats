@@ -155,3 +155,46 @@ setup_file() {
   run -0 t embconv "$BATS_TEST_TMPDIR/few.emb" -t word2vec -
   assert_line --index 0 "3 10"
 }
+
+@test "embtrain --subwords -t fasttext: fasttext and gensim read the model, and agree with us" {
+  local d=$BATS_FILE_TMPDIR o=$BATS_TEST_TMPDIR m
+  for m in "-m sg" "-m cbow --hs -n 0"; do
+    run -0 t embtrain -q $m --subwords --bucket 3000 -d 12 -e 2 -j 1 --min-count 1 \
+      "$d/c.txt" -t fasttext -o "$o/ours.bin"
+    run -0 t embtrain -q $m --subwords --bucket 3000 -d 12 -e 2 -j 1 --min-count 1 \
+      "$d/c.txt" -o "$o/ours.emb"
+    fasttext print-word-vectors "$o/ours.bin" <"$d/words.txt" >"$o/ft.txt"
+    t embquery vec "$o/ours.emb" <"$d/words.txt" >"$o/emb.txt"
+    run -0 $PY "$IO" vec "$o/emb.txt" "$o/ft.txt"
+    assert_output "9 rows agree, 9 nonzero"
+    run -0 $PY "$IO" gensim "$o/ours.bin" "$o/ft.txt"
+    fasttext nn "$o/ours.bin" 5 <"$d/words.txt" >"$o/ftnn.txt"
+    t embquery nn -k 5 "$o/ours.emb" <"$d/words.txt" >"$o/nn.txt"
+    run -0 $PY "$IO" nn "$o/nn.txt" "$o/ftnn.txt" 5
+  done
+}
+
+@test "eval-sim on a model trained with --subwords answers every rare-word pair" {
+  local o=$BATS_TEST_TMPDIR
+  zcat "$TOP/data/wordnet-glosses.txt.gz" | head -n 3000 >"$o/gl.txt"
+  run -0 t embtrain -q --subwords --bucket 20000 -d 16 -e 1 -j 2 "$o/gl.txt" -o "$o/sw.emb"
+  run -0 t embquery eval-sim "$o/sw.emb" "$TOP/data/eval/EN-RW-STANFORD.txt"
+  assert_line "pairs	2034"
+  assert_line "oov	0"
+  run -0 t embtrain -q -d 16 -e 1 -j 2 "$o/gl.txt" -o "$o/plain.emb"
+  run -0 t embquery eval-sim "$o/plain.emb" "$TOP/data/eval/EN-RW-STANFORD.txt"
+  refute_line "oov	0"
+}
+
+@test "embtrain refuses n-gram options without --subwords, and combinations it cannot do" {
+  local d=$BATS_FILE_TMPDIR
+  run -2 --separate-stderr t embtrain --minn 2 "$d/c.txt" -o "$BATS_TEST_TMPDIR/x.emb"
+  [[ "$stderr" == "embtrain: --minn, --maxn and --bucket need --subwords"* ]]
+  run -2 --separate-stderr t embtrain --subwords --minn 5 --maxn 4 "$d/c.txt" -o "$BATS_TEST_TMPDIR/x.emb"
+  [[ "$stderr" == "embtrain: --minn 5 is above --maxn 4"* ]]
+  run -2 --separate-stderr t embtrain --subwords --batch "$d/c.txt" -o "$BATS_TEST_TMPDIR/x.emb"
+  [[ "$stderr" == "embtrain: --subwords does not work with --batch yet"* ]]
+  run -2 --separate-stderr t embtrain --subwords --maxn 65 "$d/c.txt" -o "$BATS_TEST_TMPDIR/x.emb"
+  run -2 --separate-stderr t embtrain --subwords --bucket 0 "$d/c.txt" -o "$BATS_TEST_TMPDIR/x.emb"
+  [ ! -e "$BATS_TEST_TMPDIR/x.emb" ]
+}
