@@ -480,6 +480,15 @@ static inline __attribute__((always_inline)) void k_mean_rows(const struct emb_t
 		h[j] *= scale;
 }
 
+/* The rows of word W's mean, for the next centre word. */
+static inline __attribute__((always_inline)) void k_prefetch_word(const struct emb_trainer *t,
+								  uint32_t w)
+{
+	k_prefetch(t->syn0 + (size_t)w * t->dim, t->dim);
+	for (uint64_t k = t->sub_off[w]; k < t->sub_off[w + 1]; k++)
+		k_prefetch(t->syn0 + (size_t)t->sub_ids[k] * t->dim, t->dim);
+}
+
 /* Rows of word W: its own (unless frozen) and its n-grams', += acc. */
 static inline __attribute__((always_inline)) void k_spread(const struct emb_trainer *t, uint32_t w,
 							   const float *acc)
@@ -508,6 +517,8 @@ float emb_train_sg_sub(const struct emb_trainer *t, const uint32_t *sen, size_t 
 		if (lo == hi)
 			continue;
 		k_mean_rows(t, w, h);
+		if (i + 1 < n)
+			k_prefetch_word(t, sen[i + 1]);
 		memset(sum, 0, d * sizeof *sum);
 		for (size_t c = lo; c <= hi; c++) {
 			uint32_t target = sen[c];
@@ -548,6 +559,8 @@ float emb_train_cbow_sub(const struct emb_trainer *t, const uint32_t *sen, size_
 
 		k_window(t, i, n, rng, &lo, &hi);
 		neg = np_next(t, sc->np, rng);
+		if (i + 1 + t->o.window < n) /* the word entering the next window */
+			k_prefetch_word(t, sen[i + 1 + t->o.window]);
 		if (lo == hi)
 			continue;
 		memset(neu1, 0, d * sizeof *neu1);

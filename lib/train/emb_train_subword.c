@@ -12,11 +12,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "emb_subword.h"
 #include "internal.h"
 
 #define SEED_NGRAMS 0x9e3779b97f4a7c15ULL /* the n-gram rows' own random stream */
+#define HUGE_PAGE ((size_t)2 << 20)
 
 static int refuse(struct emb_err *err, const char *what)
 {
@@ -63,6 +65,7 @@ static int list_ngrams(struct emb_trainer *t, const struct emb_vocab *v, struct 
 int emb_trainer_subwords(struct emb_trainer *t, const struct emb_vocab *vocab, struct emb_err *err)
 {
 	const struct emb_train_opts *o = &t->o;
+	size_t bytes;
 	float *m;
 	int rc;
 
@@ -82,8 +85,12 @@ int emb_trainer_subwords(struct emb_trainer *t, const struct emb_vocab *vocab, s
 		return emb_err_set(err, EMB_EINVAL, "the vocabulary has %zu words, the trainer %zu rows",
 				   emb_vocab_size(vocab), t->rows);
 	t->syn0_rows = t->rows + o->bucket;
-	if (!(m = emb_train_alloc_matrix(t->syn0_rows, t->dim, false)))
+	/* every centre word reads and writes some 25 rows scattered over the whole matrix (a
+	 * word's n-grams hash anywhere): on huge pages those cost cache misses, not TLB misses */
+	if (!emb_mul_ok(t->syn0_rows, t->dim * sizeof *m, &bytes) ||
+	    posix_memalign((void **)&m, HUGE_PAGE, (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE))
 		return emb_err_nomem(err, "allocating the n-gram vectors");
+	(void)madvise(m, (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
 	memcpy(m, t->syn0, t->rows * t->dim * sizeof *m);
 	emb_train_init_values(m + t->rows * t->dim, (size_t)o->bucket * t->dim, t->dim, o->init,
 			      o->seed ^ SEED_NGRAMS);
