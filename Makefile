@@ -13,6 +13,7 @@ pkgconfigdir ?= $(libdir)/pkgconfig
 mandir ?= $(PREFIX)/share/man
 bashcompdir ?= $(PREFIX)/share/bash-completion/completions
 zshcompdir ?= $(PREFIX)/share/zsh/vendor-completions
+pythondir ?= $(PREFIX)/lib/python3/dist-packages
 
 # ---- version: VERSION is the one place; the tools, man pages, library and embkit.pc read it ----
 VERSION := $(strip $(file <VERSION))
@@ -71,6 +72,10 @@ ifeq ($(FUZZ),1)
 B ?= build-fuzz
 CC = clang
 EMB_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+B ?= build-tsan
+EMB_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
 else ifeq ($(SANITIZE),1)
 B ?= build-san
 EMB_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -106,7 +111,7 @@ PUBLIC_HDRS = lib/embkit.h $(VERSION_H) lib/core/emb_err.h \
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite
 
-.PHONY: all lib deps check unit cli-tests demo bench install uninstall clean lint fuzz
+.PHONY: all lib deps check unit cli-tests demo bench install install-python uninstall clean lint fuzz tsan
 all: $(TOOL_BIN) lib $(MAN_OUT)
 lib: $(B)/libembkit.a $(SHLIB)
 
@@ -155,6 +160,13 @@ check: deps
 	@EMB_BUILD=$(CURDIR)/$(B) $(if $(filter 1,$(VALGRIND)),EMB_EXEC="$(VALGRIND_EXEC)") \
 		sh tests/run.sh $(UNIT_BIN)
 
+# ThreadSanitizer: every tool built into build-tsan/, then their threaded paths run under it
+# (tests/tsan/run.sh; Hogwild's intended races are suppressed by name in tests/tsan/suppressions).
+tsan:
+	@sh .ci/deps build test
+	@$(MAKE) --no-print-directory TSAN=1 all
+	@EMB_BUILD=$(CURDIR)/build-tsan sh tests/tsan/run.sh
+
 # libFuzzer harnesses (clang): every reader, FUZZ_SECONDS each, seeds from tests/fuzz/corpus/.
 fuzz:
 	@sh .ci/deps build fuzz
@@ -201,6 +213,7 @@ install: all
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libembkit.so
 	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(includedir)/embkit
+	@$(MAKE) --no-print-directory install-python
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(call pc_dir,$(libdir))|' \
 		-e 's|@includedir@|$(call pc_dir,$(includedir))|' \
 		-e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|' \
@@ -214,5 +227,10 @@ uninstall:
 		$(DESTDIR)$(pkgconfigdir)/embkit.pc
 	rm -rf $(DESTDIR)$(includedir)/embkit
 
+# python/embkit where Debian's python3 finds packages (PYTHONPATH=python works from the tree).
+install-python:
+	install -d $(DESTDIR)$(pythondir)/embkit
+	install -m 644 $(wildcard python/embkit/*.py) $(DESTDIR)$(pythondir)/embkit
+
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-tsan

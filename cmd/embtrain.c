@@ -48,6 +48,8 @@ static const char usage_text[] =
 "      --init=KIND        uniform (word2vec's +-0.5/dim, default) or normal (N(0,1))\n"
 "      --init-from=FILE   start from these vectors (rows matched by token)\n"
 "      --freeze-existing  with --init-from: train only the new rows\n"
+"      --unicode-errors=HOW  --init-from tokens that are not UTF-8: keep (default, with a\n"
+"                         warning), strict (error), replace (U+FFFD) or ignore (drop)\n"
 "      --padding-idx=I    row I stays zero and is never trained (default: '<pad>')\n"
 "Output:\n"
 "  -o, --output=FILE      the vectors ('-' = standard output)\n"
@@ -65,7 +67,7 @@ enum {
 	OPT_MIN_COUNT = CLI_OPT_FIRST_TOOL, OPT_MAX_SIZE, OPT_SPLIT, OPT_LOWER, OPT_NS_EXP, OPT_HS,
 	OPT_SAMPLE, OPT_MIN_ALPHA, OPT_BATCH, OPT_SEED, OPT_INIT, OPT_INIT_FROM, OPT_FREEZE,
 	OPT_PADDING, OPT_SAVE_CONTEXT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME,
-	OPT_SUBWORDS, OPT_MINN, OPT_MAXN, OPT_BUCKET,
+	OPT_SUBWORDS, OPT_MINN, OPT_MAXN, OPT_BUCKET, OPT_UNICODE_ERRORS,
 };
 
 /* --batch without a value: centre words per group sharing negatives (see bench/results/train.md) */
@@ -80,6 +82,7 @@ struct train_cmd {
 	uint64_t min_count, max_size;
 	long padding;
 	bool dim_given, freeze, min_count_given, ngram_given;
+	int utf8;                /* reading --init-from (enum emb_utf8_mode) */
 	char **corpus;
 	size_t ncorpus;
 	char options[1024];      /* the command line, for the metadata */
@@ -191,6 +194,11 @@ done:
 	return rc;
 }
 
+static void on_load_warning(void *ctx, const char *msg)
+{
+	cli_warn(ctx, "%s", msg);
+}
+
 /* Rows of the new table found in --init-from take its vectors (and are frozen if asked). */
 static int init_from(struct train_cmd *c, struct emb_trainer *tr, const struct emb_vocab *vocab,
 		     struct emb_err *err)
@@ -201,6 +209,9 @@ static int init_from(struct train_cmd *c, struct emb_trainer *tr, const struct e
 	size_t dim = emb_trainer_dim(tr);
 	int rc;
 
+	ro.utf8 = c->utf8;
+	ro.warn = on_load_warning;
+	ro.warn_ctx = &c->common;
 	if ((rc = emb_table_load(&src, c->init_from, NULL, &ro, err)) < 0)
 		return rc;
 	if (src->dim != dim) {
@@ -350,6 +361,7 @@ int main(int argc, char **argv)
 		{ "init", required_argument, NULL, OPT_INIT },
 		{ "init-from", required_argument, NULL, OPT_INIT_FROM },
 		{ "freeze-existing", no_argument, NULL, OPT_FREEZE },
+		{ "unicode-errors", required_argument, NULL, OPT_UNICODE_ERRORS },
 		{ "padding-idx", required_argument, NULL, OPT_PADDING },
 		{ "output", required_argument, NULL, 'o' },
 		{ "to", required_argument, NULL, 't' },
@@ -370,15 +382,13 @@ int main(int argc, char **argv)
 	struct emb_err err = EMB_ERR_INIT;
 	double every = 10;
 	uint64_t u;
-	long l;
 	size_t used = 0;
 	static const char *const model_names[] = { "sg", "skipgram", "cbow", NULL };
 	static const char *const init_names[] = { "uniform", "normal", NULL };
 	int ch, pick;
 
 	cli_init(argv[0]);
-	l = sysconf(_SC_NPROCESSORS_ONLN);
-	c.o.threads = l > 0 && l < 1024 ? (unsigned)l : 1;
+	c.o.threads = (unsigned)cli_online_cpus(1024);
 	while ((ch = getopt_long(argc, argv, "v:d:m:n:w:a:e:j:o:t:" CLI_OUTPUT_SHORTOPTS
 				 CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
@@ -404,6 +414,11 @@ int main(int argc, char **argv)
 				return 2;
 			c.o.bucket = (uint32_t)u;
 			c.ngram_given = true;
+			break;
+		case OPT_UNICODE_ERRORS:
+			if (emb_utf8_mode_by_name(optarg, &c.utf8) < 0)
+				return cli_usage_error("invalid --unicode-errors '%s' (keep, strict, "
+						       "replace or ignore)", optarg);
 			break;
 		case OPT_MIN_COUNT:
 			if (cli_parse_count("min-count", optarg, 0, UINT64_MAX, &c.min_count))

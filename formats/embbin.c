@@ -13,6 +13,7 @@
  * on access; the matrix CRC is not verified (that would read the whole file).
  */
 #include "emb_format.h"
+#include "fmt_text.h"
 
 #include <errno.h>
 #include <libdeflate.h>
@@ -24,8 +25,8 @@
 #include <sys/stat.h>
 
 #include "emb_float.h"
+#include "emb_bytes.h"
 #include "emb_subword.h"
-#include "internal.h"
 
 static const unsigned char magic[8] = { 0x89, 'E', 'M', 'B', '\r', '\n', 0x1a, '\n' };
 
@@ -218,7 +219,8 @@ static int build_vocab_sections(const struct emb_table *t, struct wbuf *toks, st
 	for (i = 0; i < t->rows && rc == 0; i++) {
 		size_t len;
 		const char *tok = emb_table_token(t, i, &len);
-		if ((rc = wb_u64(offs, toks->len, err)) == 0 && (rc = wb_put(toks, tok, len, err)) == 0)
+		if ((rc = fmt_check_token(tok, len, true, err)) == 0 &&
+		    (rc = wb_u64(offs, toks->len, err)) == 0 && (rc = wb_put(toks, tok, len, err)) == 0)
 			rc = wb_put(toks, "", 1, err);
 		if (rc == 0 && counts)
 			rc = wb_u64(cnts, emb_table_count(t, i), err);
@@ -414,6 +416,11 @@ static int parse_meta(struct emb_table *t, struct emb_stream *in, const unsigned
 					free(kv[0]);
 				return bad(in, err, EMB_EFORMAT, at + off, "META entry overruns its section");
 			}
+			if (memchr(p + off + 4, 0, (size_t)k)) {
+				if (j)
+					free(kv[0]);
+				return bad(in, err, EMB_EFORMAT, at + off, "META entry holds a NUL byte");
+			}
 			if (!(kv[j] = strndup((const char *)p + off + 4, (size_t)k))) {
 				if (j)
 					free(kv[0]);
@@ -427,32 +434,98 @@ static int parse_meta(struct emb_table *t, struct emb_stream *in, const unsigned
 		if (rc < 0)
 			return rc;
 	}
+	if (off != len)
+		return bad(in, err, EMB_EFORMAT, at + off, "META section longer than its entries");
 	return 0;
 }
 
-/* Fill t->vocab from the TOKS/OFFS/CNTS payloads (every offset checked). */
-static int fill_vocab(struct emb_table *t, struct emb_stream *in, const struct emb_table_index *ix,
-		      uint64_t at, struct emb_err *err)
+/*
+ * TOKS and OFFS agree: offsets rise from 0 to the length of TOKS, each token ends with the
+ * section's NUL and holds none of its own (TOKS has exactly ROWS of them), and every token
+ * follows the token rule.  One pass over OFFS and a memchr pass over TOKS: cheap next to
+ * the matrix, and what makes a mapped table answer as the same file streamed.
+ */
+static int check_tokens(struct emb_stream *in, const struct emb_table_index *ix, size_t rows,
+			uint64_t at_toks, uint64_t at_offs, size_t max_token, struct emb_err *err)
 {
-	size_t i;
+	struct emb_token_at ta = { emb_stream_name(in), 0, 0 };
+	const char *p = ix->toks, *end = ix->toks + ix->toks_len;
+	uint64_t a = emb_le64(ix->offs), nuls = 0;
+	size_t i, max = max_token ? max_token : EMB_TOKEN_MAX_DEFAULT;
+	bool slow;
 	int rc;
 
-	for (i = 0; i < t->rows; i++) {
-		uint64_t a = emb_le64(ix->offs + 8 * i), b = emb_le64(ix->offs + 8 * (i + 1));
-		char tb[256];
-		if (a >= b || b > ix->toks_len || ix->toks[b - 1] != 0)
-			return bad(in, err, EMB_EFORMAT, at + 8 * i, "token offsets out of order or bounds");
-		rc = emb_vocab_add(t->vocab, ix->toks + a, (size_t)(b - a - 1),
-				   ix->counts ? emb_le64(ix->counts + 8 * i) : 0, NULL, err);
-		if (rc < 0)
+	if (a != 0 || emb_le64(ix->offs + 8 * rows) != ix->toks_len)
+		return bad(in, err, EMB_EFORMAT, a ? at_offs : at_offs + 8 * rows,
+			   "OFFS does not span TOKS (first offset 0, last the length of TOKS)");
+	for (i = 0; i < rows; i++, a = emb_le64(ix->offs + 8 * i)) {
+		uint64_t b = emb_le64(ix->offs + 8 * (i + 1));
+		if (b <= a || b > ix->toks_len || ix->toks[b - 1] != 0)
+			return bad(in, err, EMB_EFORMAT, at_offs + 8 * (i + 1),
+				   "token offsets out of order or bounds");
+		ta.byte = at_toks + a;
+		if ((b - a == 1 || b - a - 1 > max) &&
+		    (rc = emb_token_check(ix->toks + a, (size_t)(b - a - 1), max, &ta, err)) < 0)
 			return rc;
-		if (rc == EMB_EOF)
-			return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
-					      "duplicate token '%s' in row %zu",
-					      emb_err_token(tb, sizeof tb, ix->toks + a, (size_t)(b - a - 1)),
-					      i + 1);
+	}
+	while ((p = memchr(p, 0, (size_t)(end - p)))) {
+		p++;
+		nuls++;
+	}
+	slow = nuls != rows || memchr(ix->toks, '\n', ix->toks_len) || memchr(ix->toks, '\r', ix->toks_len);
+	for (i = 0; slow && i < rows; i++) { /* a byte no token may hold: name the token */
+		a = emb_le64(ix->offs + 8 * i);
+		ta.byte = at_toks + a;
+		if ((rc = emb_token_check(ix->toks + a, (size_t)(emb_le64(ix->offs + 8 * (i + 1)) - a - 1),
+					  max, &ta, err)) < 0)
+			return rc;
 	}
 	return 0;
+}
+
+/* Fill t->vocab from the TOKS/OFFS/CNTS payloads (checked by check_tokens() first), each
+ * token as o->utf8 says. */
+static int fill_vocab(struct emb_table *t, struct emb_stream *in, const struct emb_table_index *ix,
+		      uint64_t at_toks, uint64_t at_offs, const struct emb_read_opts *o,
+		      struct emb_err *err)
+{
+	struct emb_token_at ta = { emb_stream_name(in), 0, 0 };
+	char *fixed = NULL;
+	size_t i, fixed_cap = 0;
+	uint64_t bad_utf8 = 0;
+	int rc;
+
+	if ((rc = check_tokens(in, ix, t->rows, at_toks, at_offs, o->max_token, err)) < 0)
+		return rc;
+	for (i = 0; i < t->rows; i++) {
+		uint64_t a = emb_le64(ix->offs + 8 * i), b = emb_le64(ix->offs + 8 * (i + 1));
+		const char *tok;
+		size_t len;
+		char tb[256];
+		ta.byte = at_toks + a;
+		if ((rc = emb_token_utf8(ix->toks + a, (size_t)(b - a - 1), o->utf8, &fixed, &fixed_cap,
+					 &tok, &len, &ta, err)) < 0)
+			break;
+		if (rc == 1) {
+			bad_utf8++;
+			if ((rc = emb_token_check(tok, len, o->max_token, &ta, err)) < 0)
+				break;
+		}
+		rc = emb_vocab_add(t->vocab, tok, len, ix->counts ? emb_le64(ix->counts + 8 * i) : 0,
+				   NULL, err);
+		if (rc < 0)
+			break;
+		if (rc == EMB_EOF) {
+			rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
+					    "duplicate token '%s' in row %zu",
+					    emb_err_token(tb, sizeof tb, tok, len), i + 1);
+			break;
+		}
+	}
+	free(fixed);
+	if (rc >= 0)
+		emb_utf8_warn(o, emb_stream_name(in), bad_utf8);
+	return rc < 0 ? rc : 0;
 }
 
 static void matrix_from(float *dst, const unsigned char *src, size_t n, uint32_t dtype)
@@ -666,7 +739,8 @@ static int read_streamed(struct emb_table *t, struct emb_stream *in, struct hdr 
 	ix.offs = pay[S_OFFS];
 	ix.counts = len[S_CNTS] ? pay[S_CNTS] : NULL;
 	t->rows = (size_t)hd->rows;
-	if ((rc = fill_vocab(t, in, &ix, at[S_OFFS], err)) < 0 || (rc = check_finite(t, in, o, err)) < 0)
+	if ((rc = fill_vocab(t, in, &ix, at[S_TOKS], at[S_OFFS], o, err)) < 0 ||
+	    (rc = check_finite(t, in, o, err)) < 0)
 		goto done;
 	t->padding_idx = (long)hd->padding_idx;
 done:
@@ -730,13 +804,16 @@ static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, struc
 	    (rc = emb_subword_borrow(&t->subword, hd->minn, hd->maxn, hd->bucket, (size_t)hd->dim,
 				     (const float *)(const void *)(m + at[S_NGRM]), err)) < 0)
 		return rc;
-	if (o->lazy_vocab) {
+	/* a lazy table answers with the stored bytes: only when they are to be kept as they are */
+	if (o->lazy_vocab && o->utf8 == EMB_UTF8_KEEP) {
+		if ((rc = check_tokens(in, &ix, t->rows, at[S_TOKS], at[S_OFFS], o->max_token, err)) < 0)
+			return rc;
 		emb_vocab_free(t->vocab);
 		t->vocab = NULL;
 		emb_table_adopt_index(t, &ix);
 		return 0;
 	}
-	return fill_vocab(t, in, &ix, at[S_OFFS], err);
+	return fill_vocab(t, in, &ix, at[S_TOKS], at[S_OFFS], o, err);
 }
 
 static int emb_read(struct emb_table **out, struct emb_stream *in, const struct emb_read_opts *o,

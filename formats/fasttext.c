@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emb_fasttext.h"
+#include "fmt_fasttext.h"
 #include "emb_subword.h"
-#include "internal.h"
+#include "emb_token.h"
+#include "emb_bytes.h"
 
-#define MAX_WORD ((size_t)1 << 20)
 #define CHUNK_BYTES ((size_t)4 << 20)
 
 struct ft_reader {
@@ -151,9 +151,10 @@ static int args_meta(struct emb_table *t, const struct emb_ft_args *a, struct em
 	return emb_table_meta_set(t, "fasttext.args", s, err);
 }
 
-/* One dictionary entry: the word's bytes up to a NUL (grown into *buf), count, type. */
-static int read_entry(struct ft_reader *r, char **buf, size_t *cap, size_t *len, int64_t *count,
-		      int8_t *type)
+/* One dictionary entry: the word's bytes up to a NUL (grown into *buf, at most MAX), count,
+ * type. */
+static int read_entry(struct ft_reader *r, size_t max, char **buf, size_t *cap, size_t *len,
+		      int64_t *count, int8_t *type)
 {
 	uint64_t at = emb_stream_offset(r->in);
 	unsigned char b[9];
@@ -170,8 +171,8 @@ static int read_entry(struct ft_reader *r, char **buf, size_t *cap, size_t *len,
 			return rc;
 		z = memchr(p, 0, n);
 		take = z ? (size_t)(z - p) : n;
-		if (*len + take > MAX_WORD)
-			return fail_at(r, EMB_ELIMIT, at, "a word longer than %zu bytes", MAX_WORD);
+		if (*len + take > max)
+			return fail_at(r, EMB_ELIMIT, at, "a word longer than %zu bytes", max);
 		if (*len + take + 1 > *cap) {
 			size_t ncap = (*len + take + 1) * 2;
 			char *np = realloc(*buf, ncap);
@@ -193,9 +194,11 @@ static int read_entry(struct ft_reader *r, char **buf, size_t *cap, size_t *len,
 	return 0;
 }
 
-static int read_dict(struct ft_reader *r, struct emb_table *t, int32_t *nwords_out,
-		     int32_t *nlabels_out, int64_t *prune_out)
+static int read_dict(struct ft_reader *r, struct emb_table *t, const struct emb_read_opts *o,
+		     int32_t *nwords_out, int32_t *nlabels_out, int64_t *prune_out,
+		     uint64_t *bad_utf8)
 {
+	size_t max = o->max_token ? o->max_token : EMB_TOKEN_MAX_DEFAULT;
 	int32_t size, nwords, nlabels, i;
 	int64_t ntokens, prune;
 	uint64_t at = emb_stream_offset(r->in);
@@ -217,7 +220,7 @@ static int read_dict(struct ft_reader *r, struct emb_table *t, int32_t *nwords_o
 		int64_t count = 0;
 		int8_t type = 0;
 		size_t len = 0;
-		if ((rc = read_entry(r, &buf, &cap, &len, &count, &type)) < 0)
+		if ((rc = read_entry(r, max, &buf, &cap, &len, &count, &type)) < 0)
 			goto done;
 		/* fastText sorts words before labels */
 		if (type != (i < nwords ? 0 : 1)) {
@@ -231,6 +234,16 @@ static int read_dict(struct ft_reader *r, struct emb_table *t, int32_t *nwords_o
 		}
 		if (i >= nwords)
 			continue;
+		/* the token rule; invalid UTF-8 is refused now (strict), else kept until the vectors
+		 * are made from the bytes fastText hashed (repair_tokens) */
+		struct emb_token_at ta = { emb_stream_name(r->in), 0, eat };
+		const char *ok;
+		size_t oklen;
+		if ((rc = emb_token_check(buf, len, max, &ta, r->err)) < 0 ||
+		    (rc = emb_token_utf8(buf, len, o->utf8 == EMB_UTF8_STRICT ? EMB_UTF8_STRICT :
+					 EMB_UTF8_KEEP, NULL, NULL, &ok, &oklen, &ta, r->err)) < 0)
+			goto done;
+		*bad_utf8 += rc == 1;
 		if ((rc = emb_vocab_add(t->vocab, buf, len, (uint64_t)count, NULL, r->err)) < 0)
 			goto done;
 		if (rc == EMB_EOF) {
@@ -303,6 +316,42 @@ static int read_matrix_header(struct ft_reader *r, int64_t want_rows, int64_t di
 	return 0;
 }
 
+/* Under --unicode-errors replace or ignore: the words' repaired bytes (after their vectors
+ * were made from the bytes fastText hashed); a word repaired into nothing or into another
+ * word is an error. */
+static int repair_tokens(struct emb_table *t, struct ft_reader *r, const struct emb_read_opts *o)
+{
+	struct emb_token_at ta = { emb_stream_name(r->in), 0, EMB_TOKEN_NO_BYTE };
+	struct emb_vocab *v = NULL;
+	char *fixed = NULL;
+	size_t cap = 0, i;
+	int rc;
+
+	if ((rc = emb_vocab_new(&v, r->err)) < 0)
+		return rc;
+	for (i = 0; i < t->rows && rc >= 0; i++) {
+		size_t len, n;
+		const char *w = emb_table_token(t, i, &len), *ok;
+		char tb[256];
+		if ((rc = emb_token_utf8(w, len, o->utf8, &fixed, &cap, &ok, &n, &ta, r->err)) < 0 ||
+		    (rc = emb_token_check(ok, n, o->max_token, &ta, r->err)) < 0 ||
+		    (rc = emb_vocab_add(v, ok, n, emb_table_count(t, i), NULL, r->err)) < 0)
+			break;
+		if (rc == EMB_EOF)
+			rc = emb_err_set_at(r->err, EMB_EFORMAT, emb_stream_name(r->in), 0,
+					    "word %zu is '%s' once repaired, as another word is", i + 1,
+					    emb_err_token(tb, sizeof tb, ok, n));
+	}
+	free(fixed);
+	if (rc < 0) {
+		emb_vocab_free(v);
+		return rc;
+	}
+	emb_vocab_free(t->vocab);
+	t->vocab = v;
+	return 0;
+}
+
 /* Replace every word's own row by its vector (own row and n-grams averaged). */
 static int word_vectors(struct emb_table *t, const struct emb_subword *sw, struct emb_err *err)
 {
@@ -332,6 +381,7 @@ static int ft_read(struct emb_table **out, struct emb_stream *in, const struct e
 	struct emb_ft_args a = { 0 };
 	int32_t nwords = 0, nlabels = 0, head[2];
 	int64_t prune = -1;
+	uint64_t bad_utf8 = 0;
 	unsigned char extra;
 	size_t got;
 	bool subwords;
@@ -346,7 +396,7 @@ static int ft_read(struct emb_table **out, struct emb_stream *in, const struct e
 		return fail_at(&r, EMB_EFORMAT, 4, "unsupported fastText format version %d (only %d)",
 			       (int)head[1], FT_VERSION);
 	if ((rc = read_args(&r, &a)) < 0 || (rc = emb_table_new(&t, 0, (size_t)a.dim, err)) < 0 ||
-	    (rc = args_meta(t, &a, err)) < 0 || (rc = read_dict(&r, t, &nwords, &nlabels, &prune)) < 0)
+	    (rc = args_meta(t, &a, err)) < 0 || (rc = read_dict(&r, t, o, &nwords, &nlabels, &prune, &bad_utf8)) < 0)
 		goto done;
 	/* a pruned n-gram index only comes with quantization: skip it, the flag refuses */
 	if (prune > 0 && (rc = skip(&r, (uint64_t)prune * 8, "the pruned n-gram index")) < 0)
@@ -380,8 +430,11 @@ static int ft_read(struct emb_table **out, struct emb_stream *in, const struct e
 		rc = fail_at(&r, EMB_EFORMAT, emb_stream_offset(in) - 1, "trailing bytes after the model");
 		goto done;
 	}
-	if ((rc = word_vectors(t, sw, err)) < 0)
+	if ((rc = word_vectors(t, sw, err)) < 0 ||
+	    (bad_utf8 && o->utf8 != EMB_UTF8_KEEP && (rc = repair_tokens(t, &r, o)) < 0))
 		goto done;
+	if (o->utf8 == EMB_UTF8_KEEP)
+		emb_utf8_warn(o, emb_stream_name(in), bad_utf8);
 	t->subword = sw;
 	sw = NULL;
 	rc = o->limit ? emb_table_truncate(t, o->limit, err) : 0;
@@ -404,6 +457,7 @@ const struct emb_format emb_format_fasttext = {
 	.name = "fasttext",
 	.bid = ft_bid,
 	.read = ft_read,
-	.write = emb_fasttext_write,
+	.write = fmt_fasttext_write,
 	.has_header = false,
+	.text = false,
 };

@@ -1,6 +1,6 @@
 /*
  * Writing fastText's .bin (formats/FASTTEXT.md): from a model as training leaves it
- * (emb_fasttext_save), or from any table (emb_fasttext_write, the format's write()).
+ * (fmt_fasttext_save), or from any table (fmt_fasttext_write, the format's write()).
  *
  * A table holds the words' vectors, and fastText stores each word's own row, from which it
  * averages the vector back with the word's n-gram rows; so the table writer solves the own
@@ -9,7 +9,7 @@
  * reads it (print-word-vectors, nn, analogies need only the input side) but cannot resume
  * training from it.
  */
-#include "emb_fasttext.h"
+#include "fmt_fasttext.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +17,11 @@
 
 #include "emb_format.h"
 #include "emb_subword.h"
-#include "internal.h"
+#include "emb_bytes.h"
 
 #define ZEROS_LEN 4096
 
-void emb_ft_args_default(struct emb_ft_args *a, int32_t dim)
+void fmt_ft_args_default(struct emb_ft_args *a, int32_t dim)
 {
 	memset(a, 0, sizeof *a);
 	a->dim = dim;
@@ -94,7 +94,7 @@ static int put_matrix(struct emb_out *out, const float *a, size_t arows, const f
 	return brows ? put_floats(out, b, brows, dim, err) : 0;
 }
 
-int emb_fasttext_save(const struct emb_ft_model *m, struct emb_out *out, struct emb_err *err)
+int fmt_fasttext_save(const struct emb_ft_model *m, struct emb_out *out, struct emb_err *err)
 {
 	const struct emb_ft_args *a = m->args;
 	const int32_t head[] = { FT_MAGIC, FT_VERSION, a->dim, a->ws, a->epoch, a->min_count,
@@ -194,7 +194,7 @@ static int solve_own_rows(const struct emb_table *t, float *own, struct emb_err 
 	return rc;
 }
 
-int emb_fasttext_write(const struct emb_table *t, struct emb_out *out,
+int fmt_fasttext_write(const struct emb_table *t, struct emb_out *out,
 		       const struct emb_write_opts *o, struct emb_err *err)
 {
 	const struct emb_subword *sw = t->subword;
@@ -209,7 +209,7 @@ int emb_fasttext_write(const struct emb_table *t, struct emb_out *out,
 	(void)o;
 	if (t->dim > INT32_MAX || (sw && sw->bucket > INT32_MAX))
 		return emb_err_set(err, EMB_ELIMIT, "table too large for fastText");
-	emb_ft_args_default(&a, (int32_t)t->dim);
+	fmt_ft_args_default(&a, (int32_t)t->dim);
 	args_from_meta(&a, t);
 	a.bucket = sw ? (int32_t)sw->bucket : 0;
 	a.minn = sw ? (int32_t)sw->minn : 0;
@@ -239,7 +239,7 @@ int emb_fasttext_write(const struct emb_table *t, struct emb_out *out,
 	m.words = own;
 	m.ngrams = sw ? sw->rows : NULL;
 	m.ntokens = ntokens;
-	rc = emb_fasttext_save(&m, out, err);
+	rc = fmt_fasttext_save(&m, out, err);
 done:
 	free(own);
 	emb_vocab_free(v);

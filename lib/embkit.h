@@ -48,6 +48,7 @@
 #include "emb_count.h"
 #include "emb_float.h"
 #include "emb_tok.h"
+#include "emb_token.h"
 #include "emb_tsv.h"
 #include "emb_vocab.h"
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "emb_err.h"
+#include "emb_token.h"
 
 enum emb_split { EMB_SPLIT_WS = 0, EMB_SPLIT_WORDS = 1 };
 

@@ -54,6 +54,10 @@ uint64_t emb_vocab_total(const struct emb_vocab *v);
  * count, a count that is not a non-negative integer, a duplicate token (unless ALLOW_DUP).
  */
 int emb_vocab_load(struct emb_vocab **out, const char *path, unsigned flags, struct emb_err *err);
+/* The same with a token limit (emb_token.h; 0 = EMB_TOKEN_MAX_DEFAULT): a longer token is an
+ * EMB_ELIMIT error, and no line longer than twice the limit is held in memory. */
+int emb_vocab_load_limit(struct emb_vocab **out, const char *path, unsigned flags,
+			 size_t max_token, struct emb_err *err);
 
 /* Write "token<TAB>count" lines (or CSV), in id order. */
 int emb_vocab_save(const struct emb_vocab *v, struct emb_out *out, unsigned flags,
@@ -91,6 +95,11 @@ struct emb_vocab_select {
  */
 int emb_vocab_select(struct emb_vocab **out, const struct emb_vocab *counts,
 		     const struct emb_vocab_select *sel, struct emb_err *err);
+
+/* Add every token of V with its count to SUM (emb_vocab_add_count): a sum that overflows is
+ * an EMB_ELIMIT error naming NAME (V's file) and the token. */
+int emb_vocab_add_counts(struct emb_vocab *sum, const struct emb_vocab *v, const char *name,
+			 struct emb_err *err);
 
 /* Add COUNT to the token's count, appending it first when absent.  0 or ENOMEM/ELIMIT. */
 int emb_vocab_add_count(struct emb_vocab *v, const char *tok, size_t len, uint64_t count,

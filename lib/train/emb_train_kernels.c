@@ -31,6 +31,7 @@
 #include "emb_rng.h"
 #include "internal.h"
 #include "emb_train_impl.h"
+#include "internal.h"
 
 typedef float v8f __attribute__((vector_size(32)));
 

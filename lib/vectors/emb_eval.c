@@ -111,12 +111,26 @@ nomem:
 	return emb_err_nomem(err, "indexing the vocabulary");
 }
 
+/* A row holding NaN or infinity has no direction: its word counts as out of vocabulary. */
+static long finite_or_oov(const struct emb_table *t, long r)
+{
+	const float *v;
+
+	if (r < 0)
+		return r;
+	v = emb_table_row(t, (size_t)r);
+	for (size_t d = 0; d < t->dim; d++)
+		if (!isfinite(v[d]))
+			return -1;
+	return r;
+}
+
 /* Canonical row of WORD, or -1 when it is not among the rows that count. */
 static long canon_find(const struct canon *c, const char *w, size_t n)
 {
 	if (!c->fold) {
 		long r = emb_table_find(c->t, w, n);
-		return r >= 0 && (size_t)r < c->nrows ? r : -1;
+		return finite_or_oov(c->t, r >= 0 && (size_t)r < c->nrows ? r : -1);
 	}
 	size_t un, s;
 	char *up = emb_eval_upper(w, n, &un);
@@ -127,7 +141,7 @@ static long canon_find(const struct canon *c, const char *w, size_t n)
 	if (c->key[s])
 		r = (long)c->val[s];
 	free(up);
-	return r;
+	return finite_or_oov(c->t, r);
 }
 
 static size_t canon_of(const struct canon *c, size_t row)

@@ -119,10 +119,11 @@ static inline void fuzz_with_fixed(const uint8_t *data, size_t size, void (*fix)
 }
 
 /*
- * Walk every row of a table a reader returned: the token of row i must look up to row i and
- * every value be readable and finite.  A mapped raw EMB table is checked for structure only
- * at open (its matrix, tokens and hash index are not scanned: that is what makes opening
- * free), so for it a lookup need only land on some row or miss, and values may be anything.
+ * Walk every row of a table a reader returned: the token of row i must follow the token rule
+ * (emb_token.h), look up to row i and every value be readable and finite.  A mapped raw EMB
+ * table is checked for structure and tokens only at open (its matrix and hash index are not
+ * scanned: that keeps opening cheap), so for it a lookup need only land on some row or miss,
+ * and values may be anything.
  * A broken invariant aborts, so libFuzzer reports it like a crash.
  */
 static inline void fuzz_walk_table(const struct emb_table *t, int check_finite)
@@ -135,7 +136,8 @@ static inline void fuzz_walk_table(const struct emb_table *t, int check_finite)
 	for (i = 0; i < t->rows; i++) {
 		const char *tok = emb_table_token(t, i, &n);
 		long at = emb_table_find(t, tok, n);
-		if (tok[n] != 0 || at < -1 || at >= (long)t->rows || (!mapped && at != (long)i))
+		if (tok[n] != 0 || at < -1 || at >= (long)t->rows || (!mapped && at != (long)i) ||
+		    emb_token_fault(tok, n, 0))
 			abort();
 		(void)emb_table_count(t, i);
 		for (j = 0; j < t->dim; j++) {
@@ -199,6 +201,8 @@ static inline void fuzz_read_rows(const struct emb_format *fmt, const uint8_t *d
 		while ((rc = r.next(&r, &err)) == 0) {
 			unsigned acc = 0;
 			size_t i;
+			if (emb_token_fault(r.tok, r.len, 0))
+				abort();
 			for (i = 0; i < r.len; i++)
 				acc += (unsigned char)r.tok[i];
 			for (i = 0; i < r.dim; i++)

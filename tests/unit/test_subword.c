@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "emb_fasttext.h"
+#include "fmt_fasttext.h"
 #include "emb_format.h"
 #include "emb_subword.h"
 #include "unit_tmpdir.h"

@@ -1,9 +1,10 @@
 /*
- * emb_fasttext: fastText's .bin model file (formats/FASTTEXT.md), shared by its reader
- * (fasttext.c), its writers (fasttext_write.c) and the trainer that saves a subword model.
+ * fmt_fasttext: fastText's .bin model file (formats/FASTTEXT.md), shared by its reader
+ * (fasttext.c) and its writers (fasttext_write.c); private to formats/ (fmt_ prefix: not
+ * exported by libembkit.so).
  */
-#ifndef EMB_FASTTEXT_H
-#define EMB_FASTTEXT_H
+#ifndef FMT_FASTTEXT_H
+#define FMT_FASTTEXT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,7 +27,7 @@ struct emb_ft_args {
 };
 
 /* fastText's defaults for an unsupervised model of DIM (skipgram, negative sampling). */
-void emb_ft_args_default(struct emb_ft_args *a, int32_t dim);
+void fmt_ft_args_default(struct emb_ft_args *a, int32_t dim);
 
 /*
  * A model as training leaves it: the words' own input rows (vocabulary order, counts in
@@ -44,7 +45,7 @@ struct emb_ft_model {
 };
 
 /* Write M as a fastText .bin to OUT.  0 or the write error. */
-int emb_fasttext_save(const struct emb_ft_model *m, struct emb_out *out, struct emb_err *err);
+int fmt_fasttext_save(const struct emb_ft_model *m, struct emb_out *out, struct emb_err *err);
 
 /*
  * The write() of the fastText format: table T's words (and its subwords, if any) as a model
@@ -52,7 +53,7 @@ int emb_fasttext_save(const struct emb_ft_model *m, struct emb_out *out, struct 
  * n-gram rows (equal up to float rounding); the output matrix is zeros.
  */
 struct emb_write_opts;
-int emb_fasttext_write(const struct emb_table *t, struct emb_out *out,
+int fmt_fasttext_write(const struct emb_table *t, struct emb_out *out,
 		       const struct emb_write_opts *o, struct emb_err *err);
 
 #endif
