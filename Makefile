@@ -107,7 +107,7 @@ MAN_OUT = $(MAN_SRC:%=$(B)/%)
 PUBLIC_HDRS = lib/embkit.h $(VERSION_H) lib/core/emb_err.h \
 	lib/io/emb_stream.h lib/io/emb_gzin.h lib/io/emb_out.h \
 	lib/text/emb_tok.h lib/text/emb_token.h lib/text/emb_vocab.h lib/text/emb_count.h lib/text/emb_tsv.h lib/text/emb_float.h \
-	lib/vectors/emb_table.h lib/vectors/emb_knn.h lib/vectors/emb_eval.h lib/vectors/emb_query.h \
+	lib/vectors/emb_table.h lib/vectors/emb_subword.h lib/vectors/emb_knn.h lib/vectors/emb_eval.h lib/vectors/emb_query.h \
 	lib/batch/emb_batch.h lib/train/emb_train.h \
 	formats/emb_format.h formats/emb_convert.h formats/emb_pack.h formats/emb_npz.h
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \

@@ -38,6 +38,13 @@ static const char usage_text[] =
 "                         faster, mini-batched updates (skip-gram, negative sampling)\n"
 "      --seed=S           random seed (default 1); with --threads 1 the output is\n"
 "                         bit-identical for the same seed\n"
+"Subwords (fastText):\n"
+"      --subwords         a word's input is the mean of its row and its character\n"
+"                         n-gram rows, so unseen words get vectors too (written to\n"
+"                         EMB and fasttext output)\n"
+"      --minn=N           shortest n-gram, in characters (default 3)\n"
+"      --maxn=N           longest n-gram (default 6)\n"
+"      --bucket=N         n-gram rows, shared by hashing (default 2000000)\n"
 "Table:\n"
 "      --init=KIND        uniform (word2vec's +-0.5/dim, default) or normal (N(0,1))\n"
 "      --init-from=FILE   start from these vectors (rows matched by token)\n"
@@ -47,7 +54,8 @@ static const char usage_text[] =
 "      --padding-idx=I    row I stays zero and is never trained (default: '<pad>')\n"
 "Output:\n"
 "  -o, --output=FILE      the vectors ('-' = standard output)\n"
-"  -t, --to=FORMAT        emb (default), word2vec, word2vec-bin or glove\n"
+"  -t, --to=FORMAT        emb (default), word2vec, word2vec-bin, glove or fasttext\n"
+"                         (a .bin model the fasttext tool and gensim read)\n"
 "      --save-context=FILE  also write the output (context) vectors\n"
 "      --checkpoint=FILE  save a resumable state there on interrupt (and every\n"
 "                         --checkpoint-every minutes)\n"
@@ -60,7 +68,7 @@ enum {
 	OPT_MIN_COUNT = CLI_OPT_FIRST_TOOL, OPT_MAX_SIZE, OPT_SPLIT, OPT_LOWER, OPT_NS_EXP, OPT_HS,
 	OPT_SAMPLE, OPT_MIN_ALPHA, OPT_BATCH, OPT_SEED, OPT_INIT, OPT_INIT_FROM, OPT_FREEZE,
 	OPT_PADDING, OPT_SAVE_CONTEXT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME,
-	OPT_UNICODE_ERRORS,
+	OPT_SUBWORDS, OPT_MINN, OPT_MAXN, OPT_BUCKET, OPT_UNICODE_ERRORS,
 };
 
 /* --batch without a value: centre words per group sharing negatives (see bench/results/train.md) */
@@ -76,7 +84,7 @@ struct train_cmd {
 	const struct emb_format *fmt;
 	uint64_t min_count, max_size;
 	long padding;
-	bool dim_given, freeze, min_count_given;
+	bool dim_given, freeze, min_count_given, ngram_given;
 	int utf8;                /* reading --init-from (enum emb_utf8_mode) */
 	char **corpus;
 	size_t ncorpus;
@@ -110,6 +118,20 @@ static int probe_output(const char *path, struct emb_err *err)
 	return 0;
 }
 
+/* fastText's record of the arguments, which a fastText .bin written from the table carries. */
+static int set_fasttext_args(struct emb_table *tab, const struct emb_train_opts *o,
+			     struct emb_err *err)
+{
+	char s[320];
+
+	snprintf(s, sizeof s, "model=%s loss=%s dim=%zu ws=%u epoch=%u minCount=1 neg=%u "
+		 "wordNgrams=1 bucket=%u minn=%u maxn=%u lrUpdateRate=100 t=%.17g",
+		 o->model == EMB_TRAIN_CBOW ? "cbow" : "skipgram", o->negative ? "ns" : "hs", o->dim,
+		 o->window, o->epochs, o->negative, o->subwords ? o->bucket : 0,
+		 o->subwords ? o->minn : 0, o->subwords ? o->maxn : 0, o->sample);
+	return emb_table_meta_set(tab, "fasttext.args", s, err);
+}
+
 static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 		    const struct emb_train_corpus *corpus, struct emb_trainer *tr, struct emb_err *err)
 {
@@ -134,14 +156,15 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 	    (rc = emb_table_meta_set(tab, "vocab.size", b[4], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.words", b[5], err)) < 0)
 		return rc;
-	return 0;
+	return set_fasttext_args(tab, o, err);
 }
 
 /* Write MATRIX (rows of VOCAB) to PATH as a table. */
 static int save(const struct train_cmd *c, const char *path, const struct emb_format *fmt,
 		const float *matrix,
 		const struct emb_vocab *vocab, const struct emb_train_corpus *corpus,
-		struct emb_trainer *tr, long padding, struct emb_err *err)
+		struct emb_trainer *tr, const struct emb_subword *sw, long padding,
+		struct emb_err *err)
 {
 	struct emb_write_opts wo = EMB_WRITE_OPTS_INIT;
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
@@ -155,15 +178,22 @@ static int save(const struct train_cmd *c, const char *path, const struct emb_fo
 	if ((rc = emb_table_new(&tab, rows, dim, err)) < 0)
 		return rc;
 	memcpy(tab->data, matrix, rows * dim * sizeof(float));
+	if (sw && (rc = emb_subword_borrow(&tab->subword, sw->minn, sw->maxn, sw->bucket, sw->dim,
+					   sw->rows, err)) < 0)
+		goto done;
 	for (size_t i = 0; i < rows && rc >= 0; i++) {
 		size_t len;
 		const char *tok = emb_vocab_token(vocab, i, &len);
 		rc = emb_vocab_add(tab->vocab, tok, len, emb_vocab_count(vocab, i), NULL, err);
+		/* a word's vector is the mean of its own row and its n-gram rows */
+		if (sw && rc >= 0)
+			emb_subword_vector(sw, tok, len, matrix + i * dim, emb_table_row(tab, i));
 	}
 	tab->padding_idx = padding;
 	cli_out_opts(&c->common, &oo, 0);
 	if (rc >= 0 && (rc = set_meta(tab, c, corpus, tr, err)) >= 0)
 		rc = emb_table_save(tab, path, fmt, &wo, &oo, err);
+done:
 	emb_table_free(tab);
 	return rc;
 }
@@ -309,7 +339,8 @@ static int train(struct train_cmd *c, struct emb_err *err)
 			counts[i] = emb_vocab_count(vocab, i);
 		if ((rc = emb_trainer_new(&tr, counts, rows, &c->o, padding, err)) < 0)
 			goto done;
-		if (c->init_from && (rc = init_from(c, tr, vocab, err)) < 0)
+		if ((c->init_from && (rc = init_from(c, tr, vocab, err)) < 0) ||
+		    (rc = emb_trainer_subwords(tr, vocab, err)) < 0)
 			goto done;
 	}
 	emb_trainer_set_vocab(tr, vocab);
@@ -318,14 +349,15 @@ static int train(struct train_cmd *c, struct emb_err *err)
 	if ((rc = emb_trainer_run(tr, corpus, err)) < 0)
 		goto done;
 	cli_progress_done();
-	if ((rc = save(c, c->output, c->fmt, emb_trainer_input(tr), vocab, corpus, tr, padding,
-		       err)) < 0)
+	if ((rc = save(c, c->output, c->fmt, emb_trainer_input(tr), vocab, corpus, tr,
+		       emb_trainer_subword(tr), padding, err)) < 0)
 		goto done;
 	if (c->context && (rc = save(c, c->context, c->fmt, emb_trainer_output(tr), vocab, corpus, tr,
-				      -1, err)) < 0)
+				      NULL, -1, err)) < 0)
 		goto done;
 	if (c->also_vec && (rc = save(c, c->also_vec, emb_format_by_name("word2vec"),
-				       emb_trainer_input(tr), vocab, corpus, tr, padding, err)) < 0)
+				       emb_trainer_input(tr), vocab, corpus, tr, emb_trainer_subword(tr),
+				       padding, err)) < 0)
 		goto done;
 	if (c->save_vocab && (rc = save_vocab(c, c->save_vocab, vocab, err)) < 0)
 		goto done;
@@ -378,6 +410,10 @@ int main(int argc, char **argv)
 		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		{ "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
 		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "subwords", no_argument, NULL, OPT_SUBWORDS },
+		{ "minn", required_argument, NULL, OPT_MINN },
+		{ "maxn", required_argument, NULL, OPT_MAXN },
+		{ "bucket", required_argument, NULL, OPT_BUCKET },
 		CLI_OUTPUT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -418,6 +454,20 @@ int main(int argc, char **argv)
 		case OPT_LOWER: c.tok.lower = true; break;
 		case OPT_HS: c.o.hs = true; break;
 		case OPT_FREEZE: c.freeze = true; break;
+		case OPT_SUBWORDS: c.o.subwords = true; break;
+		case OPT_MINN:
+		case OPT_MAXN:
+			if (cli_parse_uint(ch == OPT_MINN ? "minn" : "maxn", optarg, 1, EMB_SUBWORD_MAX_N,
+					   ch == OPT_MINN ? &c.o.minn : &c.o.maxn))
+				return 2;
+			c.ngram_given = true;
+			break;
+		case OPT_BUCKET:
+			if (cli_parse_count("bucket", optarg, 1, INT32_MAX, &u))
+				return 2;
+			c.o.bucket = (uint32_t)u;
+			c.ngram_given = true;
+			break;
 		case OPT_UNICODE_ERRORS:
 			if (emb_utf8_mode_by_name(optarg, &c.utf8) < 0)
 				return cli_usage_error("invalid --unicode-errors '%s' (keep, strict, "
@@ -521,6 +571,13 @@ int main(int argc, char **argv)
 		return cli_usage_error("--freeze-existing needs --init-from");
 	if (c.o.batch && (c.o.model != EMB_TRAIN_SG || c.o.hs || c.o.negative == 0))
 		return cli_usage_error("--batch is for skip-gram with negative sampling only");
+	if (c.ngram_given && !c.o.subwords)
+		return cli_usage_error("--minn, --maxn and --bucket need --subwords");
+	if (c.o.subwords && c.o.minn > c.o.maxn)
+		return cli_usage_error("--minn %u is above --maxn %u", c.o.minn, c.o.maxn);
+	if (c.o.subwords && (c.o.batch || c.o.checkpoint || c.resume))
+		return cli_usage_error("--subwords does not work with %s yet",
+				       c.o.batch ? "--batch" : c.resume ? "--resume" : "--checkpoint");
 	if (cli_refuse_terminal(&c.common, c.output, !emb_format_for_output(c.output, c.fmt)->text) ||
 	    (c.context &&
 	     cli_refuse_terminal(&c.common, c.context, !emb_format_for_output(c.context, c.fmt)->text)))

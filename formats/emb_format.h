@@ -2,8 +2,8 @@
  * emb_format: the embedding-table file formats (glove, word2vec text, word2vec binary, EMB)
  * and the entry points every tool uses to load and save a table.
  *
- * Detection goes by the bytes (gzip magic -> inflate and look inside; the EMB magic; a header
- * line of two integers followed by text or binary rows; otherwise GloVe), never by the name.
+ * Detection goes by the bytes (gzip magic -> inflate and look inside; the EMB magic; fastText's
+ * model magic; a header line of two integers followed by text or binary rows; otherwise GloVe), never by the name.
  * Each format file exports one `const struct emb_format emb_format_<name>`; registry.c holds
  * the list and picks the reader whose bid is highest.
  */
@@ -87,7 +87,7 @@ struct emb_format {
 const struct emb_format *emb_format_for_output(const char *path, const struct emb_format *fmt);
 
 extern const struct emb_format emb_format_glove, emb_format_word2vec, emb_format_word2vec_bin,
-	emb_format_emb, emb_format_safetensors, emb_format_npy;
+	emb_format_emb, emb_format_safetensors, emb_format_npy, emb_format_fasttext;
 
 /* Upper bounds on header values: a larger dimension is refused as absurd before any read. */
 #define EMB_MAX_DIM ((size_t)1 << 20)
@@ -160,7 +160,8 @@ void emb_rowsink_abort(struct emb_rowsink *w);
 int emb_rows_write_table(const struct emb_format *fmt, const struct emb_table *t,
 			 struct emb_out *out, const struct emb_write_opts *o, struct emb_err *err);
 
-/* "glove", "word2vec" (also "vec", "fasttext"), "word2vec-bin", "emb"; NULL if unknown. */
+/* "glove", "word2vec" (also "vec"), "word2vec-bin", "emb", "fasttext" (the .bin model; also
+ * "fasttext-bin"); NULL if unknown. */
 const struct emb_format *emb_format_by_name(const char *name);
 /* The format an output name asks for (.emb .bin .txt .vec, before a final .gz); NULL if none. */
 const struct emb_format *emb_format_by_filename(const char *path);

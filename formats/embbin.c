@@ -26,6 +26,7 @@
 
 #include "emb_float.h"
 #include "emb_bytes.h"
+#include "emb_subword.h"
 
 static const unsigned char magic[8] = { 0x89, 'E', 'M', 'B', '\r', '\n', 0x1a, '\n' };
 
@@ -36,16 +37,23 @@ static const unsigned char magic[8] = { 0x89, 'E', 'M', 'B', '\r', '\n', 0x1a, '
 #define DTYPE_F32 1
 #define DTYPE_F16 2
 #define FLAG_COUNTS 1u
+#define FLAG_SUBWORDS 2u
+#define SUBW_LEN 16
+#define SUBW_FASTTEXT 1
 #define MAX_META ((uint64_t)16 << 20)
 #define CHUNK ((size_t)4 << 20)
 
-enum { S_META, S_TOKS, S_OFFS, S_CNTS, S_HASH, S_MATX, NSECT };
-static const char tags[NSECT][5] = { "META", "TOKS", "OFFS", "CNTS", "HASH", "MATX" };
+/* SUBW and NGRM follow MATX only in a table with subwords (flag bit 1) */
+enum { S_META, S_TOKS, S_OFFS, S_CNTS, S_HASH, S_MATX, S_SUBW, S_NGRM, NSECT };
+static const char tags[NSECT][5] = { "META", "TOKS", "OFFS", "CNTS", "HASH", "MATX", "SUBW",
+				     "NGRM" };
 
 struct hdr {
 	uint32_t dtype, flags;
 	uint64_t rows, dim;
 	int64_t padding_idx;
+	uint32_t nsect;
+	uint32_t minn, maxn, bucket;  /* from SUBW, once read */
 };
 
 static uint32_t crc32_of(uint32_t crc, const void *p, size_t n)
@@ -139,37 +147,37 @@ static int to_f16(unsigned char *dst, const float *v, size_t n, struct emb_err *
 	return 0;
 }
 
-static int put_matrix(const struct emb_table *t, struct emb_out *out, uint64_t *pos, bool f16,
-		      struct emb_err *err)
+/* Section S holding ROWS x DIM values of DATA (float32 or float16). */
+static int put_matrix(const float *data, size_t rows, size_t dim, int s, struct emb_out *out,
+		      uint64_t *pos, bool f16, struct emb_err *err)
 {
-	size_t n = t->rows * t->dim, i, step = CHUNK / 2;
+	size_t n = rows * dim, i, step = CHUNK / 2;
 	unsigned char *buf = NULL;
 	uint32_t crc = 0;
 	int rc = 0, pass;
 
 #if __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
 	if (!f16) {
-		if ((rc = put_section_header(out, pos, S_MATX, crc32_of(0, t->data, n * 4), n * 4,
-					     err)) < 0)
+		if ((rc = put_section_header(out, pos, s, crc32_of(0, data, n * 4), n * 4, err)) < 0)
 			return rc;
-		return emb_out_write(out, t->data, n * 4, err);
+		return emb_out_write(out, data, n * 4, err);
 	}
 #endif
 	if (!(buf = malloc(CHUNK)))
 		return emb_err_nomem(err, "writing the matrix");
 	/* pass 0 computes the CRC that precedes the payload, pass 1 writes it */
 	for (pass = 0; pass < 2 && rc == 0; pass++) {
-		if (pass == 1 && (rc = put_section_header(out, pos, S_MATX, crc,
+		if (pass == 1 && (rc = put_section_header(out, pos, s, crc,
 							  (uint64_t)n * (f16 ? 2 : 4), err)) < 0)
 			break;
 		for (i = 0; i < n && rc == 0; i += step) {
 			size_t k = n - i < step ? n - i : step, bytes = k * (f16 ? 2 : 4), j;
 			if (f16)
-				rc = to_f16(buf, t->data + i, k, err);
+				rc = to_f16(buf, data + i, k, err);
 			else
 				for (j = 0; j < k; j++) {
 					uint32_t u;
-					memcpy(&u, t->data + i + j, 4);
+					memcpy(&u, data + i + j, 4);
 					emb_put_le32(buf + 4 * j, u);
 				}
 			if (rc == 0 && pass == 0)
@@ -180,6 +188,23 @@ static int put_matrix(const struct emb_table *t, struct emb_out *out, uint64_t *
 	}
 	free(buf);
 	return rc;
+}
+
+/* The SUBW and NGRM sections of a table with subwords. */
+static int put_subwords(const struct emb_subword *sw, struct emb_out *out, uint64_t *pos,
+			bool f16, struct emb_err *err)
+{
+	unsigned char p[SUBW_LEN];
+	struct wbuf b = { p, SUBW_LEN, SUBW_LEN };
+	int rc;
+
+	emb_put_le32(p, sw->minn);
+	emb_put_le32(p + 4, sw->maxn);
+	emb_put_le32(p + 8, sw->bucket);
+	emb_put_le32(p + 12, SUBW_FASTTEXT);
+	if ((rc = put_section(out, pos, S_SUBW, &b, err)) < 0)
+		return rc;
+	return put_matrix(sw->rows, sw->bucket, sw->dim, S_NGRM, out, pos, f16, err);
 }
 
 static int build_vocab_sections(const struct emb_table *t, struct wbuf *toks, struct wbuf *offs,
@@ -228,7 +253,7 @@ static int build_vocab_sections(const struct emb_table *t, struct wbuf *toks, st
 static int emb_write(const struct emb_table *t, struct emb_out *out, const struct emb_write_opts *o,
 		     struct emb_err *err)
 {
-	struct wbuf b[NSECT - 1];
+	struct wbuf b[S_MATX];
 	unsigned char h[HEADER_LEN];
 	uint64_t pos = HEADER_LEN;
 	size_t i;
@@ -255,15 +280,17 @@ static int emb_write(const struct emb_table *t, struct emb_out *out, const struc
 	emb_put_le64(h + 16, t->rows);
 	emb_put_le64(h + 24, t->dim);
 	emb_put_le64(h + 32, (uint64_t)(int64_t)t->padding_idx);
-	emb_put_le32(h + 40, b[S_CNTS].len ? FLAG_COUNTS : 0);
-	emb_put_le32(h + 44, NSECT);
+	emb_put_le32(h + 40, (b[S_CNTS].len ? FLAG_COUNTS : 0) | (t->subword ? FLAG_SUBWORDS : 0));
+	emb_put_le32(h + 44, t->subword ? NSECT : S_MATX + 1);
 	emb_put_le32(h + 60, crc32_of(0, h, 60));
 	if ((rc = emb_out_write(out, h, HEADER_LEN, err)) < 0)
 		goto done;
 	for (s = 0; s < S_MATX && rc == 0; s++)
 		rc = put_section(out, &pos, s, &b[s], err);
 	if (rc == 0)
-		rc = put_matrix(t, out, &pos, o->f16, err);
+		rc = put_matrix(t->data, t->rows, t->dim, S_MATX, out, &pos, o->f16, err);
+	if (rc == 0 && t->subword)
+		rc = put_subwords(t->subword, out, &pos, o->f16, err);
 done:
 	for (s = 0; s < S_MATX; s++)
 		free(b[s].p);
@@ -306,7 +333,8 @@ static int parse_header(struct emb_stream *in, const unsigned char *h, struct hd
 		return bad(in, err, EMB_ELIMIT, 16, "absurd row count");
 	if (hd->padding_idx < -1 || (hd->padding_idx >= 0 && (uint64_t)hd->padding_idx >= hd->rows))
 		return bad(in, err, EMB_EFORMAT, 32, "padding_idx out of range");
-	if (hd->flags & ~FLAG_COUNTS || emb_le32(h + 44) != NSECT)
+	hd->nsect = hd->flags & FLAG_SUBWORDS ? NSECT : S_MATX + 1;
+	if (hd->flags & ~(FLAG_COUNTS | FLAG_SUBWORDS) || emb_le32(h + 44) != hd->nsect)
 		return bad(in, err, EMB_EFORMAT, 40, "unknown flags or section count");
 	return 0;
 }
@@ -320,6 +348,8 @@ static uint64_t expected_len(const struct hdr *hd, int s)
 	case S_OFFS: return 8 * (hd->rows + 1);
 	case S_CNTS: return hd->flags & FLAG_COUNTS ? 8 * hd->rows : 0;
 	case S_MATX: return hd->rows * hd->dim * esz;
+	case S_SUBW: return SUBW_LEN;
+	case S_NGRM: return (uint64_t)hd->bucket * hd->dim * esz;
 	default: return UINT64_MAX;
 	}
 }
@@ -341,6 +371,20 @@ static int check_section(struct emb_stream *in, const unsigned char *sh, uint64_
 			 (unsigned long long)*len);
 		return bad(in, err, EMB_EFORMAT, at + 8, m);
 	}
+	return 0;
+}
+
+/* The SUBW payload P (its CRC already checked) into HD. */
+static int parse_subw(struct emb_stream *in, const unsigned char *p, uint64_t at, struct hdr *hd,
+		      struct emb_err *err)
+{
+	hd->minn = emb_le32(p);
+	hd->maxn = emb_le32(p + 4);
+	hd->bucket = emb_le32(p + 8);
+	if (emb_le32(p + 12) != SUBW_FASTTEXT)
+		return bad(in, err, EMB_EFORMAT, at + 12, "unknown n-gram hashing");
+	if (hd->maxn > EMB_SUBWORD_MAX_N || hd->bucket == 0)
+		return bad(in, err, EMB_EFORMAT, at, "n-gram lengths or bucket count out of range");
 	return 0;
 }
 
@@ -572,8 +616,9 @@ static int read_section_header(struct emb_stream *in, uint64_t pos, unsigned cha
 	return 0;
 }
 
-static int read_matrix(struct emb_table *t, struct emb_stream *in, const struct hdr *hd,
-		       uint32_t crc_want, uint64_t at, struct emb_err *err)
+/* ROWS rows of the matrix section at AT into T, grown as they arrive. */
+static int read_matrix(struct emb_table *t, uint64_t rows, int s, struct emb_stream *in,
+		       const struct hdr *hd, uint32_t crc_want, uint64_t at, struct emb_err *err)
 {
 	size_t esz = hd->dtype == DTYPE_F16 ? 2 : 4, row_bytes = (size_t)hd->dim * esz;
 	size_t per = CHUNK / row_bytes ? CHUNK / row_bytes : 1, done = 0;
@@ -583,8 +628,8 @@ static int read_matrix(struct emb_table *t, struct emb_stream *in, const struct 
 
 	if (hd->dtype == DTYPE_F16 && !buf)
 		return emb_err_nomem(err, "reading the matrix");
-	while (done < hd->rows) {
-		size_t k = hd->rows - done < per ? (size_t)(hd->rows - done) : per;
+	while (done < rows) {
+		size_t k = rows - done < per ? (size_t)(rows - done) : per;
 		unsigned char *dst;
 		if ((rc = emb_table_resize(t, done + k, err)) < 0)
 			break;
@@ -600,23 +645,63 @@ static int read_matrix(struct emb_table *t, struct emb_stream *in, const struct 
 		done += k;
 	}
 	free(buf);
-	if (rc == 0 && crc != crc_want)
-		rc = bad(in, err, EMB_EFORMAT, at, "MATX section CRC mismatch");
+	if (rc == 0 && crc != crc_want) {
+		char m[64];
+		snprintf(m, sizeof m, "%s section CRC mismatch", tags[s]);
+		rc = bad(in, err, EMB_EFORMAT, at, m);
+	}
 	return rc;
 }
 
-static int read_streamed(struct emb_table *t, struct emb_stream *in, const struct hdr *hd,
+/* Streamed: the SUBW and NGRM sections after the matrix at *POS, into t->subword. */
+static int read_subwords(struct emb_table *t, struct emb_stream *in, struct hdr *hd,
+			 const struct emb_read_opts *o, uint64_t *pos, struct emb_err *err)
+{
+	unsigned char sh[SECTION_LEN], p[SUBW_LEN];
+	struct emb_subword *sw = NULL;
+	uint64_t at, n;
+	int rc;
+
+	if ((rc = read_section_header(in, *pos, sh, err)) < 0 ||
+	    (rc = check_section(in, sh, (at = payload_at(*pos)) - SECTION_LEN, S_SUBW, hd, &n,
+				err)) < 0)
+		return rc;
+	if ((rc = emb_stream_read_full(in, p, SUBW_LEN, err)) != 0)
+		return rc == EMB_EOF || rc == EMB_ETRUNC
+			       ? bad(in, err, EMB_ETRUNC, emb_stream_offset(in), "input ends inside a section")
+			       : rc;
+	if (crc32_of(0, p, SUBW_LEN) != emb_le32(sh + 4))
+		return bad(in, err, EMB_EFORMAT, at, "SUBW section CRC mismatch");
+	*pos = at + SUBW_LEN;
+	if ((rc = parse_subw(in, p, at, hd, err)) < 0 || (rc = read_section_header(in, *pos, sh, err)) < 0 ||
+	    (rc = check_section(in, sh, (at = payload_at(*pos)) - SECTION_LEN, S_NGRM, hd, &n,
+				err)) < 0 ||
+	    (rc = emb_subword_new(&sw, hd->minn, hd->maxn, 0, (size_t)hd->dim, err)) < 0)
+		return rc;
+	*pos = at + n;
+	if ((rc = read_matrix(sw->own, hd->bucket, S_NGRM, in, hd, emb_le32(sh + 4), at, err)) < 0 ||
+	    (rc = check_finite(sw->own, in, o, err)) < 0) {
+		emb_subword_free(sw);
+		return rc;
+	}
+	sw->bucket = hd->bucket;
+	sw->rows = sw->own->data;
+	t->subword = sw;
+	return 0;
+}
+
+static int read_streamed(struct emb_table *t, struct emb_stream *in, struct hdr *hd,
 			 const struct emb_read_opts *o, struct emb_err *err)
 {
-	unsigned char *pay[NSECT - 1] = { 0 };
-	uint64_t len[NSECT - 1] = { 0 }, at[NSECT] = { 0 };
+	unsigned char *pay[S_MATX] = { 0 };
+	uint64_t len[S_MATX] = { 0 }, at[S_MATX + 1] = { 0 };
 	uint64_t pos = HEADER_LEN;
 	unsigned char sh[SECTION_LEN], extra;
 	struct emb_table_index ix;
 	size_t got;
 	int rc = 0, s;
 
-	for (s = 0; s < NSECT; s++) {
+	for (s = 0; s <= S_MATX; s++) {
 		uint64_t n;
 		if ((rc = read_section_header(in, pos, sh, err)) < 0)
 			goto done;
@@ -639,7 +724,8 @@ static int read_streamed(struct emb_table *t, struct emb_stream *in, const struc
 	if ((rc = parse_meta(t, in, pay[S_META], len[S_META], at[S_META], err)) < 0 ||
 	    (rc = check_hash_len(in, pay[S_HASH], len[S_HASH], at[S_HASH], err)) < 0)
 		goto done;
-	if ((rc = read_matrix(t, in, hd, emb_le32(sh + 4), at[S_MATX], err)) < 0)
+	if ((rc = read_matrix(t, hd->rows, S_MATX, in, hd, emb_le32(sh + 4), at[S_MATX], err)) < 0 ||
+	    (hd->nsect == NSECT && (rc = read_subwords(t, in, hd, o, &pos, err)) < 0))
 		goto done;
 	if ((rc = emb_stream_read(in, &extra, 1, &got, err)) < 0)
 		goto done;
@@ -658,13 +744,13 @@ static int read_streamed(struct emb_table *t, struct emb_stream *in, const struc
 		goto done;
 	t->padding_idx = (long)hd->padding_idx;
 done:
-	for (s = 0; s < NSECT - 1; s++)
+	for (s = 0; s < S_MATX; s++)
 		free(pay[s]);
 	return rc;
 }
 
 /* Raw EMB from a regular file: point the table into a read-only mapping. */
-static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, const struct hdr *hd,
+static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, struct hdr *hd,
 		       const struct emb_read_opts *o, struct emb_err *err)
 {
 	struct emb_table_index ix;
@@ -682,7 +768,7 @@ static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, const
 	if (m == MAP_FAILED)
 		return emb_err_set(err, EMB_EIO, "%s: mmap: %s", emb_stream_name(in), strerror(errno));
 	emb_table_adopt_mapping(t, m, (size_t)size);
-	for (s = 0; s < NSECT; s++) {
+	for (s = 0; s < (int)hd->nsect; s++) {
 		at[s] = payload_at(pos);
 		if (at[s] > size)
 			return bad(in, err, EMB_ETRUNC, pos, "file ends between sections");
@@ -692,6 +778,11 @@ static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, const
 		if (len[s] > size - at[s])
 			return bad(in, err, EMB_ETRUNC, at[s], "file ends inside a section");
 		pos = at[s] + len[s];
+		/* NGRM's length follows from SUBW: check and parse it now (it is 16 bytes) */
+		if (s == S_SUBW && crc32_of(0, m + at[s], SUBW_LEN) != emb_le32(m + at[s] - 12))
+			return bad(in, err, EMB_EFORMAT, at[s], "SUBW section CRC mismatch");
+		if (s == S_SUBW && (rc = parse_subw(in, m + at[s], at[s], hd, err)) < 0)
+			return rc;
 	}
 	if (pos != size)
 		return bad(in, err, EMB_EFORMAT, pos, "trailing bytes after the matrix");
@@ -709,6 +800,10 @@ static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, const
 	t->rows = (size_t)hd->rows;
 	t->data = (float *)(void *)(m + at[S_MATX]);
 	t->padding_idx = (long)hd->padding_idx;
+	if (hd->nsect == NSECT &&
+	    (rc = emb_subword_borrow(&t->subword, hd->minn, hd->maxn, hd->bucket, (size_t)hd->dim,
+				     (const float *)(const void *)(m + at[S_NGRM]), err)) < 0)
+		return rc;
 	/* a lazy table answers with the stored bytes: only when they are to be kept as they are */
 	if (o->lazy_vocab && o->utf8 == EMB_UTF8_KEEP) {
 		if ((rc = check_tokens(in, &ix, t->rows, at[S_TOKS], at[S_OFFS], o->max_token, err)) < 0)
@@ -741,25 +836,8 @@ static int emb_read(struct emb_table **out, struct emb_stream *in, const struct 
 		rc = read_mapped(t, in, fd, &hd, o, err);
 	else
 		rc = read_streamed(t, in, &hd, o, err);
-	if (rc == 0 && o->limit && o->limit < t->rows) {
-		t->rows = o->limit;
-		rc = emb_table_resize(t, o->limit, err);
-		/* the vocabulary keeps only the first LIMIT tokens */
-		if (rc == 0 && t->vocab) {
-			struct emb_vocab *v = NULL;
-			size_t i;
-			if ((rc = emb_vocab_new(&v, err)) == 0)
-				for (i = 0; i < o->limit && rc == 0; i++) {
-					size_t n;
-					const char *tok = emb_vocab_token(t->vocab, i, &n);
-					rc = emb_vocab_add(v, tok, n, emb_vocab_count(t->vocab, i), NULL, err);
-				}
-			emb_vocab_free(t->vocab);
-			t->vocab = v;
-		}
-		if (t->padding_idx >= (long)t->rows)
-			t->padding_idx = -1;
-	}
+	if (rc == 0 && o->limit)
+		rc = emb_table_truncate(t, o->limit, err);
 	if (rc < 0) {
 		emb_table_free(t);
 		return rc;

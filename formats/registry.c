@@ -19,7 +19,8 @@
 #define SNIFF_BYTES ((size_t)64 << 10)
 
 static const struct emb_format *const formats[] = {
-	&emb_format_emb, &emb_format_safetensors, &emb_format_npy, &emb_format_word2vec_bin, &emb_format_word2vec, &emb_format_glove,
+	&emb_format_emb, &emb_format_fasttext, &emb_format_safetensors, &emb_format_npy,
+	&emb_format_word2vec_bin, &emb_format_word2vec, &emb_format_glove,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])
@@ -28,10 +29,12 @@ const struct emb_format *emb_format_by_name(const char *name)
 {
 	size_t i;
 
-	if (strcmp(name, "vec") == 0 || strcmp(name, "fasttext") == 0 || strcmp(name, "text") == 0)
+	if (strcmp(name, "vec") == 0 || strcmp(name, "text") == 0)
 		name = "word2vec";
 	if (strcmp(name, "bin") == 0)
 		name = "word2vec-bin";
+	if (strcmp(name, "fasttext-bin") == 0)
+		name = "fasttext";
 	for (i = 0; i < NFORMATS; i++)
 		if (strcmp(formats[i]->name, name) == 0)
 			return formats[i];

@@ -20,8 +20,10 @@
  *  - Word-pair file: lines "A<delim>B<delim>SCORE" (tab or comma: sniffed from the first line
  *    that has a tab or a comma), quoted as libcsv reads them; lines starting with '#' are
  *    comments; a line whose third field is not a number (a header) is skipped.  A pair with a
- *    word outside the searched rows (or with a non-finite row) is OOV.  Pearson and Spearman
- *    (average ranks for ties) correlation between the scores and the cosine similarities.
+ *    word outside the searched rows (or with a non-finite row) is OOV, unless the table has
+ *    subwords: then a word outside them gets its vector from its n-grams, as fastText
+ *    evaluates.  Pearson and Spearman (average ranks for ties) correlation between the scores
+ *    and the cosine similarities.
  *
  * Nothing is printed: warnings go to the `warn` callback.  A file that holds no question (no
  * pair) at all is not an evaluation file: EMB_EFORMAT.

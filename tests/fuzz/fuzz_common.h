@@ -45,6 +45,7 @@ static inline void fuzz_file_close(int fd)
 #include <string.h>
 
 #include "emb_format.h"
+#include "emb_subword.h"
 #include "emb_table.h"
 #include "internal.h"
 
@@ -88,7 +89,8 @@ static inline void fuzz_fix_emb(uint8_t *p, size_t n)
 	if (n < 64)
 		return;
 	emb_put_le32(p + 60, fuzz_crc(p, 60));
-	for (s = 0; s < 6; s++) {
+	/* 6 sections, or 8 when flag bit 1 adds SUBW and NGRM after the matrix */
+	for (s = 0; s < (p[40] & 2 ? 8 : 6); s++) {
 		uint64_t at = (pos + 16 + 63) / 64 * 64, len;
 		if (at > n)
 			return;
@@ -144,6 +146,21 @@ static inline void fuzz_walk_table(const struct emb_table *t, int check_finite)
 				abort();
 			acc += v;
 		}
+	}
+	if (t->subword) {
+		/* unseen words are built from n-gram rows: every row id must land in the table */
+		static const char *const words[] = { "\xe6\x9d\xb1x", "unseen", "", "</s>", "\xc3" };
+		float *v = malloc(t->dim * sizeof *v);
+		if (!v)
+			abort();
+		for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+			long r;
+			const float *w = emb_table_word_vector(t, words[i], strlen(words[i]), v, &r);
+			if (!w || r < -1 || r >= (long)t->rows || (r < 0 && w != v))
+				abort();
+			acc += v[0];
+		}
+		free(v);
 	}
 	__asm__ volatile("" : : "g"(&acc) : "memory");
 }

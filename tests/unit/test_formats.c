@@ -14,15 +14,6 @@
 #include "emb_format.h"
 #include "unit_tmpdir.h"
 
-static const char *path(const char *name)
-{
-	static char buf[4][128];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
 /* Read S (given format or sniffed) from memory into a table; returns the rc. */
 static int read_mem(struct emb_table **t, const char *s, size_t n, const struct emb_format *f,
 		    const struct emb_read_opts *o, struct emb_err *err)
@@ -70,7 +61,8 @@ static void test_names(void **state)
 {
 	(void)state;
 	assert_ptr_equal(emb_format_by_name("vec"), &emb_format_word2vec);
-	assert_ptr_equal(emb_format_by_name("fasttext"), &emb_format_word2vec);
+	assert_ptr_equal(emb_format_by_name("vec"), &emb_format_word2vec);
+	assert_ptr_equal(emb_format_by_name("fasttext"), &emb_format_fasttext);
 	assert_ptr_equal(emb_format_by_name("word2vec-bin"), &emb_format_word2vec_bin);
 	assert_null(emb_format_by_name("csv"));
 	assert_ptr_equal(emb_format_by_filename("x/y.bin.gz"), &emb_format_word2vec_bin);

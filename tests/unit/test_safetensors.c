@@ -13,15 +13,6 @@
 #include "emb_format.h"
 #include "unit_tmpdir.h"
 
-static const char *path(const char *name)
-{
-	static char buf[4][128];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
 /* A safetensors file in memory: length, JSON, then DATA. */
 static size_t st_file(unsigned char *dst, const char *json, const void *data, size_t n)
 {
