@@ -106,7 +106,7 @@ MAN_OUT = $(MAN_SRC:%=$(B)/%)
 # The installed API: lib/embkit.h includes every one of these (tests/cli/install.bats checks).
 PUBLIC_HDRS = lib/embkit.h $(VERSION_H) lib/core/emb_err.h \
 	lib/io/emb_stream.h lib/io/emb_gzin.h lib/io/emb_out.h \
-	lib/text/emb_tok.h lib/text/emb_token.h lib/text/emb_vocab.h lib/text/emb_count.h lib/text/emb_tsv.h lib/text/emb_float.h \
+	lib/text/emb_tok.h lib/text/emb_token.h lib/text/emb_vocab.h lib/text/emb_count.h lib/text/emb_hash.h lib/text/emb_tsv.h lib/text/emb_float.h \
 	lib/vectors/emb_table.h lib/vectors/emb_subword.h lib/vectors/emb_knn.h lib/vectors/emb_eval.h lib/vectors/emb_query.h \
 	lib/batch/emb_batch.h lib/train/emb_train.h \
 	formats/emb_format.h formats/emb_convert.h formats/emb_pack.h formats/emb_npz.h
@@ -227,7 +227,7 @@ uninstall:
 		$(foreach m,$(MAN_SRC),$(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(addprefix $(DESTDIR)$(libdir)/,libembkit.a libembkit.so $(SONAME) $(notdir $(SHLIB))) \
 		$(DESTDIR)$(pkgconfigdir)/embkit.pc
-	rm -rf $(DESTDIR)$(includedir)/embkit
+	rm -rf $(DESTDIR)$(includedir)/embkit $(DESTDIR)$(pythondir)/embkit
 
 # python/embkit where Debian's python3 finds packages (PYTHONPATH=python works from the tree).
 install-python:

@@ -46,6 +46,7 @@
 #include "emb_stream.h"
 
 #include "emb_count.h"
+#include "emb_hash.h"
 #include "emb_float.h"
 #include "emb_tok.h"
 #include "emb_token.h"

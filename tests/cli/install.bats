@@ -113,7 +113,7 @@ expected_output() {
 		assert_output "$tool (embkit) $VER"
 	done
 	for m in "$D"/share/man/man*/*; do
-		head -n 1 "$m" | grep -q "\"embkit $VER\"" || { echo "$m: $(head -n 1 "$m")"; return 1; }
+		grep -m 1 '^\.TH' "$m" | grep -q "\"embkit $VER\"" || { echo "$m: $(grep -m 1 '^\.TH' "$m")"; return 1; }
 	done
 	grep -q "^#define EMB_VERSION \"$VER\"" "$D/include/embkit/emb_version.h"
 }
