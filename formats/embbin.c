@@ -279,20 +279,6 @@ static void matrix_from(float *dst, const unsigned char *src, size_t n, uint32_t
 #endif
 }
 
-static int check_finite(const struct emb_table *t, struct emb_stream *in, const struct emb_read_opts *o,
-			struct emb_err *err)
-{
-	size_t i, n = t->rows * t->dim;
-
-	if (o->allow_nonfinite)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isfinite(t->data[i]))
-			return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
-					      "row %zu holds a non-finite value", i / t->dim + 1);
-	return 0;
-}
-
 /* Read LEN payload bytes into a buffer grown as they arrive (a lying length allocates
  * nothing it does not receive). */
 static int read_payload(struct emb_stream *in, uint64_t len, unsigned char **out,
@@ -412,7 +398,7 @@ static int read_subwords(struct emb_table *t, struct emb_stream *in, struct hdr 
 		return rc;
 	*pos = at + n;
 	if ((rc = read_matrix(sw->own, hd->bucket, S_NGRM, in, hd, emb_le32(sh + 4), at, err)) < 0 ||
-	    (rc = check_finite(sw->own, in, o, err)) < 0) {
+	    (rc = fmt_check_finite(sw->own, in, o, err)) < 0) {
 		emb_subword_free(sw);
 		return rc;
 	}
@@ -472,7 +458,7 @@ static int read_streamed(struct emb_table *t, struct emb_stream *in, struct hdr 
 	ix.counts = len[S_CNTS] ? pay[S_CNTS] : NULL;
 	t->rows = (size_t)hd->rows;
 	if ((rc = fill_vocab(t, in, &ix, at[S_TOKS], at[S_OFFS], o, err)) < 0 ||
-	    (rc = check_finite(t, in, o, err)) < 0)
+	    (rc = fmt_check_finite(t, in, o, err)) < 0)
 		goto done;
 	t->padding_idx = (long)hd->padding_idx;
 done:

@@ -20,6 +20,7 @@
  * overlap and nothing after the last.  Tensors we do not use are skipped, not refused.
  */
 #include "emb_format.h"
+#include "fmt_text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -530,7 +531,7 @@ static int st_read(struct emb_table **out, struct emb_stream *in, const struct e
 	struct parts pt = { NULL, NULL, NULL, 0 };
 	struct emb_table *t = NULL;
 	struct tensor *w;
-	size_t keep, i;
+	size_t keep;
 	int rc;
 
 	*out = NULL;
@@ -552,12 +553,8 @@ static int st_read(struct emb_table **out, struct emb_stream *in, const struct e
 		if (t->padding_idx >= (long)keep)
 			t->padding_idx = -1;
 	}
-	for (i = 0; i < t->rows * t->dim && !o->allow_nonfinite; i++)
-		if (!isfinite(t->data[i])) {
-			rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
-					    "row %zu holds a non-finite value", i / t->dim + 1);
-			goto done;
-		}
+	if ((rc = fmt_check_finite(t, in, o, err)) < 0)
+		goto done;
 	*out = t;
 	t = NULL;
 done:
