@@ -440,7 +440,7 @@ static int read_buffer(struct emb_table *t, struct hdr *h, struct parts *pt, str
 	return 0;
 }
 
-static int fill_vocab(struct emb_table *t, const struct parts *pt, size_t keep,
+static int fill_vocab(struct emb_table *t, const struct parts *pt, size_t keep, size_t max_token,
 		      struct emb_stream *in, struct emb_err *err)
 {
 	uint64_t prev = 0;
@@ -457,8 +457,11 @@ static int fill_vocab(struct emb_table *t, const struct parts *pt, size_t keep,
 		if (b < prev || b > pt->toks_len)
 			return bad(in, err, EMB_EFORMAT, 8, "%s", "token_offsets out of order or bounds");
 		if (i < keep) {
-			if (memchr(tok, 0, (size_t)(b - prev))) {
-				snprintf(m, sizeof m, "token of row %zu holds a NUL byte", i + 1);
+			/* the one token rule (emb_token.h), as every other reader: a CR or LF in a
+			 * token would break every text format it is converted to */
+			const char *why = emb_token_fault(tok, (size_t)(b - prev), max_token);
+			if (why) {
+				snprintf(m, sizeof m, "token of row %zu %s", i + 1, why);
 				return bad(in, err, EMB_EFORMAT, 8, "%s", m);
 			}
 			rc = emb_vocab_add(t->vocab, tok, (size_t)(b - prev),
@@ -544,7 +547,7 @@ static int st_read(struct emb_table **out, struct emb_stream *in, const struct e
 	    (rc = read_buffer(t, &h, &pt, in, err)) < 0)
 		goto done;
 	keep = o->limit && o->limit < t->rows ? o->limit : t->rows;
-	if ((rc = fill_vocab(t, &pt, keep, in, err)) < 0 || (rc = take_meta(t, &h, in, err)) < 0)
+	if ((rc = fill_vocab(t, &pt, keep, o->max_token, in, err)) < 0 || (rc = take_meta(t, &h, in, err)) < 0)
 		goto done;
 	if (keep < t->rows) {
 		if ((rc = emb_table_resize(t, keep, err)) < 0)
