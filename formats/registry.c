@@ -70,6 +70,22 @@ const struct emb_format *emb_format_by_filename(const char *path)
 	return NULL;
 }
 
+bool emb_format_unknown_extension(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	if (strcmp(path, "-") == 0 || emb_format_by_filename(path))
+		return false;
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (ends_with(base, n, ".gz"))
+		n -= 3;
+	while (n > 1 && base[n - 1] != '.')
+		n--;
+	return n > 1;   /* a dot that is not the name's first byte */
+}
+
 const struct emb_format *emb_format_for_output(const char *path, const struct emb_format *fmt)
 {
 	if (!fmt && strcmp(path, "-") != 0)
