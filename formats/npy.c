@@ -104,17 +104,7 @@ static int npy_write(const struct emb_table *t, struct emb_out *out, const struc
 	hdr[total - 1] = '\n';
 	if ((rc = emb_out_write(out, hdr, total, err)) < 0)
 		goto done;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	for (size_t i = 0; i < t->rows * t->dim && rc == 0; i++) {
-		unsigned char b[4];
-		uint32_t u;
-		memcpy(&u, t->data + i, 4);
-		emb_put_le32(b, u);
-		rc = emb_out_write(out, b, 4, err);
-	}
-#else
-	rc = emb_out_write(out, t->data, t->rows * t->dim * sizeof(float), err);
-#endif
+	rc = fmt_write_f32le(out, t->data, t->rows * t->dim, err);
 	/* the vocabulary is renamed into place by the caller's commit, after the matrix's data is
 	 * closed and just before the matrix is renamed: a failed write replaces neither file */
 	if (rc == 0 && (rc = write_vocab(t, vpath, &vout, err)) == 0)

@@ -388,6 +388,24 @@ void emb_rowsink_abort(struct emb_rowsink *w)
 		abort_fn(w);
 }
 
+int fmt_write_f32le(struct emb_out *out, const float *v, size_t n, struct emb_err *err)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		unsigned char b[4];
+		uint32_t u;
+		memcpy(&u, v + i, 4);
+		emb_put_le32(b, u);
+		rc = emb_out_write(out, b, 4, err);
+	}
+	return rc;
+#else
+	return emb_out_write(out, v, n * sizeof(float), err);
+#endif
+}
+
 int fmt_check_finite(const struct emb_table *t, struct emb_stream *in,
 		     const struct emb_read_opts *o, struct emb_err *err)
 {
