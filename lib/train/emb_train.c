@@ -47,7 +47,7 @@ void *emb_train_alloc_matrix(size_t rows, size_t dim, bool zero)
 	return p;
 }
 
-void emb_train_init_values(float *m, size_t n, size_t dim, int init, uint64_t seed)
+void emb_train_init_values(float *m, size_t n, size_t dim, int init, double width, uint64_t seed)
 {
 	uint64_t s = seed;
 
@@ -61,13 +61,15 @@ void emb_train_init_values(float *m, size_t n, size_t dim, int init, uint64_t se
 		}
 	} else {
 		for (size_t i = 0; i < n; i++)
-			m[i] = (float)((((double)(emb_rng_splitmix64(&s) >> 40) * 0x1p-24) - 0.5) / (double)dim);
+			m[i] = (float)((((double)(emb_rng_splitmix64(&s) >> 40) * 0x1p-24) - 0.5) * 2 * width /
+				       (double)dim);
 	}
 }
 
 static void init_input(struct emb_trainer *t)
 {
-	emb_train_init_values(t->syn0, t->rows * t->dim, t->dim, t->o.init, t->o.seed);
+	emb_train_init_values(t->syn0, t->rows * t->dim, t->dim, t->o.init, emb_train_init_width(&t->o),
+			      t->o.seed);
 	if (t->padding >= 0)
 		memset(t->syn0 + (size_t)t->padding * t->dim, 0, t->dim * sizeof(float));
 }

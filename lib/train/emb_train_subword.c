@@ -93,7 +93,7 @@ int emb_trainer_subwords(struct emb_trainer *t, const struct emb_vocab *vocab, s
 	(void)madvise(m, (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
 	memcpy(m, t->syn0, t->rows * t->dim * sizeof *m);
 	emb_train_init_values(m + t->rows * t->dim, (size_t)o->bucket * t->dim, t->dim, o->init,
-			      o->seed ^ SEED_NGRAMS);
+			      emb_train_init_width(o), o->seed ^ SEED_NGRAMS);
 	free(t->syn0);
 	t->syn0 = m;
 	if ((rc = list_ngrams(t, vocab, err)) < 0 ||
