@@ -90,8 +90,10 @@ endif
 # ---- what is built ----
 LIB_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
-CLI_OBJ = $(B)/cmd/cli.o
-TOOL_SRC = $(filter-out cmd/cli.c,$(wildcard cmd/*.c))
+# cmd/cli*.c: the front end the tools share (options, messages, other tools' command lines)
+CLI_SRC = $(wildcard cmd/cli*.c)
+CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)
+TOOL_SRC = $(filter-out $(CLI_SRC),$(wildcard cmd/*.c))
 TOOL_BIN = $(TOOL_SRC:cmd/%.c=$(B)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -104,8 +106,8 @@ MAN_OUT = $(MAN_SRC:%=$(B)/%)
 # The installed API: lib/embkit.h includes every one of these (tests/cli/install.bats checks).
 PUBLIC_HDRS = lib/embkit.h $(VERSION_H) lib/core/emb_err.h \
 	lib/io/emb_stream.h lib/io/emb_gzin.h lib/io/emb_out.h \
-	lib/text/emb_tok.h lib/text/emb_vocab.h lib/text/emb_count.h lib/text/emb_tsv.h lib/text/emb_float.h \
-	lib/vectors/emb_table.h lib/vectors/emb_subword.h lib/vectors/emb_knn.h lib/vectors/emb_eval.h \
+	lib/text/emb_tok.h lib/text/emb_token.h lib/text/emb_vocab.h lib/text/emb_count.h lib/text/emb_hash.h lib/text/emb_tsv.h lib/text/emb_float.h \
+	lib/vectors/emb_table.h lib/vectors/emb_subword.h lib/vectors/emb_knn.h lib/vectors/emb_eval.h lib/vectors/emb_query.h \
 	lib/batch/emb_batch.h lib/train/emb_train.h \
 	formats/emb_format.h formats/emb_convert.h formats/emb_pack.h formats/emb_npz.h
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
@@ -116,7 +118,7 @@ all: $(TOOL_BIN) lib $(MAN_OUT)
 lib: $(B)/libembkit.a $(SHLIB)
 
 # Header dependencies come from the compiler (-MMD -MP); the version header is generated first.
--include $(LIB_OBJ:.o=.d) $(B)/cmd/cli.d $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d)
 
 $(B)/%.o: %.c | $(VERSION_H)
 	@mkdir -p $(dir $@)
@@ -225,7 +227,7 @@ uninstall:
 		$(foreach m,$(MAN_SRC),$(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(addprefix $(DESTDIR)$(libdir)/,libembkit.a libembkit.so $(SONAME) $(notdir $(SHLIB))) \
 		$(DESTDIR)$(pkgconfigdir)/embkit.pc
-	rm -rf $(DESTDIR)$(includedir)/embkit
+	rm -rf $(DESTDIR)$(includedir)/embkit $(DESTDIR)$(pythondir)/embkit
 
 # python/embkit where Debian's python3 finds packages (PYTHONPATH=python works from the tree).
 install-python:

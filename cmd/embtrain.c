@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_compat.h"
 #include "emb_format.h"
 #include "emb_train.h"
 
@@ -78,6 +79,8 @@ struct train_cmd {
 	struct emb_tok_opts tok;
 	struct cli_common common;
 	const char *vocab, *output, *context, *init_from, *resume;
+	const char *save_vocab;  /* word2vec.c's -save-vocab */
+	const char *also_vec;    /* fastText's PREFIX.vec beside PREFIX.bin */
 	const struct emb_format *fmt;
 	uint64_t min_count, max_size;
 	long padding;
@@ -157,7 +160,8 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 }
 
 /* Write MATRIX (rows of VOCAB) to PATH as a table. */
-static int save(const struct train_cmd *c, const char *path, const float *matrix,
+static int save(const struct train_cmd *c, const char *path, const struct emb_format *fmt,
+		const float *matrix,
 		const struct emb_vocab *vocab, const struct emb_train_corpus *corpus,
 		struct emb_trainer *tr, const struct emb_subword *sw, long padding,
 		struct emb_err *err)
@@ -188,7 +192,7 @@ static int save(const struct train_cmd *c, const char *path, const float *matrix
 	tab->padding_idx = padding;
 	cli_out_opts(&c->common, &oo, 0);
 	if (rc >= 0 && (rc = set_meta(tab, c, corpus, tr, err)) >= 0)
-		rc = emb_table_save(tab, path, c->fmt, &wo, &oo, err);
+		rc = emb_table_save(tab, path, fmt, &wo, &oo, err);
 done:
 	emb_table_free(tab);
 	return rc;
@@ -197,6 +201,37 @@ done:
 static void on_load_warning(void *ctx, const char *msg)
 {
 	cli_warn(ctx, "%s", msg);
+}
+
+/*
+ * word2vec.c's -save-vocab: "word count" lines, most frequent first, as word2vec.c writes them
+ * (without its "</s>" line-end entry, which is not a row of our tables).
+ */
+static int save_vocab(const struct train_cmd *c, const char *path, const struct emb_vocab *vocab,
+		      struct emb_err *err)
+{
+	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
+	struct emb_out *out;
+	char num[32];
+	int rc;
+
+	cli_out_opts(&c->common, &oo, 0);
+	oo.flags |= EMB_OUT_NO_GZ_NAME;
+	if ((rc = emb_out_open(&out, path, &oo, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < emb_vocab_size(vocab) && rc >= 0; i++) {
+		size_t len;
+		const char *tok = emb_vocab_token(vocab, i, &len);
+		int n = snprintf(num, sizeof num, " %" PRIu64 "\n", emb_vocab_count(vocab, i));
+
+		if ((rc = emb_out_write(out, tok, len, err)) >= 0)
+			rc = emb_out_write(out, num, (size_t)n, err);
+	}
+	if (rc < 0) {
+		emb_out_abort(out);
+		return rc;
+	}
+	return emb_out_commit(out, err);
 }
 
 /* Rows of the new table found in --init-from take its vectors (and are frozen if asked). */
@@ -314,11 +349,17 @@ static int train(struct train_cmd *c, struct emb_err *err)
 	if ((rc = emb_trainer_run(tr, corpus, err)) < 0)
 		goto done;
 	cli_progress_done();
-	if ((rc = save(c, c->output, emb_trainer_input(tr), vocab, corpus, tr, emb_trainer_subword(tr),
-		       padding, err)) < 0)
+	if ((rc = save(c, c->output, c->fmt, emb_trainer_input(tr), vocab, corpus, tr,
+		       emb_trainer_subword(tr), padding, err)) < 0)
 		goto done;
-	if (c->context && (rc = save(c, c->context, emb_trainer_output(tr), vocab, corpus, tr, NULL, -1,
-				      err)) < 0)
+	if (c->context && (rc = save(c, c->context, c->fmt, emb_trainer_output(tr), vocab, corpus, tr,
+				      NULL, -1, err)) < 0)
+		goto done;
+	if (c->also_vec && (rc = save(c, c->also_vec, emb_format_by_name("word2vec"),
+				       emb_trainer_input(tr), vocab, corpus, tr, emb_trainer_subword(tr),
+				       padding, err)) < 0)
+		goto done;
+	if (c->save_vocab && (rc = save_vocab(c, c->save_vocab, vocab, err)) < 0)
 		goto done;
 	if (!c->common.quiet) {
 		double s = emb_trainer_seconds(tr);
@@ -386,8 +427,20 @@ int main(int argc, char **argv)
 	static const char *const model_names[] = { "sg", "skipgram", "cbow", NULL };
 	static const char *const init_names[] = { "uniform", "normal", NULL };
 	int ch, pick;
+	static struct cli_compat compat; /* static: its vectors live as long as argv */
+	int argc0 = argc;
+	char **argv0 = argv;
 
 	cli_init(argv[0]);
+	/* word2vec.c's or fastText's command line becomes embtrain's own (see cli_compat.h) */
+	if (cli_compat_translate(&compat, argc, argv))
+		return 2;
+	if (compat.mode) {
+		argc = compat.argc;
+		argv = compat.argv;
+		c.save_vocab = compat.save_vocab;
+		c.also_vec = compat.also_output;
+	}
 	c.o.threads = (unsigned)cli_online_cpus(1024);
 	while ((ch = getopt_long(argc, argv, "v:d:m:n:w:a:e:j:o:t:" CLI_OUTPUT_SHORTOPTS
 				 CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -537,8 +590,9 @@ int main(int argc, char **argv)
 	c.o.progress = on_progress;
 	c.o.progress_ctx = &c;
 	c.o.stop = &cli_interrupted;
-	for (int i = 1; i < argc && used + 2 < sizeof c.options; i++) {
-		int k = snprintf(c.options + used, sizeof c.options - used, "%s%s", i > 1 ? " " : "", argv[i]);
+	for (int i = 1; i < argc0 && used + 2 < sizeof c.options; i++) {
+		int k = snprintf(c.options + used, sizeof c.options - used, "%s%s", i > 1 ? " " : "",
+				 argv0[i]);
 		used += k > 0 ? (size_t)k : 0;
 	}
 	if (used >= sizeof c.options)

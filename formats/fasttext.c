@@ -353,7 +353,13 @@ static int repair_tokens(struct emb_table *t, struct ft_reader *r, const struct 
 }
 
 /* Replace every word's own row by its vector (own row and n-grams averaged). */
-static int word_vectors(struct emb_table *t, const struct emb_subword *sw, struct emb_err *err)
+/*
+ * A word's vector is the mean of its row and its n-gram rows.  Finite rows can still sum past
+ * FLT_MAX; such a word is refused as a non-finite row of another format is (allow_nonfinite
+ * keeps it), so a fastText model never hands the rest of the suite an inf it did not ask for.
+ */
+static int word_vectors(struct emb_table *t, const struct emb_subword *sw, bool allow_nonfinite,
+			const char *name, struct emb_err *err)
 {
 	float *own;
 	size_t i;
@@ -367,6 +373,15 @@ static int word_vectors(struct emb_table *t, const struct emb_subword *sw, struc
 		const char *w = emb_table_token(t, i, &len);
 		memcpy(own, emb_table_row(t, i), t->dim * sizeof *own);
 		emb_subword_vector(sw, w, len, own, emb_table_row(t, i));
+		for (size_t j = 0; j < t->dim && !allow_nonfinite; j++)
+			if (!isfinite(emb_table_row(t, i)[j])) {
+				char tb[256];
+
+				free(own);
+				return emb_err_set_at(err, EMB_EFORMAT, name, 0, "the vector of word '%s' "
+						      "is not finite (its rows sum past the float range)",
+						      emb_err_token(tb, sizeof tb, w, len));
+			}
 	}
 	free(own);
 	return 0;
@@ -430,7 +445,7 @@ static int ft_read(struct emb_table **out, struct emb_stream *in, const struct e
 		rc = fail_at(&r, EMB_EFORMAT, emb_stream_offset(in) - 1, "trailing bytes after the model");
 		goto done;
 	}
-	if ((rc = word_vectors(t, sw, err)) < 0 ||
+	if ((rc = word_vectors(t, sw, o->allow_nonfinite, emb_stream_name(in), err)) < 0 ||
 	    (bad_utf8 && o->utf8 != EMB_UTF8_KEEP && (rc = repair_tokens(t, &r, o)) < 0))
 		goto done;
 	if (o->utf8 == EMB_UTF8_KEEP)

@@ -25,6 +25,9 @@ int fmt_check_header(struct emb_stream *in, uint64_t rows, uint64_t dim, struct 
 
 /* A token that a word2vec or GloVe file can hold: the token rule (emb_token.h), and no ' '
  * unless SPACES.  EMB's writer checks the same rule. */
+/* Unless o->allow_nonfinite, the first row of T holding NaN or inf is EMB_EFORMAT naming IN. */
+int fmt_check_finite(const struct emb_table *t, struct emb_stream *in,
+		     const struct emb_read_opts *o, struct emb_err *err);
 int fmt_check_token(const char *tok, size_t len, bool spaces, struct emb_err *err);
 
 #endif

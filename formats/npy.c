@@ -12,6 +12,7 @@
  * write version 1.0; we read all three, '<f4' only, not Fortran order, exactly two dimensions.
  */
 #include "emb_format.h"
+#include "fmt_text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -369,7 +370,7 @@ static int npy_read(struct emb_table **out, struct emb_stream *in, const struct 
 {
 	struct emb_table *t = NULL;
 	uint64_t rows = 0, dim = 0;
-	size_t keep, i;
+	size_t keep;
 	int rc;
 
 	*out = NULL;
@@ -380,12 +381,8 @@ static int npy_read(struct emb_table **out, struct emb_stream *in, const struct 
 	keep = o->limit && o->limit < t->rows ? o->limit : t->rows;
 	if ((rc = take_vocab(t, in, keep, err)) < 0 || (rc = emb_table_resize(t, keep, err)) < 0)
 		goto done;
-	for (i = 0; i < t->rows * t->dim && !o->allow_nonfinite; i++)
-		if (!isfinite(t->data[i])) {
-			rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
-					    "row %zu holds a non-finite value", i / t->dim + 1);
-			goto done;
-		}
+	if ((rc = fmt_check_finite(t, in, o, err)) < 0)
+		goto done;
 	*out = t;
 	t = NULL;
 done:

@@ -8,10 +8,12 @@
  * grows the table as rows arrive.
  */
 #include "emb_format.h"
+#include "fmt_text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "emb_bytes.h"
@@ -368,4 +370,18 @@ void emb_rowsink_abort(struct emb_rowsink *w)
 	w->abort = NULL;
 	if (abort_fn)
 		abort_fn(w);
+}
+
+int fmt_check_finite(const struct emb_table *t, struct emb_stream *in,
+		     const struct emb_read_opts *o, struct emb_err *err)
+{
+	size_t i, n = t->rows * t->dim;
+
+	if (o->allow_nonfinite)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isfinite(t->data[i]))
+			return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
+					      "row %zu holds a non-finite value", i / t->dim + 1);
+	return 0;
 }

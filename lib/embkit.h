@@ -46,6 +46,7 @@
 #include "emb_stream.h"
 
 #include "emb_count.h"
+#include "emb_hash.h"
 #include "emb_float.h"
 #include "emb_tok.h"
 #include "emb_token.h"
@@ -54,6 +55,7 @@
 
 #include "emb_eval.h"
 #include "emb_knn.h"
+#include "emb_query.h"
 #include "emb_table.h"
 #include "emb_subword.h"
 

@@ -39,6 +39,8 @@ struct emb_count_opts {
 
 struct emb_counter;
 
+/* A counter for OPTS into *out (its threads start with the first emb_counter_add).  0 or
+ * EMB_ENOMEM; emb_counter_free() joins the threads and frees it (NULL-safe, at any point). */
 int emb_counter_new(struct emb_counter **out, const struct emb_count_opts *opts,
 		    struct emb_err *err);
 

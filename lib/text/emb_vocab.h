@@ -28,6 +28,7 @@ enum {
 	EMB_VOCAB_NO_COUNTS = 1 << 2,/* load: lines may be a bare token (count 0) */
 };
 
+/* An empty vocabulary into *out (0 or EMB_ENOMEM); emb_vocab_free() frees it (NULL-safe). */
 int emb_vocab_new(struct emb_vocab **out, struct emb_err *err);
 void emb_vocab_free(struct emb_vocab *v);
 
@@ -41,9 +42,11 @@ int emb_vocab_add(struct emb_vocab *v, const char *tok, size_t len, uint64_t cou
 /* Id of a token, or -1. */
 long emb_vocab_find(const struct emb_vocab *v, const char *tok, size_t len);
 
+/* Number of tokens (ids are 0 .. size - 1). */
 size_t emb_vocab_size(const struct emb_vocab *v);
 /* Token bytes of id (NUL-terminated; *len may be NULL). */
 const char *emb_vocab_token(const struct emb_vocab *v, size_t id, size_t *len);
+/* Count of id, and replacing it (id < size). */
 uint64_t emb_vocab_count(const struct emb_vocab *v, size_t id);
 void emb_vocab_set_count(struct emb_vocab *v, size_t id, uint64_t count);
 /* Sum of all counts. */

@@ -349,7 +349,7 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 	# the matrix is 12 MB: streaming holds the vocabulary and buffers only, the table path
 	# the matrix too (compared, not absolute, so that sanitizer builds pass as well); each
 	# formatting thread adds two chunks of about 1 MB (5 under ASan), not the 28 MB of text
-	[ $((rss + 9000)) -lt "$table" ] || { echo "peak RSS ${rss} KiB streaming, ${table} KiB table"; return 1; }
+	[ $((rss + 5000)) -lt "$table" ] || { echo "peak RSS ${rss} KiB streaming, ${table} KiB table"; return 1; }
 	[ "$rss3" -lt $((rss + 20000)) ] || { echo "peak RSS ${rss3} KiB with -j 3, ${rss} KiB with -j 1"; return 1; }
 	[ "$(head -1 "$T/big.vec")" = "60000 50" ]
 }

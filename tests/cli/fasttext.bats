@@ -198,3 +198,11 @@ setup_file() {
   run -2 --separate-stderr t embtrain --subwords --bucket 0 "$d/c.txt" -o "$BATS_TEST_TMPDIR/x.emb"
   [ ! -e "$BATS_TEST_TMPDIR/x.emb" ]
 }
+
+@test "a model whose rows sum past the float range is refused, unless --allow-nonfinite" {
+  m="$TOP/tests/fuzz/corpus/fasttext/overflowing-mean.bin"
+  run -1 --separate-stderr t embconv -t word2vec "$m" "$BATS_TEST_TMPDIR/o.vec"
+  assert_equal "$stderr" "embconv: $m: the vector of word 'né' is not finite (its rows sum past the float range)"
+  [ ! -e "$BATS_TEST_TMPDIR/o.vec" ]
+  run -0 t embconv -q --allow-nonfinite -t word2vec "$m" "$BATS_TEST_TMPDIR/o.vec"
+}

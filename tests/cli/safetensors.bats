@@ -107,6 +107,10 @@ trained() { # a table with metadata, corpus counts and a padding row
   mkst "$BATS_TEST_TMPDIR/nul" "{$w$tail" 'struct.pack("<f",1.5)+b"\0"+struct.pack("<qq",0,1)'
   run -1 --separate-stderr t embconv "$BATS_TEST_TMPDIR/nul" -t glove -
   [[ "$stderr" == *"token of row 1 holds a NUL byte" ]]
+  # the token rule is the same as every reader's: no line end (found by fuzz_safetensors)
+  mkst "$BATS_TEST_TMPDIR/cr" "{$w$tail" 'struct.pack("<f",1.5)+b"\r"+struct.pack("<qq",0,1)'
+  run -1 --separate-stderr t embconv "$BATS_TEST_TMPDIR/cr" -t glove -
+  [[ "$stderr" == *"token of row 1 holds a line end"* ]] || { echo "$stderr"; return 1; }
 }
 
 @test "embconv skips safetensors tensors it does not use, and reads JSON escapes" {
