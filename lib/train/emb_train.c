@@ -458,6 +458,8 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, stru
 	t->total_words = t->o.corpus_words ? t->o.corpus_words : emb_train_corpus_stats(corpus)->kept;
 	if (t->total_words == 0)
 		return emb_err_set(err, EMB_EFORMAT, "no word of the corpus is in the vocabulary");
+	if (t->sub_off)
+		emb_train_subword_sample(t, emb_train_corpus_stats(corpus));
 	words0 = atomic_load(&t->done_words);
 	t->stop_after = o->stop_after_words ? words0 + o->stop_after_words : 0;
 	wk = calloc(t->nthreads, sizeof *wk);

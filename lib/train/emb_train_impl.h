@@ -120,6 +120,12 @@ float emb_train_alpha_at(const struct emb_trainer *t, uint64_t done);
 /* emb_train_tables.c: the sub-sampling, noise and Huffman tables from t->counts (also after
  * loading a checkpoint). */
 int emb_train_derive(struct emb_trainer *t, struct emb_err *err);
+/* The sub-sampling table for word frequencies count / TOTAL (derive: TOTAL = the counts' sum). */
+void emb_train_keep(struct emb_trainer *t, uint64_t total);
+
+/* emb_train_subword.c: the sub-sampling table as fastText's (word frequencies relative to
+ * every token and line end of the corpus ST describes). */
+void emb_train_subword_sample(struct emb_trainer *t, const struct emb_train_stats *st);
 
 /* emb_train_kernels.c: train one sentence of N kept words at learning rate ALPHA.  Returns
  * the sum of the dot products it computed: not finite once the model has diverged (a NaN or

@@ -103,6 +103,23 @@ int emb_trainer_subwords(struct emb_trainer *t, const struct emb_vocab *vocab, s
 	return 0;
 }
 
+/*
+ * fastText's sub-sampling takes a word's frequency relative to every token it read: the words
+ * under the minimum count and the line ends (its "</s>", one a line) count too, where the
+ * word2vec trainer divides by the vocabulary's counts.  On a corpus of short lines that keeps
+ * markedly more of the frequent words; measured, it was most of the analogy gap to fastText
+ * (bench/results/fasttext.md).  The vocabulary's counts stand for the tokens it covers, so a
+ * given vocabulary keeps its own counts.
+ */
+void emb_train_subword_sample(struct emb_trainer *t, const struct emb_train_stats *st)
+{
+	uint64_t total = st->tokens - st->kept + st->lines;
+
+	for (size_t i = 0; i < t->rows; i++)
+		total += t->counts[i];
+	emb_train_keep(t, total);
+}
+
 const struct emb_subword *emb_trainer_subword(const struct emb_trainer *t)
 {
 	return t->sw;
