@@ -18,6 +18,7 @@
 
 #include "emb_bytes.h"
 #include "emb_rng.h"
+#include "emb_subword.h"
 
 #define PROGRESS_EVERY 65536
 
@@ -116,8 +117,12 @@ static double value_sigma(const struct emb_table *t)
 
 /* ---- the table path ---- */
 
-/* A table whose row i is vocabulary token i, taken from SRC or made per --missing. */
-static int reorder(struct emb_table **out, const struct emb_table *src,
+/*
+ * A table whose row i is vocabulary token i, taken from SRC or made per --missing.  With
+ * subwords (fastText) every token has a vector, an unseen one from its n-grams as embquery
+ * answers it, and the n-gram rows move to the new table so that its unseen words still work.
+ */
+static int reorder(struct emb_table **out, struct emb_table *src,
 		   const struct emb_convert_opts *o, long *pad, struct emb_err *err)
 {
 	struct emb_vocab *v = NULL;
@@ -144,6 +149,8 @@ static int reorder(struct emb_table **out, const struct emb_table *src,
 			goto done;
 		if (j >= 0)
 			memcpy(emb_table_row(t, i), emb_table_row(src, (size_t)j), src->dim * sizeof(float));
+		else if (src->subword)
+			emb_subword_vector(src->subword, tok, len, NULL, emb_table_row(t, i));
 		else if ((long)i != *pad) {
 			if (!missing++) {
 				first = tok;
@@ -162,6 +169,9 @@ static int reorder(struct emb_table **out, const struct emb_table *src,
 				 o->input, emb_err_token(tb, sizeof tb, first, first_len));
 		goto done;
 	}
+	/* read unmapped (a vocabulary turns mapping off), so the n-gram rows are SRC's own */
+	t->subword = src->subword;
+	src->subword = NULL;
 	*out = t;
 	t = NULL;
 done:
