@@ -187,28 +187,28 @@ teardown() {
     local in fifo=$BATS_TEST_TMPDIR/$tool.fifo
     in=$(input_for "$tool")
     mkfifo "$fifo"
-    run_named "$tool" "$in" "$BATS_TEST_TMPDIR/$tool.file"
+    run_named "$tool" "$in" "$BATS_TEST_TMPDIR/$tool-file"
     cat "$in" >"$fifo" 3>&- &
     feeder=$!
     local CMD
-    named_cmd "$tool" "$fifo" "$BATS_TEST_TMPDIR/$tool.fifo.out"
+    named_cmd "$tool" "$fifo" "$BATS_TEST_TMPDIR/$tool-fifo-out"
     run --separate-stderr timeout 60 $EMB_EXEC "${CMD[@]}"
     kill "$feeder" 2>/dev/null || true
     wait "$feeder" 2>/dev/null || true
     feeder=
     if [ "$status" = 0 ]; then
       if [ "$tool" = embtrain ]; then # its metadata names the corpus: compare the vectors
-        t embconv -q -t word2vec "$BATS_TEST_TMPDIR/$tool.file" "$BATS_TEST_TMPDIR/a.vec"
-        t embconv -q -t word2vec "$BATS_TEST_TMPDIR/$tool.fifo.out" "$BATS_TEST_TMPDIR/b.vec"
+        t embconv -q -t word2vec "$BATS_TEST_TMPDIR/$tool-file" "$BATS_TEST_TMPDIR/a.vec"
+        t embconv -q -t word2vec "$BATS_TEST_TMPDIR/$tool-fifo-out" "$BATS_TEST_TMPDIR/b.vec"
         cmp "$BATS_TEST_TMPDIR/a.vec" "$BATS_TEST_TMPDIR/b.vec" || { echo "$tool: FIFO output differs"; return 1; }
       else
-        cmp "$BATS_TEST_TMPDIR/$tool.file" "$BATS_TEST_TMPDIR/$tool.fifo.out" ||
+        cmp "$BATS_TEST_TMPDIR/$tool-file" "$BATS_TEST_TMPDIR/$tool-fifo-out" ||
           { echo "$tool: FIFO output differs"; return 1; }
       fi
     else
       # a tool that must read its input twice may refuse a pipe, but must say so
       [ "$status" = 1 ] && [ -n "$stderr" ] || { echo "$tool: status $status: $stderr"; return 1; }
-      [ ! -e "$BATS_TEST_TMPDIR/$tool.fifo.out" ]
+      [ ! -e "$BATS_TEST_TMPDIR/$tool-fifo-out" ]
     fi
   done
 }
