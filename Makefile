@@ -30,7 +30,9 @@ B ?= build
 endif
 
 TOOLS = tokvocab embtrain embpack embquery embconv
-LIB_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c)
+# *_mpi.c files include mpi.h: only embtrain-mpi (below) compiles them, never libembkit.a.
+MPI_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_mpi.c))
+LIB_SRC = $(filter-out $(MPI_SRC),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ = $(B)/cmd/cli.o
 TOOL_SRC = $(filter-out cmd/cli.c,$(wildcard cmd/*.c))
@@ -43,8 +45,32 @@ FUZZ_SECONDS ?= 30
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite
 
-.PHONY: all deps check unit cli-tests demo bench install clean lint fuzz
-all: $(TOOL_BIN)
+# embtrain-mpi: cmd/embtrain.c once more, compiled by mpicc with -DEMB_MPI, plus the MPI driver
+# ($(MPI_SRC)), linked by mpicc.  Only it links libmpi (the plain embtrain never does).  Without
+# mpicc (Debian: libopenmpi-dev) the other tools build and `make` says what was skipped.
+MPICC ?= mpicc
+ifneq ($(FUZZ),1)
+HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
+endif
+ifneq ($(HAVE_MPICC),)
+MPI_BIN = $(B)/embtrain-mpi
+MPI_OBJ = $(B)/mpi/cmd/embtrain.o $(MPI_SRC:%.c=$(B)/mpi/%.o)
+else ifneq ($(FUZZ),1)
+MPI_BIN = mpi-missing
+endif
+
+.PHONY: all deps check unit cli-tests demo bench install clean lint fuzz mpi-missing
+all: $(TOOL_BIN) $(MPI_BIN)
+
+mpi-missing:
+	@echo "make: $(MPICC) not found: embtrain-mpi not built (Debian: apt-get install libopenmpi-dev)" >&2
+
+$(B)/mpi/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(MPICC) -DEMB_MPI $(EMB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/embtrain-mpi: $(MPI_OBJ) $(CLI_OBJ) $(B)/libembkit.a
+	$(MPICC) $(EMB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EMB) $(LDLIBS)
 
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -84,6 +110,8 @@ lint:
 		--inline-suppr --suppressions-list=.cppcheck-suppressions -D__GNUC__ \
 		$(addprefix -I,$(INC_DIRS)) lib formats cmd
 	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -pthread,$(EMB_CFLAGS)) 2>/dev/null
+	$(if $(HAVE_MPICC),clang-tidy --quiet $(MPI_SRC) cmd/embtrain.c -- -DEMB_MPI \
+		$(filter-out -pthread,$(EMB_CFLAGS)) $$($(MPICC) --showme:compile) 2>/dev/null)
 
 demo:
 	@sh .ci/deps build
@@ -98,11 +126,12 @@ bench: deps
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
 		$(DESTDIR)$(mandir)/man7 $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir)
-	install -m 755 $(TOOL_BIN) $(DESTDIR)$(bindir)
-	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(mandir)/man1
+	install -m 755 $(TOOL_BIN) $(filter-out mpi-missing,$(MPI_BIN)) $(DESTDIR)$(bindir)
+	install -m 644 $(filter-out $(if $(HAVE_MPICC),,man/embtrain-mpi.1),$(wildcard man/*.1)) \
+		$(DESTDIR)$(mandir)/man1
 	$(if $(wildcard man/*.5),install -m 644 $(wildcard man/*.5) $(DESTDIR)$(mandir)/man5)
 	$(if $(wildcard man/*.7),install -m 644 $(wildcard man/*.7) $(DESTDIR)$(mandir)/man7)
-	for t in $(TOOL_SRC:cmd/%.c=%); do install -m 644 completions/embkit.bash $(DESTDIR)$(bashcompdir)/$$t; done
+	for t in $(TOOL_SRC:cmd/%.c=%) $(if $(HAVE_MPICC),embtrain-mpi); do install -m 644 completions/embkit.bash $(DESTDIR)$(bashcompdir)/$$t; done
 	install -m 644 completions/_embkit $(DESTDIR)$(zshcompdir)/_embkit
 
 clean:
