@@ -1,0 +1,297 @@
+/*
+ * emb_train_mpi: collectives for embtrain-mpi.  See emb_train_mpi.h.
+ *
+ * MPI errors return (MPI_ERRORS_RETURN on the world communicator) and become EMB_EIO with
+ * MPI's own text, so the rank that saw one can say so before ending the job.  A rank that
+ * dies is noticed by the runtime (mpirun, srun), which ends the others: a collective never
+ * waits forever for a dead peer.
+ *
+ * Counts beyond INT_MAX elements are sent in chunks (MPI counts are int).
+ */
+#include "emb_train_mpi.h"
+
+#include <limits.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK ((size_t)1 << 28) /* elements per MPI call */
+
+static int nranks = 1, myrank;
+
+static int mpi_fail(struct emb_err *err, int code, const char *what)
+{
+	char msg[MPI_MAX_ERROR_STRING];
+	int len = 0;
+
+	if (MPI_Error_string(code, msg, &len) != MPI_SUCCESS)
+		len = 0;
+	msg[len] = '\0';
+	return emb_err_set(err, EMB_EIO, "MPI: %s: %s", what, len ? msg : "error");
+}
+
+static void finalize_at_exit(void)
+{
+	int done = 0;
+
+	if (MPI_Finalized(&done) == MPI_SUCCESS && !done)
+		MPI_Finalize();
+}
+
+int emb_train_mpi_init(int *argc, char ***argv, unsigned *rank, unsigned *size,
+		       struct emb_err *err)
+{
+	int provided, rc;
+
+	/* the sync runs on a training thread while the main thread waits: one at a time */
+	if ((rc = MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided)) != MPI_SUCCESS)
+		return mpi_fail(err, rc, "init");
+	atexit(finalize_at_exit);
+	MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+	if (provided < MPI_THREAD_SERIALIZED)
+		return emb_err_set(err, EMB_EIO, "MPI: the library does not allow calls from threads");
+	MPI_Comm_rank(MPI_COMM_WORLD, &myrank);
+	MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+	*rank = (unsigned)myrank;
+	*size = (unsigned)nranks;
+	return 0;
+}
+
+void emb_train_mpi_abort(int code)
+{
+	MPI_Abort(MPI_COMM_WORLD, code);
+	_Exit(code); /* not reached: MPI_Abort ends this process too */
+}
+
+int emb_train_mpi_agree(int rc, struct emb_err *err, bool *mine)
+{
+	int me = rc < 0 ? myrank : nranks, first, code = rc, r;
+
+	*mine = false;
+	if ((r = MPI_Allreduce(&me, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD)) != MPI_SUCCESS)
+		return mpi_fail(err, r, "agreeing on a result");
+	if (first == nranks)
+		return 0;
+	if ((r = MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD)) != MPI_SUCCESS)
+		return mpi_fail(err, r, "agreeing on a result");
+	*mine = first == myrank;
+	return code;
+}
+
+int emb_train_mpi_sum(uint64_t v, uint64_t *sum, struct emb_err *err)
+{
+	int r = MPI_Allreduce(&v, sum, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+
+	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "summing counts");
+}
+
+/* ---- vocabularies on the wire: u32 length, token bytes, u64 count; repeated ---- */
+
+struct wire {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static int wire_put(struct wire *w, const void *p, size_t n, struct emb_err *err)
+{
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 65536;
+		unsigned char *np;
+		while (cap < w->len + n)
+			cap *= 2;
+		if (!(np = realloc(w->p, cap)))
+			return emb_err_nomem(err, "sending the vocabulary");
+		w->p = np;
+		w->cap = cap;
+	}
+	memcpy(w->p + w->len, p, n);
+	w->len += n;
+	return 0;
+}
+
+static int vocab_pack(struct wire *w, const struct emb_vocab *v, struct emb_err *err)
+{
+	int rc = 0;
+
+	w->len = 0;
+	for (size_t i = 0; i < emb_vocab_size(v) && rc == 0; i++) {
+		size_t len;
+		const char *tok = emb_vocab_token(v, i, &len);
+		uint32_t l32 = (uint32_t)len;
+		uint64_t c = emb_vocab_count(v, i);
+		if ((rc = wire_put(w, &l32, 4, err)) == 0 && (rc = wire_put(w, tok, len, err)) == 0)
+			rc = wire_put(w, &c, 8, err);
+	}
+	return rc;
+}
+
+/* Add the counts of the packed vocabulary P[0..n) to V (new tokens appended in order). */
+static int vocab_unpack_add(struct emb_vocab *v, const unsigned char *p, size_t n,
+			    struct emb_err *err)
+{
+	size_t at = 0;
+	int rc;
+
+	while (at < n) {
+		uint32_t len;
+		uint64_t c;
+		if (n - at < 4)
+			break;
+		memcpy(&len, p + at, 4);
+		if (n - at - 4 < (size_t)len + 8)
+			break;
+		memcpy(&c, p + at + 4 + len, 8);
+		if ((rc = emb_vocab_add_count(v, (const char *)p + at + 4, len, c, err)) < 0)
+			return rc;
+		at += 4 + (size_t)len + 8;
+	}
+	if (at != n)
+		return emb_err_set(err, EMB_EIO, "MPI: a damaged vocabulary arrived");
+	return 0;
+}
+
+static int send_bytes(const void *p, uint64_t n, int to, struct emb_err *err)
+{
+	int r = MPI_Send(&n, 1, MPI_UINT64_T, to, 0, MPI_COMM_WORLD);
+
+	for (uint64_t at = 0; r == MPI_SUCCESS && at < n; at += CHUNK) {
+		size_t k = n - at < CHUNK ? (size_t)(n - at) : CHUNK;
+		r = MPI_Send((const char *)p + at, (int)k, MPI_BYTE, to, 1, MPI_COMM_WORLD);
+	}
+	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "sending the vocabulary");
+}
+
+static int recv_bytes(struct wire *w, int from, struct emb_err *err)
+{
+	uint64_t n;
+	int r = MPI_Recv(&n, 1, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+
+	if (r != MPI_SUCCESS)
+		return mpi_fail(err, r, "receiving the vocabulary");
+	if (n > SIZE_MAX / 2)
+		return emb_err_set(err, EMB_ELIMIT, "MPI: a vocabulary of %llu bytes",
+				   (unsigned long long)n);
+	w->len = 0;
+	if (n > w->cap) {
+		unsigned char *np = realloc(w->p, n);
+		if (!np)
+			return emb_err_nomem(err, "receiving the vocabulary");
+		w->p = np;
+		w->cap = n;
+	}
+	for (uint64_t at = 0; r == MPI_SUCCESS && at < n; at += CHUNK) {
+		size_t k = n - at < CHUNK ? (size_t)(n - at) : CHUNK;
+		r = MPI_Recv(w->p + at, (int)k, MPI_BYTE, from, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	}
+	if (r != MPI_SUCCESS)
+		return mpi_fail(err, r, "receiving the vocabulary");
+	w->len = (size_t)n;
+	return 0;
+}
+
+int emb_train_mpi_vocab_merge(struct emb_vocab *v, struct emb_err *err)
+{
+	struct wire w = { NULL, 0, 0 };
+	int rc = 0;
+
+	/* binomial tree: in round k a rank with bit k set hands its merged block to rank - 2^k,
+	 * which appends it after its own, so rank 0 ends with the parts in rank order */
+	for (int step = 1; step < nranks && rc == 0; step <<= 1) {
+		if (myrank & step) {
+			if ((rc = vocab_pack(&w, v, err)) == 0)
+				rc = send_bytes(w.p, w.len, myrank - step, err);
+			break;
+		}
+		if (myrank + step < nranks && (rc = recv_bytes(&w, myrank + step, err)) == 0)
+			rc = vocab_unpack_add(v, w.p, w.len, err);
+	}
+	free(w.p);
+	return rc;
+}
+
+static int bcast_bytes(void *p, size_t n, struct emb_err *err)
+{
+	int r = MPI_SUCCESS;
+
+	for (size_t at = 0; r == MPI_SUCCESS && at < n; at += CHUNK) {
+		size_t k = n - at < CHUNK ? n - at : CHUNK;
+		r = MPI_Bcast((char *)p + at, (int)k, MPI_BYTE, 0, MPI_COMM_WORLD);
+	}
+	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "broadcasting");
+}
+
+int emb_train_mpi_bcast(void *p, size_t n, struct emb_err *err)
+{
+	return bcast_bytes(p, n, err);
+}
+
+int emb_train_mpi_vocab_bcast(struct emb_vocab **v, struct emb_err *err)
+{
+	struct wire w = { NULL, 0, 0 };
+	struct emb_vocab *nv = NULL;
+	uint64_t n = 0;
+	int rc;
+
+	if (myrank == 0 && (rc = vocab_pack(&w, *v, err)) < 0)
+		goto done;
+	n = w.len;
+	if ((rc = bcast_bytes(&n, sizeof n, err)) < 0)
+		goto done;
+	if (myrank != 0) {
+		if (!(w.p = malloc(n ? (size_t)n : 1))) {
+			rc = emb_err_nomem(err, "receiving the vocabulary");
+			goto done;
+		}
+		w.len = (size_t)n;
+	}
+	if ((rc = bcast_bytes(w.p, (size_t)n, err)) < 0 || myrank == 0)
+		goto done;
+	if ((rc = emb_vocab_new(&nv, err)) < 0 || (rc = vocab_unpack_add(nv, w.p, w.len, err)) < 0)
+		goto done;
+	emb_vocab_free(*v);
+	*v = nv;
+	nv = NULL;
+done:
+	emb_vocab_free(nv);
+	free(w.p);
+	return rc;
+}
+
+int emb_train_mpi_bcast_floats(float *m, size_t n, struct emb_err *err)
+{
+	int r = MPI_SUCCESS;
+
+	for (size_t at = 0; r == MPI_SUCCESS && at < n; at += CHUNK) {
+		size_t k = n - at < CHUNK ? n - at : CHUNK;
+		r = MPI_Bcast(m + at, (int)k, MPI_FLOAT, 0, MPI_COMM_WORLD);
+	}
+	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "broadcasting the model");
+}
+
+int emb_train_mpi_average(float *m, size_t n, struct emb_err *err)
+{
+	int r = MPI_SUCCESS;
+	float k = (float)nranks;
+
+	if (nranks == 1)
+		return 0; /* one rank: the mean is the model itself, bit for bit */
+	for (size_t at = 0; r == MPI_SUCCESS && at < n; at += CHUNK) {
+		size_t c = n - at < CHUNK ? n - at : CHUNK;
+		r = MPI_Allreduce(MPI_IN_PLACE, m + at, (int)c, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+	}
+	if (r != MPI_SUCCESS)
+		return mpi_fail(err, r, "averaging the model");
+	for (size_t i = 0; i < n; i++)
+		m[i] /= k;
+	return 0;
+}
+
+int emb_train_mpi_gather(const void *mine, size_t n, void *all, struct emb_err *err)
+{
+	int r;
+
+	if (n > INT_MAX)
+		return emb_err_set(err, EMB_ELIMIT, "MPI: gathering %zu bytes", n);
+	r = MPI_Gather(mine, (int)n, MPI_BYTE, all, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD);
+	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "gathering state");
+}
