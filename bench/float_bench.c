@@ -15,16 +15,13 @@
 #include <time.h>
 
 #include "emb_float.h"
+#include "emb_rng.h"
 
 static uint64_t state = 42;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return emb_rng_splitmix64(&state);
 }
 
 static double now(void)
@@ -151,11 +148,11 @@ int main(int argc, char **argv)
 		return 1;
 	for (size_t i = 0; i < n; i++) {
 		long x = (long)(rnd() % 2000001) - 1000000;    /* x / 1e6 in [-1, 1] */
-		double u1 = ((double)(rnd() >> 11) + 1) * 0x1p-53, u2 = (double)(rnd() >> 11) * 0x1p-53;
+		double u1 = emb_rng_unit(rnd(), 1), u2 = emb_rng_unit(rnd(), 0);
 
 		len += (size_t)snprintf(text + len, 16, "%s%ld.%06ld ", x < 0 ? "-" : "",
 					labs(x) / 1000000, labs(x) % 1000000);
-		full[i] = (float)(0.3 * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
+		full[i] = (float)(0.3 * emb_rng_box_muller(u1, u2, NULL));
 	}
 
 	bench_parse("parse 6-decimal text", text, len, vals, n, rounds, a, b);

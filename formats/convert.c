@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emb_rng.h"
 #include "internal.h"
 
 #define PROGRESS_EVERY 65536
@@ -77,30 +78,21 @@ static void transform_row(const struct emb_convert_opts *o, float *v, size_t dim
 		emb_renorm_row(v, dim, o->max_norm, o->norm_type);
 }
 
-/* ---- random rows for --missing normal|uniform (splitmix64, Box-Muller) ---- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s) /* (0, 1) */
-{
-	return ((double)(rng_next(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
+/* ---- random rows for --missing normal|uniform ---- */
 
 static void random_row(float *v, size_t dim, int how, double sigma, uint64_t *s)
 {
 	size_t i;
 
 	for (i = 0; i < dim; i++) {
-		if (how == EMB_MISSING_UNIFORM)
-			v[i] = (float)((2 * rng_unit(s) - 1) * sqrt(3.0) * sigma);
-		else
-			v[i] = (float)(sqrt(-2 * log(rng_unit(s))) * cos(2 * M_PI * rng_unit(s)) * sigma);
+		double u1 = emb_rng_unit(emb_rng_splitmix64(s), 0.5), u2;
+
+		if (how == EMB_MISSING_UNIFORM) {
+			v[i] = (float)((2 * u1 - 1) * sqrt(3.0) * sigma);
+			continue;
+		}
+		u2 = emb_rng_unit(emb_rng_splitmix64(s), 0.5);
+		v[i] = (float)(emb_rng_box_muller(u1, u2, NULL) * sigma);
 	}
 }
 

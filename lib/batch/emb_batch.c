@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emb_rng.h"
 #include "internal.h"
 
 static int grow(void *pp, size_t *cap, size_t need, size_t elsize, struct emb_err *err)
@@ -328,14 +329,6 @@ static int emit(struct emb_batcher *bt, const struct seqref *s, size_t count, st
 	return bt->fn(bt->ctx, &bt->batch, err);
 }
 
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static int by_length_desc(const void *a, const void *b)
 {
 	const struct seqref *x = a, *y = b;
@@ -423,7 +416,7 @@ static int flush_window(struct emb_batcher *bt, bool final, struct emb_err *err)
 	}
 	if (bt->o.shuffle)
 		for (size_t i = ngrp; i > 1; i--) {
-			size_t j = (size_t)(((unsigned __int128)splitmix64(&bt->rng) * i) >> 64);
+			size_t j = (size_t)(((unsigned __int128)emb_rng_splitmix64(&bt->rng) * i) >> 64);
 			struct group g = bt->grp[i - 1];
 			bt->grp[i - 1] = bt->grp[j];
 			bt->grp[j] = g;

@@ -47,6 +47,35 @@ struct emb_train_progress {
 	bool done;            /* the last call, after training */
 };
 
+/*
+ * Data-parallel training (embtrain-mpi) plugs in here: several processes train copies of the
+ * model on their own parts of the corpus and average them now and then.  The trainer calls
+ * opts->sync with every worker thread paused between sentences:
+ *  - after the sentence in which a thread's word count (sub-sampled words included) passes a
+ *    multiple of sync_words / threads (rounded up): with one thread, at the first sentence end
+ *    at or after every multiple of sync_words, a count fixed by the corpus alone; with more
+ *    threads each arriving thread waits at a barrier and the last one calls (a thread that
+ *    has finished its slice no longer counts);
+ *  - when a thread ends an epoch (epoch_end);
+ *  - once more after training, from the caller's thread (done).
+ * The callback may change the matrices in place (e.g. replace them by the average over all
+ * processes) and sets global_words to the words done by all processes together; the learning
+ * rate then follows global_words plus the words this process does until the next call, over
+ * corpus_words * epochs.  A callback that leaves global_words as it found it (one process)
+ * changes nothing: the run gives the bytes it gives without a callback.  A negative return
+ * stops training with that error.
+ */
+struct emb_train_sync {
+	float *matrix[4];      /* the input matrix, then the output ones (negative sampling,
+				* then hierarchical softmax): rows x dim floats each, NULL-ended */
+	size_t rows, dim;
+	uint64_t words;        /* words this process has trained, all threads, all epochs */
+	uint64_t global_words; /* in: words; out: the words of all processes */
+	double alpha;          /* the learning rate in effect when the call was made */
+	bool epoch_end;        /* a thread ended an epoch */
+	bool done;             /* the last call, after training */
+};
+
 struct emb_train_opts {
 	size_t dim;          /* embedding_dim (100) */
 	int model;           /* EMB_TRAIN_SG or EMB_TRAIN_CBOW */
@@ -71,10 +100,16 @@ struct emb_train_opts {
 	double progress_every;            /* seconds between progress calls (0.25) */
 	uint64_t stop_after_words;        /* stop as if interrupted after this many more words
 					   * (0: never; for tests of checkpoints) */
+	/* data-parallel hook, see struct emb_train_sync (NULL: none) */
+	int (*sync)(void *ctx, struct emb_train_sync *s, struct emb_err *err);
+	void *sync_ctx;
+	uint64_t sync_words;              /* words between sync calls (0: epoch ends and the end only) */
+	uint64_t corpus_words;            /* trainable words of one epoch over all processes, for the
+					   * learning rate and progress (0: this corpus's) */
 };
 
 #define EMB_TRAIN_OPTS_INIT { 100, EMB_TRAIN_SG, 5, 0.75, false, 5, 1e-3, -1, -1, 5, 1, 1, \
-	EMB_TRAIN_INIT_UNIFORM, 0, NULL, NULL, 0, NULL, NULL, 0.25, 0 }
+	EMB_TRAIN_INIT_UNIFORM, 0, NULL, NULL, 0, NULL, NULL, 0.25, 0, NULL, NULL, 0, 0 }
 
 /* ---- 1. corpus ---------------------------------------------------------------------- */
 

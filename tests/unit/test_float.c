@@ -18,16 +18,13 @@
 #include <string.h>
 
 #include "emb_float.h"
+#include "emb_rng.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
-static uint64_t rnd(void)            /* splitmix64 */
+static uint64_t rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return emb_rng_splitmix64(&rng_state);
 }
 
 static uint32_t bits_of(float f)

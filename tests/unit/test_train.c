@@ -363,6 +363,131 @@ static void test_prune_given(void **s)
 	emb_vocab_free(v);
 }
 
+/* A fake data-parallel sync: records the calls, claims RANKS-1 other processes as fast as this
+ * one, and checks that the learning rate follows the progress it supplied. */
+struct fake_sync {
+	unsigned calls, periodic, epochs, done, fail_at, ranks;
+	uint64_t words[64], prev_global, prev_words, total;
+	double alpha0, alpha_min;
+	bool alpha_ok, matrices_ok;
+};
+
+static int fake_sync(void *ctx, struct emb_train_sync *s, struct emb_err *err)
+{
+	struct fake_sync *f = ctx;
+
+	if (f->calls < 64)
+		f->words[f->calls] = s->words;
+	f->calls++;
+	f->done += s->done;
+	f->epochs += s->epoch_end;
+	f->periodic += !s->done && !s->epoch_end;
+	f->matrices_ok &= s->matrix[0] && s->matrix[1] && !s->matrix[2] && s->rows == NWORDS;
+	if (f->calls > 1) {
+		/* the schedule of emb_trainer: linear over corpus_words * epochs from the progress
+		 * the last call supplied plus this process's words since */
+		double g = (double)(f->prev_global + (s->words - f->prev_words));
+		double a = f->alpha0 - (f->alpha0 - f->alpha_min) * (g / ((double)f->total + 1));
+		f->alpha_ok &= s->alpha == (float)(a < f->alpha_min ? f->alpha_min : a);
+	}
+	assert_int_equal(s->global_words, s->words);
+	s->global_words = s->words * f->ranks;
+	f->prev_global = s->global_words;
+	f->prev_words = s->words;
+	if (f->calls == f->fail_at)
+		return emb_err_set(err, EMB_EIO, "rank 2 is gone");
+	return 0;
+}
+
+static void sync_opts(struct emb_train_opts *o, struct fake_sync *f, unsigned ranks)
+{
+	*o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
+	o->dim = 16;
+	o->epochs = 2;
+	o->seed = 5;
+	o->alpha = 0.025;
+	o->min_alpha = 0.0001;
+	memset(f, 0, sizeof *f);
+	f->ranks = ranks;
+	f->alpha0 = o->alpha;
+	f->alpha_min = o->min_alpha;
+	f->alpha_ok = f->matrices_ok = true;
+	o->sync = fake_sync;
+	o->sync_ctx = f;
+	o->sync_words = 1000;
+	o->corpus_words = 9000 * ranks;       /* 1500 sentences of 6 words, on every rank */
+	f->total = o->corpus_words * o->epochs;
+}
+
+/* One thread: a call at the first sentence end at or after each 1000 words, one per epoch end,
+ * one at the end; the learning rate follows the supplied global progress. */
+static void test_sync_one_thread(void **s)
+{
+	struct emb_train_opts o;
+	struct fake_sync f;
+	struct emb_trainer *t;
+
+	(void)s;
+	sync_opts(&o, &f, 3);
+	t = train(&o, 1500, 0);
+	assert_int_equal(f.periodic, 18);     /* 2 epochs x 9000 words / 1000 */
+	assert_int_equal(f.epochs, 2);
+	assert_int_equal(f.done, 1);
+	assert_int_equal(f.calls, 21);
+	assert_int_equal(f.words[0], 1002);   /* sentences of 6 words: 167 * 6 */
+	assert_int_equal(f.words[1], 2004);
+	assert_int_equal(f.words[20], 18000);
+	assert_true(f.alpha_ok);
+	assert_true(f.matrices_ok);
+	emb_trainer_free(t);
+}
+
+/* A sync that reports no other process changes nothing: the bytes of a run without one. */
+static void test_sync_identity_same_bytes(void **s)
+{
+	struct emb_train_opts o;
+	struct fake_sync f;
+	struct emb_trainer *a, *b;
+	size_t bytes = NWORDS * 16 * sizeof(float);
+
+	(void)s;
+	sync_opts(&o, &f, 1);
+	a = train(&o, 1500, 0);
+	o.sync = NULL;
+	o.corpus_words = 0;
+	b = train(&o, 1500, 0);
+	assert_true(f.calls > 10);
+	assert_memory_equal(emb_trainer_input(a), emb_trainer_input(b), bytes);
+	assert_memory_equal(emb_trainer_output(a), emb_trainer_output(b), bytes);
+	emb_trainer_free(a);
+	emb_trainer_free(b);
+}
+
+/* Several threads meet at the barrier (no hang when slices end at different times); a failing
+ * sync stops the run with its error. */
+static void test_sync_threads_and_failure(void **s)
+{
+	struct emb_train_opts o;
+	struct fake_sync f;
+	struct emb_trainer *t;
+
+	(void)s;
+	sync_opts(&o, &f, 2);
+	o.threads = 3;
+	t = train(&o, 1500, 0);
+	assert_true(f.periodic >= 6);
+	assert_int_equal(f.done, 1);
+	assert_true(f.matrices_ok);
+	assert_true(f.words[f.calls - 1] == 18000);
+	emb_trainer_free(t);
+
+	sync_opts(&o, &f, 2);
+	f.fail_at = 3;
+	t = train(&o, 1500, EMB_EIO);
+	assert_int_equal(f.calls, 3);
+	emb_trainer_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +504,9 @@ int main(void)
 		cmocka_unit_test(test_padding_untouched),
 		cmocka_unit_test(test_scan_prune_filter),
 		cmocka_unit_test(test_prune_given),
+		cmocka_unit_test(test_sync_one_thread),
+		cmocka_unit_test(test_sync_identity_same_bytes),
+		cmocka_unit_test(test_sync_threads_and_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

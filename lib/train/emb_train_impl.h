@@ -1,0 +1,117 @@
+/*
+ * emb_train_impl.h: what the trainer's files share; private to lib/train.
+ *
+ *   emb_train.c          options, the trainer's life cycle, threads and the run loop
+ *   emb_train_kernels.c  SIMD kernels and the per-sentence loops (skip-gram, CBOW, batch)
+ *   emb_train_tables.c   tables derived from the counts: sub-sampling, noise (alias), Huffman
+ *   emb_train_ckpt.c     checkpoints
+ *   emb_train_corpus.c   the id cache
+ */
+#ifndef EMB_TRAIN_IMPL_H
+#define EMB_TRAIN_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emb_train.h"
+
+#define MAX_EXP 6
+#define SIG_N 2048
+#define BMAX_IN 160   /* context positions of one batch group: B + 2*window */
+#define BMAX_OUT 80   /* B + K */
+
+struct alias {
+	uint32_t thr;   /* keep the bucket when the low 32 random bits are below */
+	uint32_t other;
+};
+
+struct thread_state {
+	uint64_t begin, end, pos;
+	uint64_t rng;
+	uint64_t words;            /* all words this thread processed, all epochs */
+	uint32_t epoch;
+};
+
+/* Negative samples in flight, see emb_train_kernels.c. */
+struct negpipe {
+	unsigned head;
+	uint64_t r[3][64];
+	uint32_t row[3][64];
+};
+
+/* Per-thread scratch: rows of floats (gradient, CBOW mean, or the batch matrices). */
+struct scratch {
+	float *work;
+	struct negpipe *np;
+};
+
+struct emb_trainer {
+	struct emb_train_opts o;   /* training options (control fields unused) */
+	size_t rows, dim;
+	long padding;
+	uint64_t *counts;
+	float *syn0, *syn1neg, *syn1;
+	uint8_t *frozen;
+	uint32_t *keep;            /* sub-sampling: keep when a 32-bit random is below */
+	struct alias *noise;
+	/* Huffman codes: row r's path is code[off[r] .. off[r]+len[r]) / point[...] */
+	uint8_t *code;
+	uint32_t *point;
+	uint64_t *code_off;
+	uint8_t *code_len;
+	float sig[SIG_N + 1];
+	/* run state */
+	unsigned nthreads;
+	struct thread_state *ts;
+	uint64_t total_words;      /* trainable words in the corpus (one epoch) */
+	uint64_t corpus_size, corpus_digest;
+	_Atomic uint64_t done_words;
+	atomic_int halt;
+	atomic_int running;
+	uint64_t stop_after;
+	/* data-parallel sync (emb_train_sync.c); the barrier lives for one start of the workers */
+	pthread_mutex_t sync_mu;
+	pthread_cond_t sync_cv;
+	unsigned sync_active, sync_waiting;
+	uint64_t sync_gen;
+	bool sync_epoch;
+	_Atomic int64_t progress_offset; /* words of the other processes, as of the last sync */
+	double seconds;
+	uint64_t run_words;
+	const struct emb_vocab *vocab;
+};
+
+/* emb_train.c */
+int emb_train_alloc(struct emb_trainer **out, const uint64_t *counts, size_t rows,
+		    const struct emb_train_opts *o, long padding, struct emb_err *err);
+void *emb_train_alloc_matrix(size_t rows, size_t dim, bool zero);
+
+/* emb_train_sync.c: the barrier of one start of NTHREADS workers; a worker arrives (after
+ * publishing its words) when its count passes a sync point or it ends an epoch, and leaves
+ * when it stops.  _end() runs the last call after training.  0 or the callback's error. */
+void emb_train_sync_begin(struct emb_trainer *t, unsigned nthreads);
+int emb_train_sync_arrive(struct emb_trainer *t, bool epoch_end, struct emb_err *err);
+int emb_train_sync_leave(struct emb_trainer *t, struct emb_err *err);
+void emb_train_sync_finish(struct emb_trainer *t);
+int emb_train_sync_end(struct emb_trainer *t, struct emb_err *err);
+/* Words between a thread's sync points (0: none). */
+uint64_t emb_train_sync_every(const struct emb_trainer *t);
+/* The learning rate after DONE words of this process. */
+float emb_train_alpha_at(const struct emb_trainer *t, uint64_t done);
+
+/* emb_train_tables.c: the sub-sampling, noise and Huffman tables from t->counts (also after
+ * loading a checkpoint). */
+int emb_train_derive(struct emb_trainer *t, struct emb_err *err);
+
+/* emb_train_kernels.c: train one sentence of N kept words at learning rate ALPHA. */
+void emb_train_sg(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+		  uint64_t *rng, const struct scratch *sc);
+void emb_train_cbow(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+		    uint64_t *rng, const struct scratch *sc);
+void emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+			uint64_t *rng, const struct scratch *sc);
+
+#endif
