@@ -1,4 +1,5 @@
 /* embtrain: learn word vectors (word2vec skip-gram / CBOW) from text.  See embtrain(1). */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,31 @@
 #include "emb_format.h"
 #include "emb_train.h"
 
+/*
+ * Built twice: as embtrain, and with -DEMB_MPI by mpicc as embtrain-mpi, the same trainer run
+ * by every process of an MPI job on its own part of the corpus (see embtrain-mpi(1) and
+ * lib/train/emb_train_mpi.h).  The MPI parts are the #ifdef EMB_MPI blocks.
+ */
+#ifdef EMB_MPI
+#include "emb_train_mpi.h"
+#include "emb_train_part.h"
+#define PROG "embtrain-mpi"
+#define MPI_HELP \
+"Parallel training (run by mpirun or srun; one process per part of the corpus):\n" \
+"      --sync-words=N     average the processes' models about every N words each\n" \
+"                         (default 100000)\n" \
+"      --sync-rows=N      rows averaged at most syncs: the N most frequent\n" \
+"                         (default 4096; 0 = always the whole table)\n" \
+"      --full-sync=K      the whole table every K syncs (default 8), and at\n" \
+"                         every epoch end\n" \
+"      --save-vocab=FILE  also write the vocabulary the processes agreed on\n"
+#else
+#define PROG "embtrain"
+#define MPI_HELP ""
+#endif
+
 static const char usage_text[] =
-"Usage: embtrain [OPTION]... CORPUS... -o VECTORS\n"
+"Usage: " PROG " [OPTION]... CORPUS... -o VECTORS\n"
 "Learn word vectors from text (plain or gzip; '-' is standard input) as word2vec does.\n"
 "\n"
 "Vocabulary and tokens:\n"
@@ -49,6 +73,7 @@ static const char usage_text[] =
 "                         --checkpoint-every minutes)\n"
 "      --checkpoint-every=MIN  minutes between checkpoints (default 10)\n"
 "      --resume=FILE      continue from a checkpoint (same CORPUS...)\n"
+MPI_HELP
 CLI_OUTPUT_HELP
 CLI_COMMON_HELP;
 
@@ -56,10 +81,16 @@ enum {
 	OPT_MIN_COUNT = CLI_OPT_FIRST_TOOL, OPT_MAX_SIZE, OPT_SPLIT, OPT_LOWER, OPT_NS_EXP, OPT_HS,
 	OPT_SAMPLE, OPT_MIN_ALPHA, OPT_BATCH, OPT_SEED, OPT_INIT, OPT_INIT_FROM, OPT_FREEZE,
 	OPT_PADDING, OPT_SAVE_CONTEXT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME,
+	OPT_SYNC_WORDS, OPT_SYNC_ROWS, OPT_FULL_SYNC, OPT_SAVE_VOCAB,
 };
 
 /* --batch without a value: centre words per group sharing negatives (see bench/results/train.md) */
 #define BATCH_DEFAULT 1
+
+/* embtrain-mpi's defaults; why these, see embtrain-mpi(1) and bench/results/mpi.md */
+#define SYNC_WORDS 100000
+#define SYNC_ROWS 4096
+#define FULL_SYNC 8
 
 struct train_cmd {
 	struct emb_train_opts o;
@@ -74,6 +105,15 @@ struct train_cmd {
 	size_t ncorpus;
 	char options[1024];      /* the command line, for the metadata */
 	double last_progress;
+	struct emb_train_stats st; /* of the whole corpus (all processes) */
+	uint64_t words;          /* trained by all processes */
+	unsigned rank, size;     /* this process of how many (1 without MPI) */
+#ifdef EMB_MPI
+	uint64_t sync_words, sync_rows, full_sync;
+	const char *save_vocab;
+	bool agreed, silent;     /* a failure all ranks agreed on; another rank reports it */
+	struct emb_train_mpi_sched sched;
+#endif
 };
 
 static void on_progress(void *ctx, const struct emb_train_progress *p)
@@ -82,6 +122,13 @@ static void on_progress(void *ctx, const struct emb_train_progress *p)
 
 	if (p->done || !cli_progress_enabled(&c->common))
 		return;
+	if (c->size > 1) { /* p->words counts every process (as of the last sync) */
+		double rate = p->elapsed > 0 ? (double)p->words / p->elapsed : 0;
+		cli_progress("%5.1f%%  %.0fk words/s (%u processes)  alpha %.6f  %.0fs elapsed  ETA %.0fs",
+			     p->frac * 100, rate / 1000, c->size, p->alpha, p->elapsed,
+			     p->frac > 0 ? p->elapsed * (1 - p->frac) / p->frac : 0);
+		return;
+	}
 	cli_progress("%5.1f%%  %.0fk words/s/thread  alpha %.6f  %.0fs elapsed  ETA %.0fs",
 		     p->frac * 100, p->words_per_sec / 1000, p->alpha, p->elapsed, p->eta);
 }
@@ -127,10 +174,9 @@ static int probe_output(const char *path, struct emb_err *err)
 	return 0;
 }
 
-static int set_meta(struct emb_table *tab, const struct train_cmd *c,
-		    const struct emb_train_corpus *corpus, struct emb_trainer *tr, struct emb_err *err)
+static int set_meta(struct emb_table *tab, const struct train_cmd *c, struct emb_err *err)
 {
-	const struct emb_train_stats *st = emb_train_corpus_stats(corpus);
+	const struct emb_train_stats *st = &c->st;
 	char b[6][64];
 	int rc;
 
@@ -139,8 +185,8 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 	snprintf(b[2], sizeof b[2], "%" PRIu64, st->kept);
 	snprintf(b[3], sizeof b[3], "%" PRIu64, st->lines);
 	snprintf(b[4], sizeof b[4], "%zu", tab->rows);
-	snprintf(b[5], sizeof b[5], "%" PRIu64, emb_trainer_words(tr));
-	if ((rc = emb_table_meta_set(tab, "created_by", "embtrain " EMBKIT_VERSION, err)) < 0 ||
+	snprintf(b[5], sizeof b[5], "%" PRIu64, c->words);
+	if ((rc = emb_table_meta_set(tab, "created_by", PROG " " EMBKIT_VERSION, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.options", c->options, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.seed", b[0], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.model", c->o.model == EMB_TRAIN_CBOW ? "cbow" : "sg", err)) < 0 ||
@@ -155,8 +201,8 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 
 /* Write MATRIX (rows of VOCAB) to PATH as a table. */
 static int save(const struct train_cmd *c, const char *path, const float *matrix,
-		const struct emb_vocab *vocab, const struct emb_train_corpus *corpus,
-		struct emb_trainer *tr, long padding, struct emb_err *err)
+		const struct emb_vocab *vocab, struct emb_trainer *tr, long padding,
+		struct emb_err *err)
 {
 	struct emb_write_opts wo = EMB_WRITE_OPTS_INIT;
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
@@ -176,7 +222,7 @@ static int save(const struct train_cmd *c, const char *path, const float *matrix
 	}
 	tab->padding_idx = padding;
 	cli_out_opts(&c->common, &oo, EMB_OUT_BINARY);
-	if (rc >= 0 && (rc = set_meta(tab, c, corpus, tr, err)) >= 0)
+	if (rc >= 0 && (rc = set_meta(tab, c, err)) >= 0)
 		rc = emb_table_save(tab, path, c->fmt, &wo, &oo, err);
 	emb_table_free(tab);
 	return rc;
@@ -229,80 +275,228 @@ static int init_from_dim(struct train_cmd *c, struct emb_err *err)
 	return 0;
 }
 
+#ifdef EMB_MPI
+/*
+ * Every process passes here with its result of a step; if any failed, all leave together:
+ * the first failing one reports, the others end quietly with its status.  Failures that do
+ * not pass here (inside a collective, during training) end the whole job (see main).
+ */
+static int agree(struct train_cmd *c, int rc, struct emb_err *err)
+{
+	bool mine, broken;
+
+	rc = emb_train_mpi_agree(rc, err, &mine, &broken);
+	c->agreed = rc < 0 && !broken;
+	c->silent = rc < 0 && !mine;
+	return rc;
+}
+
+/* This process's part of the corpus into a new id cache. */
+static int scan(struct train_cmd *c, struct emb_train_corpus **corpus, struct emb_vocab **vocab,
+		struct emb_err *err)
+{
+	struct emb_train_piece *pc;
+	size_t n;
+	int rc;
+
+	if ((rc = emb_train_part_plan(&pc, &n, c->corpus, c->ncorpus, c->rank, c->size, err)) < 0)
+		return rc;
+	rc = emb_train_corpus_scan_pieces(corpus, vocab, pc, n, &c->tok, err);
+	free(pc);
+	return rc;
+}
+
+/*
+ * The vocabulary counted by every process: counts summed into rank 0 (in corpus order, so
+ * ties break as in one process), pruned there as embtrain prunes, sent to all; each process
+ * renumbers its id cache into it.
+ */
+static int count_vocab(struct train_cmd *c, struct emb_train_corpus *corpus,
+		       struct emb_vocab **vocab, struct emb_err *err)
+{
+	struct emb_vocab *agreed = NULL;
+	int rc;
+
+	if ((rc = emb_train_mpi_vocab_merge(*vocab, err)) < 0)
+		return rc;
+	rc = c->rank ? 0 : emb_train_vocab_prune(vocab, corpus, c->min_count, c->max_size, false,
+						 true, err);
+	if ((rc = agree(c, rc, err)) < 0 ||
+	    (rc = emb_train_mpi_vocab_bcast(c->rank ? &agreed : vocab, err)) < 0)
+		return rc;
+	if (c->rank == 0) /* rank 0's cache was renumbered by the prune */
+		return agree(c, 0, err);
+	rc = agree(c, emb_train_corpus_renumber(corpus, *vocab, agreed, err), err);
+	emb_vocab_free(*vocab);
+	*vocab = agreed;
+	return rc;
+}
+
+/* The statistics and trained words of all processes. */
+static int sum_stats(struct train_cmd *c, struct emb_err *err)
+{
+	int rc;
+
+	if ((rc = emb_train_mpi_sum(c->st.tokens, &c->st.tokens, err)) < 0 ||
+	    (rc = emb_train_mpi_sum(c->st.kept, &c->st.kept, err)) < 0 ||
+	    (rc = emb_train_mpi_sum(c->st.lines, &c->st.lines, err)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Every process starts from rank 0's matrices; the sync averages them from then on. */
+static int start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t kept,
+			  struct emb_err *err)
+{
+	int rc;
+
+	if ((rc = emb_train_mpi_bcast_floats(emb_trainer_input(tr),
+					     emb_trainer_rows(tr) * emb_trainer_dim(tr), err)) < 0)
+		return rc;
+	emb_train_mpi_sched_init(&c->sched, kept, c->st.kept, c->o.epochs, c->sync_words,
+				 (size_t)c->sync_rows, c->full_sync);
+	c->o.sync = emb_train_mpi_sync;
+	c->o.sync_ctx = &c->sched;
+	/* the trainer offers a round 4 times per interval: rounds come at most 1/4 late */
+	c->o.sync_words = c->sync_words / 4 ? c->sync_words / 4 : 1;
+	c->o.corpus_words = c->st.kept;
+	return 0;
+}
+
+static int save_vocab(const struct train_cmd *c, const struct emb_vocab *vocab,
+		      struct emb_err *err)
+{
+	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
+	struct emb_out *out;
+	int rc;
+
+	if (!c->save_vocab)
+		return 0;
+	cli_out_opts(&c->common, &oo, 0);
+	if ((rc = emb_out_open(&out, c->save_vocab, &oo, err)) < 0)
+		return rc;
+	if ((rc = emb_vocab_save(vocab, out, 0, err)) < 0) {
+		emb_out_abort(out);
+		return rc;
+	}
+	return emb_out_commit(out, err);
+}
+#else
+static int agree(struct train_cmd *c, int rc, struct emb_err *err)
+{
+	(void)c;
+	(void)err;
+	return rc;
+}
+
+static int scan(struct train_cmd *c, struct emb_train_corpus **corpus, struct emb_vocab **vocab,
+		struct emb_err *err)
+{
+	return emb_train_corpus_scan(corpus, vocab, c->corpus, c->ncorpus, &c->tok, err);
+}
+
+static int count_vocab(struct train_cmd *c, struct emb_train_corpus *corpus,
+		       struct emb_vocab **vocab, struct emb_err *err)
+{
+	return emb_train_vocab_prune(vocab, corpus, c->min_count, c->max_size, false, true, err);
+}
+#endif
+
+/* One step of every process (see agree): on failure, leave train(). */
+#define STEP(expr) do { if ((rc = agree(c, (expr), err)) < 0) goto done; } while (0)
+
 static int train(struct train_cmd *c, struct emb_err *err)
 {
 	struct emb_train_corpus *corpus = NULL;
 	struct emb_trainer *tr = NULL;
 	struct emb_vocab *vocab = NULL;
-	uint64_t *counts = NULL;
+	uint64_t *counts = NULL, kept;
 	long padding = c->padding;
 	size_t rows;
-	int rc;
+	int rc = 0;
 
-	if ((rc = probe_output(c->output, err)) < 0 || (rc = probe_output(c->context, err)) < 0 ||
-	    (rc = probe_output(c->o.checkpoint, err)) < 0)
-		goto done;
+	if (c->rank == 0 && ((rc = probe_output(c->output, err)) < 0 ||
+			     (rc = probe_output(c->context, err)) < 0 ||
+			     (rc = probe_output(c->o.checkpoint, err)) < 0))
+		rc = rc < 0 ? rc : 0;
+	STEP(rc);
 	if (c->resume) {
-		if ((rc = emb_trainer_load_state(&tr, &vocab, &c->o, &padding, c->resume, err)) < 0)
-			goto done;
+		rc = emb_trainer_load_state(&tr, &vocab, &c->o, &padding, c->resume, err);
 	} else if (c->vocab) {
-		if ((rc = emb_vocab_load(&vocab, c->vocab, 0, err)) < 0 ||
-		    (rc = emb_train_vocab_prune(&vocab, NULL, c->min_count, c->max_size, true, false,
-						err)) < 0)
-			goto done;
+		if ((rc = emb_vocab_load(&vocab, c->vocab, 0, err)) == 0)
+			rc = emb_train_vocab_prune(&vocab, NULL, c->min_count, c->max_size, true,
+						   false, err);
 	}
-	if ((rc = emb_train_corpus_scan(&corpus, &vocab, c->corpus, c->ncorpus, &c->tok, err)) < 0)
+	STEP(rc);
+	STEP(scan(c, &corpus, &vocab, err));
+	c->st = *emb_train_corpus_stats(corpus);
+#ifdef EMB_MPI
+	if ((rc = sum_stats(c, err)) < 0)
 		goto done;
-	if (emb_train_corpus_stats(corpus)->tokens == 0) {
-		rc = emb_err_set(err, EMB_EFORMAT, "the corpus is empty");
-		goto done;
-	}
-	if (!c->vocab && !c->resume &&
-	    (rc = emb_train_vocab_prune(&vocab, corpus, c->min_count, c->max_size, false, true, err)) < 0)
+#endif
+	STEP(c->st.tokens ? 0 : emb_err_set(err, EMB_EFORMAT, "the corpus is empty"));
+	if (!c->vocab && !c->resume && (rc = count_vocab(c, corpus, &vocab, err)) < 0)
 		goto done;
 	rows = emb_vocab_size(vocab);
 	if (padding < 0 && !c->resume)
 		padding = emb_vocab_find(vocab, "<pad>", 5);
-	if (padding >= (long)rows) {
-		rc = emb_err_set(err, EMB_EINVAL, "--padding-idx %ld is beyond the %zu rows", padding, rows);
+	STEP(padding >= (long)rows ? emb_err_set(err, EMB_EINVAL, "--padding-idx %ld is beyond the %zu rows",
+						  padding, rows) : 0);
+	STEP(emb_train_corpus_filter(corpus, vocab, padding, err));
+	c->st = *emb_train_corpus_stats(corpus);
+	kept = c->st.kept;
+#ifdef EMB_MPI
+	if ((rc = sum_stats(c, err)) < 0)
 		goto done;
-	}
-	if ((rc = emb_train_corpus_filter(corpus, vocab, padding, err)) < 0)
-		goto done;
-	if (emb_train_corpus_stats(corpus)->kept == 0) {
-		rc = emb_err_set(err, EMB_EFORMAT, "no token of the corpus is in the vocabulary%s",
-				 c->vocab || c->resume ? "" : " (see --min-count)");
-		goto done;
-	}
+#endif
+	STEP(c->st.kept ? 0 : emb_err_set(err, EMB_EFORMAT, "no token of the corpus is in the vocabulary%s",
+					  c->vocab || c->resume ? "" : " (see --min-count)"));
+	STEP(kept ? 0 : emb_err_set(err, EMB_EFORMAT, "process %u of %u has no word of the vocabulary "
+				   "in its part of the corpus: use fewer processes", c->rank, c->size));
 	if (!tr) {
 		if (!(counts = malloc(rows * sizeof *counts))) {
 			rc = emb_err_nomem(err, "training");
-			goto done;
+		} else {
+			for (size_t i = 0; i < rows; i++)
+				counts[i] = emb_vocab_count(vocab, i);
+			if ((rc = emb_trainer_new(&tr, counts, rows, &c->o, padding, err)) == 0 &&
+			    c->init_from)
+				rc = init_from(c, tr, vocab, err);
 		}
-		for (size_t i = 0; i < rows; i++)
-			counts[i] = emb_vocab_count(vocab, i);
-		if ((rc = emb_trainer_new(&tr, counts, rows, &c->o, padding, err)) < 0)
-			goto done;
-		if (c->init_from && (rc = init_from(c, tr, vocab, err)) < 0)
-			goto done;
+		STEP(rc);
 	}
 	emb_trainer_set_vocab(tr, vocab);
+#ifdef EMB_MPI
+	if ((rc = start_together(c, tr, kept, err)) < 0)
+		goto done;
+#else
 	/* until now an interrupt simply ends the process; from here it stops training cleanly */
 	cli_catch_interrupt();
+#endif
 	if ((rc = emb_trainer_run(tr, corpus, &c->o, err)) < 0)
 		goto done;
 	cli_progress_done();
-	if ((rc = save(c, c->output, emb_trainer_input(tr), vocab, corpus, tr, padding, err)) < 0)
+	c->words = emb_trainer_words(tr);
+#ifdef EMB_MPI
+	if ((rc = emb_train_mpi_sum(c->words, &c->words, err)) < 0)
 		goto done;
-	if (c->context && (rc = save(c, c->context, emb_trainer_output(tr), vocab, corpus, tr, -1,
-				      err)) < 0)
-		goto done;
+#endif
+	/* rank 0 alone writes; the others wait to hear how that went */
+	if (c->rank == 0 &&
+	    ((rc = save(c, c->output, emb_trainer_input(tr), vocab, tr, padding, err)) < 0 ||
+	     (c->context && (rc = save(c, c->context, emb_trainer_output(tr), vocab, tr, -1, err)) < 0)))
+		rc = rc < 0 ? rc : 0;
+#ifdef EMB_MPI
+	if (c->rank == 0 && rc == 0)
+		rc = save_vocab(c, vocab, err);
+#endif
+	STEP(rc);
 	if (!c->common.quiet) {
 		double s = emb_trainer_seconds(tr);
-		fprintf(stderr, "embtrain: %zu x %zu vectors from %" PRIu64 " words x %u epochs in %.1f s "
-			"(%.0fk words/s/thread, %u threads)\n", rows, emb_trainer_dim(tr),
-			emb_train_corpus_stats(corpus)->kept, c->o.epochs, s,
-			s > 0 ? (double)emb_trainer_words(tr) / s / c->o.threads / 1000 : 0, c->o.threads);
+		unsigned th = c->o.threads * c->size;
+		fprintf(stderr, "%s: %zu x %zu vectors from %" PRIu64 " words x %u epochs in %.1f s "
+			"(%.0fk words/s/thread, %u threads)\n", cli_progname, rows, emb_trainer_dim(tr),
+			c->st.kept, c->o.epochs, s, s > 0 ? (double)c->words / s / th / 1000 : 0, th);
 	}
 done:
 	cli_progress_done();
@@ -312,6 +506,53 @@ done:
 	free(counts);
 	return rc;
 }
+
+#ifdef EMB_MPI
+static int saved_fd[2] = { -1, -1 };
+
+/*
+ * Join the job.  Every process parses the same command line; only rank 0 speaks while it does
+ * (help, version, usage errors), the others' stdout and stderr go to /dev/null until
+ * mpi_unmute.  Threads default to the CPUs divided among this machine's processes.
+ */
+static int mpi_start(struct train_cmd *c, int *argc, char ***argv, struct emb_err *err)
+{
+	static char name[64];
+	unsigned local;
+	int null;
+
+	if (emb_train_mpi_init(argc, argv, &c->rank, &c->size, &local, err) < 0)
+		return -1;
+	c->o.threads = c->o.threads / local ? c->o.threads / local : 1;
+	if (c->rank == 0)
+		return 0;
+	snprintf(name, sizeof name, "%s[%u]", cli_progname, c->rank);
+	cli_progname = name;
+	fflush(stdout);
+	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		return 0;
+	saved_fd[0] = dup(1);
+	saved_fd[1] = dup(2);
+	dup2(null, 1);
+	dup2(null, 2);
+	close(null);
+	return 0;
+}
+
+static void mpi_unmute(struct train_cmd *c)
+{
+	for (int i = 0; i < 2; i++)
+		if (saved_fd[i] >= 0) {
+			dup2(saved_fd[i], i + 1);
+			close(saved_fd[i]);
+			saved_fd[i] = -1;
+		}
+	if (c->rank != 0) { /* one progress line and one summary: rank 0's */
+		c->common.quiet = 1;
+		c->common.progress = 0;
+	}
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -344,22 +585,37 @@ int main(int argc, char **argv)
 		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		{ "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
 		{ "resume", required_argument, NULL, OPT_RESUME },
+#ifdef EMB_MPI
+		{ "sync-words", required_argument, NULL, OPT_SYNC_WORDS },
+		{ "sync-rows", required_argument, NULL, OPT_SYNC_ROWS },
+		{ "full-sync", required_argument, NULL, OPT_FULL_SYNC },
+		{ "save-vocab", required_argument, NULL, OPT_SAVE_VOCAB },
+#endif
 		CLI_OUTPUT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct train_cmd c = { .o = EMB_TRAIN_OPTS_INIT, .tok = EMB_TOK_OPTS_INIT,
-				      .common = CLI_COMMON_INIT, .min_count = 5, .padding = -1 };
+				      .common = CLI_COMMON_INIT, .min_count = 5, .padding = -1,
+#ifdef EMB_MPI
+				      .sync_words = SYNC_WORDS, .sync_rows = SYNC_ROWS,
+				      .full_sync = FULL_SYNC,
+#endif
+				      .rank = 0, .size = 1 };
 	struct emb_err err = EMB_ERR_INIT;
 	double every = 10;
 	uint64_t u;
 	long l;
 	size_t used = 0;
-	int ch;
+	int ch, rc;
 
 	cli_init(argv[0]);
 	l = sysconf(_SC_NPROCESSORS_ONLN);
 	c.o.threads = l > 0 && l < 1024 ? (unsigned)l : 1;
+#ifdef EMB_MPI
+	if (mpi_start(&c, &argc, &argv, &err) < 0)
+		return cli_report(&err);
+#endif
 	while ((ch = getopt_long(argc, argv, "v:d:m:n:w:a:e:j:o:t:" CLI_OUTPUT_SHORTOPTS
 				 CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
@@ -368,6 +624,21 @@ int main(int argc, char **argv)
 		case OPT_SAVE_CONTEXT: c.context = optarg; break;
 		case OPT_INIT_FROM: c.init_from = optarg; break;
 		case OPT_RESUME: c.resume = optarg; break;
+#ifdef EMB_MPI
+		case OPT_SAVE_VOCAB: c.save_vocab = optarg; break;
+		case OPT_SYNC_WORDS:
+			if (parse_num("sync-words", optarg, 1, UINT64_MAX, &c.sync_words))
+				return 2;
+			break;
+		case OPT_SYNC_ROWS:
+			if (parse_num("sync-rows", optarg, 0, UINT32_MAX, &c.sync_rows))
+				return 2;
+			break;
+		case OPT_FULL_SYNC:
+			if (parse_num("full-sync", optarg, 1, UINT32_MAX, &c.full_sync))
+				return 2;
+			break;
+#endif
 		case OPT_CHECKPOINT: c.o.checkpoint = optarg; break;
 		case OPT_LOWER: c.tok.lower = true; break;
 		case OPT_HS: c.o.hs = true; break;
@@ -470,6 +741,10 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("no corpus given");
+	for (int i = optind; i < argc && c.size > 1; i++)
+		if (strcmp(argv[i], "-") == 0)
+			return cli_usage_error("standard input cannot be split between %u processes",
+					       c.size);
 	if (!c.output)
 		return cli_usage_error("no output given (-o VECTORS)");
 	if (c.o.negative == 0 && !c.o.hs)
@@ -494,7 +769,20 @@ int main(int argc, char **argv)
 		used = sizeof c.options - 1;
 	if (c.init_from && !c.dim_given && !c.resume && init_from_dim(&c, &err) < 0)
 		return cli_report(&err);
-	if (train(&c, &err) < 0)
+#ifdef EMB_MPI
+	mpi_unmute(&c);
+#endif
+	if ((rc = train(&c, &err)) < 0) {
+#ifdef EMB_MPI
+		if (c.silent) /* another process reported it; all end with its status */
+			return rc == EMB_EINVAL ? 2 : 1;
+		if (!c.agreed) { /* the others may be waiting for this one: end them all */
+			int st = cli_report(&err);
+			fflush(stderr);
+			emb_train_mpi_abort(st);
+		}
+#endif
 		return cli_report(&err);
+	}
 	return cli_close_stdout();
 }

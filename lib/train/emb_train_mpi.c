@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <mpi.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,10 +39,11 @@ static void finalize_at_exit(void)
 		MPI_Finalize();
 }
 
-int emb_train_mpi_init(int *argc, char ***argv, unsigned *rank, unsigned *size,
+int emb_train_mpi_init(int *argc, char ***argv, unsigned *rank, unsigned *size, unsigned *local,
 		       struct emb_err *err)
 {
-	int provided, rc;
+	MPI_Comm node;
+	int provided, rc, n = 1;
 
 	/* the sync runs on a training thread while the main thread waits: one at a time */
 	if ((rc = MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided)) != MPI_SUCCESS)
@@ -54,6 +56,12 @@ int emb_train_mpi_init(int *argc, char ***argv, unsigned *rank, unsigned *size,
 	MPI_Comm_size(MPI_COMM_WORLD, &nranks);
 	*rank = (unsigned)myrank;
 	*size = (unsigned)nranks;
+	if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
+	    MPI_SUCCESS) {
+		MPI_Comm_size(node, &n);
+		MPI_Comm_free(&node);
+	}
+	*local = n > 0 ? (unsigned)n : 1;
 	return 0;
 }
 
@@ -63,17 +71,19 @@ void emb_train_mpi_abort(int code)
 	_Exit(code); /* not reached: MPI_Abort ends this process too */
 }
 
-int emb_train_mpi_agree(int rc, struct emb_err *err, bool *mine)
+int emb_train_mpi_agree(int rc, struct emb_err *err, bool *mine, bool *broken)
 {
 	int me = rc < 0 ? myrank : nranks, first, code = rc, r;
 
-	*mine = false;
+	*mine = *broken = true;
 	if ((r = MPI_Allreduce(&me, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD)) != MPI_SUCCESS)
 		return mpi_fail(err, r, "agreeing on a result");
+	if (first < nranks &&
+	    (r = MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD)) != MPI_SUCCESS)
+		return mpi_fail(err, r, "agreeing on a result");
+	*broken = false;
 	if (first == nranks)
 		return 0;
-	if ((r = MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD)) != MPI_SUCCESS)
-		return mpi_fail(err, r, "agreeing on a result");
 	*mine = first == myrank;
 	return code;
 }
@@ -294,4 +304,80 @@ int emb_train_mpi_gather(const void *mine, size_t n, void *all, struct emb_err *
 		return emb_err_set(err, EMB_ELIMIT, "MPI: gathering %zu bytes", n);
 	r = MPI_Gather(mine, (int)n, MPI_BYTE, all, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD);
 	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "gathering state");
+}
+
+/* ---- the averaging schedule ---- */
+
+void emb_train_mpi_sched_init(struct emb_train_mpi_sched *sc, uint64_t words_per_epoch,
+			      uint64_t global_per_epoch, unsigned epochs, uint64_t sync_words,
+			      size_t hot_rows, uint64_t full_every)
+{
+	uint64_t per_rank = global_per_epoch / (uint64_t)nranks;
+
+	memset(sc, 0, sizeof *sc);
+	sc->local_total = words_per_epoch * epochs;
+	sc->per_epoch = sync_words ? (per_rank + sync_words / 2) / sync_words : 1;
+	if (sc->per_epoch == 0)
+		sc->per_epoch = 1;
+	sc->syncs = sc->per_epoch * epochs;
+	sc->hot_rows = hot_rows;
+	sc->full_every = full_every;
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Round k (1-based): sum the words, average the rows it covers, checkpoint if asked. */
+static int round_k(struct emb_train_mpi_sched *sc, struct emb_train_sync *s, uint64_t k,
+		   struct emb_err *err)
+{
+	bool full = k % sc->per_epoch == 0 || k == sc->syncs ||
+		    (sc->full_every && k % sc->full_every == 0) || sc->hot_rows == 0 ||
+		    sc->hot_rows >= s->rows;
+	size_t rows = full ? s->rows : sc->hot_rows;
+	uint64_t mine[2] = { s->words, 0 }, sum[2];
+	double t0;
+	int r, rc;
+
+	if (myrank == 0 && full && sc->want_checkpoint && sc->want_checkpoint(sc->ckpt_ctx))
+		mine[1] = 1;
+	if ((r = MPI_Allreduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD)) != MPI_SUCCESS)
+		return mpi_fail(err, r, "summing progress");
+	sc->offset = sum[0] - s->words;
+	t0 = seconds();
+	for (int m = 0; m < 4 && s->matrix[m]; m++)
+		if ((rc = emb_train_mpi_average(s->matrix[m], rows * s->dim, err)) < 0)
+			return rc;
+	if (full) {
+		sc->full++;
+		sc->full_seconds += seconds() - t0;
+	} else {
+		sc->partial++;
+		sc->partial_seconds += seconds() - t0;
+	}
+	if (sum[1] && sc->checkpoint)
+		return sc->checkpoint(sc->ckpt_ctx, err);
+	return 0;
+}
+
+int emb_train_mpi_sync(void *ctx, struct emb_train_sync *s, struct emb_err *err)
+{
+	struct emb_train_mpi_sched *sc = ctx;
+	int rc;
+
+	/* every mark this rank's progress has passed: words / local_total >= k / syncs */
+	while (sc->done < sc->syncs &&
+	       (s->done || (unsigned __int128)s->words * sc->syncs >=
+			(unsigned __int128)(sc->done + 1) * sc->local_total)) {
+		if ((rc = round_k(sc, s, sc->done + 1, err)) < 0)
+			return rc;
+		sc->done++;
+	}
+	s->global_words = s->words + sc->offset;
+	return 0;
 }
