@@ -518,12 +518,21 @@ static int saved_fd[2] = { -1, -1 };
 static int mpi_start(struct train_cmd *c, int *argc, char ***argv, struct emb_err *err)
 {
 	static char name[64];
+	const char *r = getenv("OMPI_COMM_WORLD_RANK");
 	unsigned local;
 	int null;
 
+	/* --help, --version and --list-options (completions) need no job: answer at once */
+	for (int i = 1; i < *argc; i++)
+		if (strcmp((*argv)[i], "--help") == 0 || strcmp((*argv)[i], "--version") == 0 ||
+		    strcmp((*argv)[i], "--list-options") == 0) {
+			c->rank = r && strcmp(r, "0") != 0;
+			goto mute;
+		}
 	if (emb_train_mpi_init(argc, argv, &c->rank, &c->size, &local, err) < 0)
 		return -1;
 	c->o.threads = c->o.threads / local ? c->o.threads / local : 1;
+mute:
 	if (c->rank == 0)
 		return 0;
 	snprintf(name, sizeof name, "%s[%u]", cli_progname, c->rank);
