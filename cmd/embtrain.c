@@ -360,6 +360,7 @@ static int start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t 
 	/* the trainer offers a round 4 times per interval: rounds come at most 1/4 late */
 	c->o.sync_words = c->sync_words / 4 ? c->sync_words / 4 : 1;
 	c->o.corpus_words = c->st.kept;
+	emb_trainer_set_sync(tr, &c->o);
 	return 0;
 }
 

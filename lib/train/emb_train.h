@@ -192,6 +192,10 @@ void emb_trainer_freeze(struct emb_trainer *t, size_t r);
 int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 		    const struct emb_train_opts *o, struct emb_err *err);
 
+/* Attach the data-parallel hook of O (sync, sync_ctx, sync_words, corpus_words) to a trainer
+ * made without it, e.g. one loaded from a checkpoint, before emb_trainer_run(). */
+void emb_trainer_set_sync(struct emb_trainer *t, const struct emb_train_opts *o);
+
 /* Words processed by the last run and its wall time in seconds. */
 uint64_t emb_trainer_words(const struct emb_trainer *t);
 double emb_trainer_seconds(const struct emb_trainer *t);
