@@ -16,6 +16,7 @@
  * lib/train/emb_train_mpi.h).  The MPI parts are the #ifdef EMB_MPI blocks.
  */
 #ifdef EMB_MPI
+#include "emb_rng.h"
 #include "emb_train_mpi.h"
 #include "emb_train_part.h"
 #define PROG "embtrain-mpi"
@@ -113,6 +114,10 @@ struct train_cmd {
 	const char *save_vocab;
 	bool agreed, silent;     /* a failure all ranks agreed on; another rank reports it */
 	struct emb_train_mpi_sched sched;
+	struct emb_trainer *tr;
+	const char *ckpt;        /* --checkpoint: taken at full averaging rounds, not by the trainer */
+	double ckpt_every, last_ckpt;
+	uint64_t resumed_rounds, resumed_offset;
 #endif
 };
 
@@ -344,6 +349,76 @@ static int sum_stats(struct train_cmd *c, struct emb_err *err)
 	return 0;
 }
 
+/*
+ * Checkpoints of the job: at a full averaging round (the matrices are the same everywhere),
+ * the first after --checkpoint-every, rank 0 writes its checkpoint plus every process's
+ * positions: [u64 processes][u64 rounds made][u64 bytes each][u64 --sync-words, --sync-rows,
+ * --full-sync][positions of rank 0, 1, ...].  A resumed run keeps the checkpoint's schedule.
+ */
+#define EXT_HEAD 6
+static bool want_checkpoint(void *ctx)
+{
+	struct train_cmd *c = ctx;
+
+	return c->ckpt && cli_now() - c->last_ckpt >= c->ckpt_every;
+}
+
+static int checkpoint(void *ctx, struct emb_err *err)
+{
+	struct train_cmd *c = ctx;
+	size_t n = emb_trainer_pos_size(c->tr), head = EXT_HEAD * sizeof(uint64_t);
+	uint64_t *ext = calloc(1, head + n * c->size);
+	int rc;
+
+	if (!ext)
+		return emb_err_nomem(err, "taking a checkpoint");
+	ext[0] = c->size;
+	ext[1] = c->sched.done + 1; /* called from inside that round */
+	ext[2] = n;
+	ext[3] = c->sync_words;
+	ext[4] = c->sync_rows;
+	ext[5] = c->full_sync;
+	emb_trainer_pos_get(c->tr, (char *)ext + head + n * c->rank);
+	if ((rc = emb_train_mpi_gather((char *)ext + head + n * c->rank, n, (char *)ext + head,
+				       err)) == 0 && c->rank == 0)
+		rc = emb_trainer_save_state_ext(c->tr, c->ckpt, ext, head + n * c->size, err);
+	free(ext);
+	c->last_ckpt = cli_now();
+	return rc;
+}
+
+/* After loading a checkpoint: this process's positions from the job's extension. */
+static int resume_positions(struct train_cmd *c, struct emb_trainer *tr, struct emb_err *err)
+{
+	uint64_t *ext = NULL;
+	size_t n, head = EXT_HEAD * sizeof(uint64_t);
+	int rc = 0;
+
+	if ((rc = emb_trainer_state_ext(c->resume, (void **)&ext, &n, err)) < 0)
+		return rc;
+	if (!ext) {
+		if (c->size > 1)
+			rc = emb_err_set(err, EMB_EFORMAT, "%s: a checkpoint of one process, not of %u",
+					 c->resume, c->size);
+	} else if (n < head || ext[0] != c->size || ext[2] > (n - head) / c->size) {
+		rc = emb_err_set(err, EMB_EFORMAT, "%s: a checkpoint of %llu processes, not of %u",
+				 c->resume, n < head ? 0ULL : (unsigned long long)ext[0], c->size);
+	} else {
+		uint64_t global = 0;
+		for (unsigned r = 0; r < c->size; r++)
+			global += emb_trainer_pos_words((char *)ext + head + ext[2] * r);
+		c->resumed_rounds = ext[1];
+		c->sync_words = ext[3] ? ext[3] : 1;
+		c->sync_rows = ext[4];
+		c->full_sync = ext[5] ? ext[5] : 1;
+		c->resumed_offset = global - emb_trainer_pos_words((char *)ext + head + ext[2] * c->rank);
+		rc = emb_trainer_pos_set(tr, (char *)ext + head + ext[2] * c->rank, (size_t)ext[2],
+					 global, err);
+	}
+	free(ext);
+	return rc;
+}
+
 /* Every process starts from rank 0's matrices; the sync averages them from then on. */
 static int start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t kept,
 			  struct emb_err *err)
@@ -355,6 +430,13 @@ static int start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t 
 		return rc;
 	emb_train_mpi_sched_init(&c->sched, kept, c->st.kept, c->o.epochs, c->sync_words,
 				 (size_t)c->sync_rows, c->full_sync);
+	c->sched.done = c->resumed_rounds;
+	c->sched.offset = c->resumed_offset; /* the other processes' words at the checkpoint */
+	c->sched.want_checkpoint = want_checkpoint;
+	c->sched.checkpoint = checkpoint;
+	c->sched.ckpt_ctx = c;
+	c->tr = tr;
+	c->last_ckpt = cli_now();
 	c->o.sync = emb_train_mpi_sync;
 	c->o.sync_ctx = &c->sched;
 	/* the trainer offers a round 4 times per interval: rounds come at most 1/4 late */
@@ -416,13 +498,22 @@ static int train(struct train_cmd *c, struct emb_err *err)
 	size_t rows;
 	int rc = 0;
 
-	if (c->rank == 0 && ((rc = probe_output(c->output, err)) < 0 ||
-			     (rc = probe_output(c->context, err)) < 0 ||
-			     (rc = probe_output(c->o.checkpoint, err)) < 0))
-		rc = rc < 0 ? rc : 0;
+	if (c->rank == 0 && (rc = probe_output(c->output, err)) == 0 &&
+	    (rc = probe_output(c->context, err)) == 0)
+		rc = probe_output(c->o.checkpoint, err);
+#ifdef EMB_MPI
+	if (c->rank == 0 && rc == 0)
+		rc = probe_output(c->ckpt, err);
+	if (c->rank == 0 && rc == 0)
+		rc = probe_output(c->save_vocab, err);
+#endif
 	STEP(rc);
 	if (c->resume) {
 		rc = emb_trainer_load_state(&tr, &vocab, &c->o, &padding, c->resume, err);
+#ifdef EMB_MPI
+		if (rc == 0)
+			rc = resume_positions(c, tr, err);
+#endif
 	} else if (c->vocab) {
 		if ((rc = emb_vocab_load(&vocab, c->vocab, 0, err)) == 0)
 			rc = emb_train_vocab_prune(&vocab, NULL, c->min_count, c->max_size, true,
@@ -768,6 +859,12 @@ int main(int argc, char **argv)
 	c.corpus = argv + optind;
 	c.ncorpus = (size_t)(argc - optind);
 	c.o.checkpoint_every = c.o.checkpoint ? every * 60 : 0;
+#ifdef EMB_MPI
+	c.ckpt = c.o.checkpoint; /* the job checkpoints at averaging rounds, not the trainer */
+	c.ckpt_every = every * 60;
+	c.o.checkpoint = NULL;
+	c.o.checkpoint_every = 0;
+#endif
 	c.o.progress = on_progress;
 	c.o.progress_ctx = &c;
 	c.o.stop = &cli_interrupted;
@@ -781,6 +878,10 @@ int main(int argc, char **argv)
 		return cli_report(&err);
 #ifdef EMB_MPI
 	mpi_unmute(&c);
+	if (c.rank) { /* own random numbers per rank; rank 0 keeps --seed (= embtrain at -np 1) */
+		uint64_t s = c.o.seed ^ ((uint64_t)c.rank << 32);
+		c.o.seed = emb_rng_splitmix64(&s);
+	}
 #endif
 	if ((rc = train(&c, &err)) < 0) {
 #ifdef EMB_MPI

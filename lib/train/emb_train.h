@@ -219,4 +219,27 @@ int emb_trainer_load_state(struct emb_trainer **out, struct emb_vocab **vocab,
 			   struct emb_train_opts *o, long *padding, const char *path,
 			   struct emb_err *err);
 
+/* ---- positions (data-parallel checkpoints; emb_train_pos.c) --------------------------- */
+
+/* Bytes of this trainer's run state: corpus identity, words done and thread positions. */
+size_t emb_trainer_pos_size(const struct emb_trainer *t);
+/* Copy it into DST (emb_trainer_pos_size bytes); call while the threads are paused (sync). */
+void emb_trainer_pos_get(const struct emb_trainer *t, void *dst);
+/* Take the run state SRC (N bytes, from _pos_get of a trainer with as many threads); the
+ * learning rate follows GLOBAL_WORDS, the words of all processes at that point. */
+int emb_trainer_pos_set(struct emb_trainer *t, const void *src, size_t n, uint64_t global_words,
+			struct emb_err *err);
+/* The words done recorded in run state SRC. */
+uint64_t emb_trainer_pos_words(const void *src);
+
+/*
+ * emb_trainer_save_state() followed by an extension EXT (N bytes; e.g. every process's
+ * positions), atomically.  The file stays a checkpoint for emb_trainer_load_state();
+ * emb_trainer_state_ext() returns the extension (*ext malloc'd; NULL and 0 when there is
+ * none, as in a checkpoint of one process).
+ */
+int emb_trainer_save_state_ext(const struct emb_trainer *t, const char *path, const void *ext,
+			       size_t n, struct emb_err *err);
+int emb_trainer_state_ext(const char *path, void **ext, size_t *n, struct emb_err *err);
+
 #endif
