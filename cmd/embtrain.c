@@ -22,12 +22,15 @@
 #define PROG "embtrain-mpi"
 #define MPI_HELP \
 "Parallel training (run by mpirun or srun; one process per part of the corpus):\n" \
-"      --sync-words=N     average the processes' models about every N words each\n" \
-"                         (default 100000)\n" \
-"      --sync-rows=N      rows averaged at most syncs: the N most frequent\n" \
+"      --sync-words=N     merge the processes' models about every N words each\n" \
+"                         (default 100000): every process gets the sum of all\n" \
+"                         processes' changes since the last merge\n" \
+"      --sync-rows=N      rows merged at most syncs: the N most frequent\n" \
 "                         (default 4096; 0 = always the whole table)\n" \
 "      --full-sync=K      the whole table every K syncs (default 8), and at\n" \
 "                         every epoch end\n" \
+"      --average          merge by averaging the models instead (learns about N\n" \
+"                         times slower per word with N processes)\n" \
 "      --save-vocab=FILE  also write the vocabulary the processes agreed on\n"
 #else
 #define PROG "embtrain"
@@ -82,7 +85,7 @@ enum {
 	OPT_MIN_COUNT = CLI_OPT_FIRST_TOOL, OPT_MAX_SIZE, OPT_SPLIT, OPT_LOWER, OPT_NS_EXP, OPT_HS,
 	OPT_SAMPLE, OPT_MIN_ALPHA, OPT_BATCH, OPT_SEED, OPT_INIT, OPT_INIT_FROM, OPT_FREEZE,
 	OPT_PADDING, OPT_SAVE_CONTEXT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME,
-	OPT_SYNC_WORDS, OPT_SYNC_ROWS, OPT_FULL_SYNC, OPT_SAVE_VOCAB,
+	OPT_SYNC_WORDS, OPT_SYNC_ROWS, OPT_FULL_SYNC, OPT_SAVE_VOCAB, OPT_AVERAGE,
 };
 
 /* --batch without a value: centre words per group sharing negatives (see bench/results/train.md) */
@@ -111,6 +114,7 @@ struct train_cmd {
 	unsigned rank, size;     /* this process of how many (1 without MPI) */
 #ifdef EMB_MPI
 	uint64_t sync_words, sync_rows, full_sync;
+	bool average;            /* --average: mean of the models, not the sum of the changes */
 	const char *save_vocab;
 	bool agreed, silent;     /* a failure all ranks agreed on; another rank reports it */
 	struct emb_train_mpi_sched sched;
@@ -353,9 +357,10 @@ static int sum_stats(struct train_cmd *c, struct emb_err *err)
  * Checkpoints of the job: at a full averaging round (the matrices are the same everywhere),
  * the first after --checkpoint-every, rank 0 writes its checkpoint plus every process's
  * positions: [u64 processes][u64 rounds made][u64 bytes each][u64 --sync-words, --sync-rows,
- * --full-sync][positions of rank 0, 1, ...].  A resumed run keeps the checkpoint's schedule.
+ * --full-sync, --average][positions of rank 0, 1, ...].  A resumed run keeps the checkpoint's
+ * schedule.
  */
-#define EXT_HEAD 6
+#define EXT_HEAD 7
 static bool want_checkpoint(void *ctx)
 {
 	struct train_cmd *c = ctx;
@@ -378,6 +383,7 @@ static int checkpoint(void *ctx, struct emb_err *err)
 	ext[3] = c->sync_words;
 	ext[4] = c->sync_rows;
 	ext[5] = c->full_sync;
+	ext[6] = c->average;
 	emb_trainer_pos_get(c->tr, (char *)ext + head + n * c->rank);
 	if ((rc = emb_train_mpi_gather((char *)ext + head + n * c->rank, n, (char *)ext + head,
 				       err)) == 0 && c->rank == 0)
@@ -411,6 +417,7 @@ static int resume_positions(struct train_cmd *c, struct emb_trainer *tr, struct 
 		c->sync_words = ext[3] ? ext[3] : 1;
 		c->sync_rows = ext[4];
 		c->full_sync = ext[5] ? ext[5] : 1;
+		c->average = ext[6] != 0;
 		c->resumed_offset = global - emb_trainer_pos_words((char *)ext + head + ext[2] * c->rank);
 		rc = emb_trainer_pos_set(tr, (char *)ext + head + ext[2] * c->rank, (size_t)ext[2],
 					 global, err);
@@ -430,6 +437,8 @@ static int start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t 
 		return rc;
 	emb_train_mpi_sched_init(&c->sched, kept, c->st.kept, c->o.epochs, c->sync_words,
 				 (size_t)c->sync_rows, c->full_sync);
+	if (c->o.hs)
+		c->sched.hs_matrix = c->o.negative ? 2 : 1; /* after the input and syn1neg */
 	c->sched.done = c->resumed_rounds;
 	c->sched.offset = c->resumed_offset; /* the other processes' words at the checkpoint */
 	c->sched.want_checkpoint = want_checkpoint;
@@ -437,6 +446,9 @@ static int start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t 
 	c->sched.ckpt_ctx = c;
 	c->tr = tr;
 	c->last_ckpt = cli_now();
+	c->sched.sum_deltas = !c->average;
+	if ((rc = emb_train_mpi_sched_start(&c->sched, tr, err)) < 0)
+		return rc;
 	c->o.sync = emb_train_mpi_sync;
 	c->o.sync_ctx = &c->sched;
 	/* the trainer offers a round 4 times per interval: rounds come at most 1/4 late */
@@ -589,9 +601,22 @@ static int train(struct train_cmd *c, struct emb_err *err)
 		fprintf(stderr, "%s: %zu x %zu vectors from %" PRIu64 " words x %u epochs in %.1f s "
 			"(%.0fk words/s/thread, %u threads)\n", cli_progname, rows, emb_trainer_dim(tr),
 			c->st.kept, c->o.epochs, s, s > 0 ? (double)c->words / s / th / 1000 : 0, th);
+#ifdef EMB_MPI
+		if (c->size > 1) {
+			const struct emb_train_mpi_sched *sc = &c->sched;
+			fprintf(stderr, "%s: %u processes averaged %" PRIu64 " times: %" PRIu64
+				" whole tables (%.1f ms each), %" PRIu64 " x %" PRIu64 " rows (%.2f ms each)\n",
+				cli_progname, c->size, sc->full + sc->partial, sc->full,
+				sc->full ? sc->full_seconds * 1000 / (double)sc->full : 0, sc->partial,
+				c->sync_rows, sc->partial ? sc->partial_seconds * 1000 / (double)sc->partial : 0);
+		}
+#endif
 	}
 done:
 	cli_progress_done();
+#ifdef EMB_MPI
+	emb_train_mpi_sched_release(&c->sched);
+#endif
 	emb_train_corpus_free(corpus);
 	emb_trainer_free(tr);
 	emb_vocab_free(vocab);
@@ -691,6 +716,7 @@ int main(int argc, char **argv)
 		{ "sync-rows", required_argument, NULL, OPT_SYNC_ROWS },
 		{ "full-sync", required_argument, NULL, OPT_FULL_SYNC },
 		{ "save-vocab", required_argument, NULL, OPT_SAVE_VOCAB },
+		{ "average", no_argument, NULL, OPT_AVERAGE },
 #endif
 		CLI_OUTPUT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
@@ -727,6 +753,7 @@ int main(int argc, char **argv)
 		case OPT_RESUME: c.resume = optarg; break;
 #ifdef EMB_MPI
 		case OPT_SAVE_VOCAB: c.save_vocab = optarg; break;
+		case OPT_AVERAGE: c.average = true; break;
 		case OPT_SYNC_WORDS:
 			if (parse_num("sync-words", optarg, 1, UINT64_MAX, &c.sync_words))
 				return 2;

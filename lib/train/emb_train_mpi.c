@@ -10,6 +10,8 @@
  */
 #include "emb_train_mpi.h"
 
+#include "emb_train_impl.h"
+
 #include <limits.h>
 #include <mpi.h>
 #include <time.h>
@@ -278,6 +280,44 @@ int emb_train_mpi_bcast_floats(float *m, size_t n, struct emb_err *err)
 	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "broadcasting the model");
 }
 
+/* M[0..n) on every rank replaced by its sum over the ranks. */
+static int emb_train_mpi_sum_floats(float *m, size_t n, struct emb_err *err)
+{
+	int r = MPI_SUCCESS;
+
+	for (size_t at = 0; r == MPI_SUCCESS && at < n && nranks > 1; at += CHUNK) {
+		size_t c = n - at < CHUNK ? n - at : CHUNK;
+		r = MPI_Allreduce(MPI_IN_PLACE, m + at, (int)c, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+	}
+	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "summing the changes of the model");
+}
+
+int emb_train_mpi_sched_start(struct emb_train_mpi_sched *sc, const struct emb_trainer *t,
+			      struct emb_err *err)
+{
+	const float *m[4] = { t->syn0, t->syn1neg, t->syn1, NULL };
+	int k = 0;
+
+	if (!sc->sum_deltas || nranks == 1)
+		return 0;
+	for (int i = 0; i < 3; i++) { /* in emb_train_sync's order: input, syn1neg, syn1 */
+		if (!m[i])
+			continue;
+		if (!(sc->base[k] = malloc(t->rows * t->dim * sizeof(float))))
+			return emb_err_nomem(err, "keeping a copy of the model");
+		memcpy(sc->base[k++], m[i], t->rows * t->dim * sizeof(float));
+	}
+	return 0;
+}
+
+void emb_train_mpi_sched_release(struct emb_train_mpi_sched *sc)
+{
+	for (int i = 0; i < 4; i++) {
+		free(sc->base[i]);
+		sc->base[i] = NULL;
+	}
+}
+
 int emb_train_mpi_average(float *m, size_t n, struct emb_err *err)
 {
 	int r = MPI_SUCCESS;
@@ -322,6 +362,7 @@ void emb_train_mpi_sched_init(struct emb_train_mpi_sched *sc, uint64_t words_per
 	sc->syncs = sc->per_epoch * epochs;
 	sc->hot_rows = hot_rows;
 	sc->full_every = full_every;
+	sc->hs_matrix = -1;
 }
 
 static double seconds(void)
@@ -350,9 +391,18 @@ static int round_k(struct emb_train_mpi_sched *sc, struct emb_train_sync *s, uin
 		return mpi_fail(err, r, "summing progress");
 	sc->offset = sum[0] - s->words;
 	t0 = seconds();
-	for (int m = 0; m < 4 && s->matrix[m]; m++)
-		if ((rc = emb_train_mpi_average(s->matrix[m], rows * s->dim, err)) < 0)
+	for (int m = 0; m < 4 && s->matrix[m]; m++) {
+		size_t first = (m == sc->hs_matrix ? s->rows - rows : 0) * s->dim, n = rows * s->dim;
+		float *x = s->matrix[m] + first, *b = sc->base[m] ? sc->base[m] + first : NULL;
+		if (b && nranks > 1) /* x = base + sum of the changes; base = x */
+			for (size_t i = 0; i < n; i++)
+				x[i] -= b[i];
+		if ((rc = b ? emb_train_mpi_sum_floats(x, n, err) : emb_train_mpi_average(x, n, err)) < 0)
 			return rc;
+		if (b && nranks > 1)
+			for (size_t i = 0; i < n; i++)
+				b[i] = x[i] += b[i];
+	}
 	if (full) {
 		sc->full++;
 		sc->full_seconds += seconds() - t0;

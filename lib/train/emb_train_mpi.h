@@ -79,7 +79,13 @@ struct emb_train_mpi_sched {
 	uint64_t per_epoch;    /* rounds per epoch (the last of an epoch is full) */
 	size_t hot_rows;       /* rows averaged in a partial round (0 or >= rows: all) */
 	uint64_t full_every;   /* every this many rounds a full one (0: epoch ends only) */
+	int hs_matrix;         /* index of the hierarchical-softmax matrix in emb_train_sync's
+				* list, or -1: its hot rows are the last ones (the inner nodes
+				* near the root, on every frequent word's path) */
+	bool sum_deltas;       /* add up the processes' changes since the last round instead of
+				* averaging the models (see emb_train_mpi_sched_start) */
 	/* run state */
+	float *base[4];        /* with sum_deltas: the matrices as of their last round */
 	uint64_t done;         /* rounds made */
 	uint64_t offset;       /* the other ranks' words at the last round */
 	uint64_t full, partial;
@@ -95,6 +101,12 @@ struct emb_train_mpi_sched {
 void emb_train_mpi_sched_init(struct emb_train_mpi_sched *sched, uint64_t words_per_epoch,
 			      uint64_t global_per_epoch, unsigned epochs, uint64_t sync_words,
 			      size_t hot_rows, uint64_t full_every);
+
+/* With sched->sum_deltas: keep a copy of T's matrices as they are now, the point every
+ * process starts from (0 or EMB_ENOMEM); _sched_release frees it. */
+int emb_train_mpi_sched_start(struct emb_train_mpi_sched *sched, const struct emb_trainer *t,
+			      struct emb_err *err);
+void emb_train_mpi_sched_release(struct emb_train_mpi_sched *sched);
 
 /* The trainer's sync callback (CTX: a struct emb_train_mpi_sched). */
 int emb_train_mpi_sync(void *ctx, struct emb_train_sync *s, struct emb_err *err);

@@ -88,13 +88,15 @@ occurrences() {
   assert_output --partial "ok"
 }
 
-@test "embtrain-mpi --sync-words, --sync-rows and --full-sync change the averaging (-np 2)" {
+@test "embtrain-mpi --sync-words, --sync-rows, --full-sync and --average change the merging (-np 2)" {
   local o=("${FAST[@]}" --seed 3 -t word2vec "$G")
   mpi 2 "${o[@]}" --sync-words 300 -o "$BATS_TEST_TMPDIR/a.txt"
   mpi 2 "${o[@]}" --sync-words 3000 -o "$BATS_TEST_TMPDIR/b.txt"
   mpi 2 "${o[@]}" --sync-words 300 --sync-rows 5 --full-sync 4 -o "$BATS_TEST_TMPDIR/c.txt"
+  mpi 2 "${o[@]}" --sync-words 300 --average -o "$BATS_TEST_TMPDIR/e.txt"
   ! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt"
   ! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/c.txt"
+  ! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/e.txt"
   run -2 --separate-stderr mpi 2 "${o[@]}" --sync-words 0 -o "$BATS_TEST_TMPDIR/d.txt"
   [[ "$stderr" == *"invalid --sync-words '0'"* ]]
 }
