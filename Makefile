@@ -1,22 +1,72 @@
-# embkit — see README.md.  `make` builds build/libembkit.a and the tools; `make check` runs every
-# test; `make check SANITIZE=1` the same under ASan+UBSan in build-san/.
+# embkit — see README.md.  `make` builds build/libembkit.a (and .so), the tools and the man pages;
+# `make check` runs every test; `make check SANITIZE=1` the same under ASan+UBSan in build-san/.
+# docs/ARCHITECTURE.md says where things live.
+
+# ---- install locations (all under $(DESTDIR)) ----
 prefix ?= /usr/local
 PREFIX ?= $(prefix)
-bindir ?= $(PREFIX)/bin
+exec_prefix ?= $(PREFIX)
+bindir ?= $(exec_prefix)/bin
+libdir ?= $(exec_prefix)/lib
+includedir ?= $(PREFIX)/include
+pkgconfigdir ?= $(libdir)/pkgconfig
 mandir ?= $(PREFIX)/share/man
 bashcompdir ?= $(PREFIX)/share/bash-completion/completions
 zshcompdir ?= $(PREFIX)/share/zsh/vendor-completions
 
-CC ?= cc
-CFLAGS ?= -O2 -g -Werror
-EMB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow \
-	-Wstrict-prototypes -Wvla -pthread $(addprefix -I,$(INC_DIRS))
-# The library's folders name its layers (see README "Layout"); each is on the include path, so
-# includes are plain file names and a file can move between folders without touching its users.
-LIB_DIRS = lib/core lib/io lib/text lib/vectors lib/batch lib/train
-INC_DIRS = lib $(LIB_DIRS) formats cmd
-LDLIBS_EMB = -lcsv -lisal -ldeflate -lutf8proc -lopenblas -lz -lm -pthread
+# ---- version: VERSION is the one place; the tools, man pages, library and embkit.pc read it ----
+VERSION := $(strip $(file <VERSION))
+VERSION_PARTS := $(subst ., ,$(VERSION))
+ifneq ($(words $(VERSION_PARTS)),3)
+$(error VERSION must be MAJOR.MINOR.PATCH, not '$(VERSION)')
+endif
+SONAME = libembkit.so.$(word 1,$(VERSION_PARTS))
 
+# ---- compiler: CFLAGS stays the user's (CI adds -Werror); required flags live in EMB_CFLAGS ----
+CC ?= cc
+CFLAGS ?= -O2 -g
+# Library objects are position-independent (they also make libembkit.so); without semantic
+# interposition the compiler may still inline and call them directly, as in a static build.
+EMB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow \
+	-Wstrict-prototypes -Wvla -pthread -fPIC -fno-semantic-interposition -MMD -MP \
+	$(addprefix -I,$(INC_DIRS)) $(DEP_CFLAGS)
+# The library's folders name its layers (see docs/ARCHITECTURE.md); each is on the include path,
+# so includes are plain file names and a file can move between folders without touching its users.
+LIB_DIRS = lib/core lib/io lib/text lib/vectors lib/batch lib/train
+INC_DIRS = lib $(LIB_DIRS) formats cmd $(B)/gen
+
+# ---- libraries: flags from each package's pkg-config file when it has one; override any of
+# them (make BLAS_PC=blis, or BLAS_LIBS='-L/opt/blas/lib -lblas' BLAS_CFLAGS=-I/opt/blas/include).
+PKG_CONFIG ?= pkg-config
+BLAS_PC ?= openblas
+# pkgdep,NAME,MODULE,FALLBACK: NAME_CFLAGS and NAME_LIBS from MODULE's .pc, else FALLBACK, each
+# asked once and only when not given.  NAME_PC is MODULE when its .pc supplied NAME_LIBS: then
+# embkit.pc lists it in Requires.private, otherwise NAME_LIBS go to Libs.private.
+define pkgdep
+ifeq ($$(origin $(1)_LIBS),undefined)
+$(1)_PC := $$(shell $$(PKG_CONFIG) --exists $(2) 2>/dev/null && echo $(2))
+$(1)_LIBS := $$(if $$($(1)_PC),$$(shell $$(PKG_CONFIG) --libs $(2)),$(3))
+endif
+ifeq ($$(origin $(1)_CFLAGS),undefined)
+$(1)_CFLAGS := $$(if $$($(1)_PC),$$(shell $$(PKG_CONFIG) --cflags $(2)))
+endif
+endef
+$(eval $(call pkgdep,BLAS,$(BLAS_PC),-lopenblas))
+$(eval $(call pkgdep,ISAL,libisal,-lisal))
+$(eval $(call pkgdep,DEFLATE,libdeflate,-ldeflate))
+$(eval $(call pkgdep,UTF8PROC,libutf8proc,-lutf8proc))
+$(eval $(call pkgdep,CSV,libcsv,-lcsv))
+$(eval $(call pkgdep,ZLIB,zlib,-lz))
+$(eval $(call pkgdep,CMOCKA,cmocka,-lcmocka))
+LIB_DEPS = CSV ISAL DEFLATE UTF8PROC BLAS
+DEP_CFLAGS = $(foreach d,$(LIB_DEPS),$($(d)_CFLAGS))
+LDLIBS_EMB = $(foreach d,$(LIB_DEPS),$($(d)_LIBS)) -lm -pthread
+# The unit tests compare against zlib; the library and tools do not use it.
+LDLIBS_TEST = $(CMOCKA_LIBS) $(ZLIB_LIBS)
+PC_REQUIRES = $(strip $(foreach d,$(LIB_DEPS),$($(d)_PC)))
+PC_LIBS_PRIVATE = $(strip $(foreach d,$(LIB_DEPS),$(if $($(d)_PC),,$($(d)_LIBS))) -lm -pthread)
+
+# ---- build flavours ----
 ifeq ($(FUZZ),1)
 B ?= build-fuzz
 CC = clang
@@ -27,10 +77,13 @@ EMB_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 LDFLAGS += -fsanitize=address,undefined
 else
 B ?= build
+# every symbol the shared library needs comes from its own dependencies (not with sanitizers,
+# whose runtime the executable brings)
+SO_LDFLAGS = -Wl,-z,defs
 endif
 
-TOOLS = tokvocab embtrain embpack embquery embconv
-# *_mpi.c files include mpi.h: only embtrain-mpi (below) compiles them, never libembkit.a.
+# ---- what is built ----
+# *_mpi.c files include mpi.h: only embtrain-mpi (below) compiles them, never libembkit.
 MPI_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_mpi.c))
 LIB_SRC = $(filter-out $(MPI_SRC),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
@@ -39,9 +92,19 @@ TOOL_SRC = $(filter-out cmd/cli.c,$(wildcard cmd/*.c))
 TOOL_BIN = $(TOOL_SRC:cmd/%.c=$(B)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-HDRS = $(wildcard lib/*.h $(addsuffix /*.h,$(LIB_DIRS)) formats/*.h cmd/*.h)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 30
+VERSION_H = $(B)/gen/emb_version.h
+SHLIB = $(B)/libembkit.so.$(VERSION)
+MAN_SRC = $(wildcard man/*.[0-9])
+MAN_OUT = $(MAN_SRC:%=$(B)/%)
+# The installed API: lib/embkit.h includes every one of these (tests/cli/install.bats checks).
+PUBLIC_HDRS = lib/embkit.h $(VERSION_H) lib/core/emb_err.h \
+	lib/io/emb_stream.h lib/io/emb_gzin.h lib/io/emb_out.h \
+	lib/text/emb_tok.h lib/text/emb_vocab.h lib/text/emb_count.h lib/text/emb_tsv.h lib/text/emb_float.h \
+	lib/vectors/emb_table.h lib/vectors/emb_knn.h lib/vectors/emb_eval.h \
+	lib/batch/emb_batch.h lib/train/emb_train.h \
+	formats/emb_format.h formats/emb_convert.h formats/emb_pack.h formats/emb_npz.h
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite
 
@@ -58,34 +121,62 @@ MPI_OBJ = $(B)/mpi/cmd/embtrain.o $(MPI_SRC:%.c=$(B)/mpi/%.o)
 else ifneq ($(FUZZ),1)
 MPI_BIN = mpi-missing
 endif
+# what `make install` puts in bin/, man1/ and the completions (embtrain-mpi where it was built)
+INST_BIN = $(TOOL_BIN) $(filter-out mpi-missing,$(MPI_BIN))
+INST_NAMES = $(TOOL_SRC:cmd/%.c=%) $(if $(HAVE_MPICC),embtrain-mpi)
+INST_MAN = $(filter-out $(if $(HAVE_MPICC),,$(B)/man/embtrain-mpi.1),$(MAN_OUT))
 
-.PHONY: all deps check unit cli-tests demo bench install clean lint fuzz mpi-missing
-all: $(TOOL_BIN) $(MPI_BIN)
+.PHONY: all lib deps check unit cli-tests demo bench install uninstall clean lint fuzz mpi-missing
+all: $(TOOL_BIN) lib $(MAN_OUT) $(MPI_BIN)
+lib: $(B)/libembkit.a $(SHLIB)
+
+# Header dependencies come from the compiler (-MMD -MP); the version header is generated first.
+-include $(LIB_OBJ:.o=.d) $(B)/cmd/cli.d $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d) \
+	$(MPI_OBJ:.o=.d)
 
 mpi-missing:
 	@echo "make: $(MPICC) not found: embtrain-mpi not built (Debian: apt-get install libopenmpi-dev)" >&2
 
-$(B)/mpi/%.o: %.c $(HDRS)
+$(B)/mpi/%.o: %.c | $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(MPICC) -DEMB_MPI $(EMB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/embtrain-mpi: $(MPI_OBJ) $(CLI_OBJ) $(B)/libembkit.a
 	$(MPICC) $(EMB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EMB) $(LDLIBS)
 
-$(B)/%.o: %.c $(HDRS)
+$(B)/%.o: %.c | $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(EMB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(VERSION_H): lib/core/emb_version.h.in VERSION
+	@mkdir -p $(dir $@)
+	sed -e 's/@VERSION@/$(VERSION)/g' -e 's/@MAJOR@/$(word 1,$(VERSION_PARTS))/g' \
+		-e 's/@MINOR@/$(word 2,$(VERSION_PARTS))/g' -e 's/@PATCH@/$(word 3,$(VERSION_PARTS))/g' \
+		$< >$@.tmp && mv $@.tmp $@
 
 $(B)/libembkit.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# Exports only emb_* (lib/embkit.sym); tools and tests link the static archive.
+$(SHLIB): $(LIB_OBJ) lib/embkit.sym
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/embkit.sym \
+		$(SO_LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS_EMB) $(LDLIBS)
+	ln -sf $(notdir $@) $(B)/$(SONAME)
+	ln -sf $(SONAME) $(B)/libembkit.so
+
 $(B)/%: $(B)/cmd/%.o $(CLI_OBJ) $(B)/libembkit.a
 	$(CC) $(EMB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EMB) $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libembkit.a $(HDRS) $(wildcard tests/unit/*.h)
+$(B)/tests/%: tests/unit/%.c $(B)/libembkit.a | $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(EMB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libembkit.a -lcmocka $(LDLIBS_EMB) $(LDLIBS)
+	$(CC) $(EMB_CFLAGS) -MF $@.d $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libembkit.a \
+		$(LDLIBS_TEST) $(LDLIBS_EMB) $(LDLIBS)
+
+# Man pages carry the version of VERSION in their .TH line.
+$(B)/man/%: man/% VERSION
+	@mkdir -p $(dir $@)
+	sed '1,/^\.TH/s/"embkit[ 0-9.]*"/"embkit $(VERSION)"/' $< >$@
 
 deps:
 	@sh .ci/deps build test
@@ -101,17 +192,18 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libembkit.a $(HDRS) $(wildcard tests/fuzz/*.h)
-	$(CC) $(EMB_CFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer -o $@ $< build-fuzz/libembkit.a $(LDLIBS_EMB)
+-include $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%.d)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libembkit.a | $(VERSION_H)
+	$(CC) $(EMB_CFLAGS) -MF $@.d $(CPPFLAGS) -O1 -g -fsanitize=fuzzer -o $@ $< build-fuzz/libembkit.a $(LDLIBS_EMB)
 
-lint:
+lint: $(VERSION_H)
 	@sh .ci/deps build lint
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppressions-list=.cppcheck-suppressions -D__GNUC__ \
 		$(addprefix -I,$(INC_DIRS)) lib formats cmd
-	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -pthread,$(EMB_CFLAGS)) 2>/dev/null
+	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) 2>/dev/null
 	$(if $(HAVE_MPICC),clang-tidy --quiet $(MPI_SRC) cmd/embtrain.c -- -DEMB_MPI \
-		$(filter-out -pthread,$(EMB_CFLAGS)) $$($(MPICC) --showme:compile) 2>/dev/null)
+		$(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) $$($(MPICC) --showme:compile) 2>/dev/null)
 
 demo:
 	@sh .ci/deps build
@@ -123,16 +215,37 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@EMB_BUILD=$(CURDIR)/$(B) sh bench/run.sh
 
+# ---- install: tools, man pages, completions, and the library (static, shared, headers, .pc) ----
+# embkit.pc names directories under the prefix as ${prefix}/..., so pkg-config --define-prefix
+# (a relocated or DESTDIR tree) finds them.
+pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
-		$(DESTDIR)$(mandir)/man7 $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir)
-	install -m 755 $(TOOL_BIN) $(filter-out mpi-missing,$(MPI_BIN)) $(DESTDIR)$(bindir)
-	install -m 644 $(filter-out $(if $(HAVE_MPICC),,man/embtrain-mpi.1),$(wildcard man/*.1)) \
-		$(DESTDIR)$(mandir)/man1
-	$(if $(wildcard man/*.5),install -m 644 $(wildcard man/*.5) $(DESTDIR)$(mandir)/man5)
-	$(if $(wildcard man/*.7),install -m 644 $(wildcard man/*.7) $(DESTDIR)$(mandir)/man7)
-	for t in $(TOOL_SRC:cmd/%.c=%) $(if $(HAVE_MPICC),embtrain-mpi); do install -m 644 completions/embkit.bash $(DESTDIR)$(bashcompdir)/$$t; done
+		$(DESTDIR)$(mandir)/man7 $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) \
+		$(DESTDIR)$(libdir) $(DESTDIR)$(includedir)/embkit $(DESTDIR)$(pkgconfigdir)
+	install -m 755 $(INST_BIN) $(DESTDIR)$(bindir)
+	install -m 644 $(filter %.1,$(INST_MAN)) $(DESTDIR)$(mandir)/man1
+	$(if $(filter %.5,$(MAN_OUT)),install -m 644 $(filter %.5,$(MAN_OUT)) $(DESTDIR)$(mandir)/man5)
+	$(if $(filter %.7,$(MAN_OUT)),install -m 644 $(filter %.7,$(MAN_OUT)) $(DESTDIR)$(mandir)/man7)
+	for t in $(INST_NAMES); do install -m 644 completions/embkit.bash $(DESTDIR)$(bashcompdir)/$$t; done
 	install -m 644 completions/_embkit $(DESTDIR)$(zshcompdir)/_embkit
+	install -m 644 $(B)/libembkit.a $(DESTDIR)$(libdir)
+	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libembkit.so
+	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(includedir)/embkit
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(call pc_dir,$(libdir))|' \
+		-e 's|@includedir@|$(call pc_dir,$(includedir))|' \
+		-e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|' \
+		-e 's|@LIBS_PRIVATE@|$(PC_LIBS_PRIVATE)|' lib/embkit.pc.in >$(DESTDIR)$(pkgconfigdir)/embkit.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(TOOL_SRC:cmd/%.c=%) embtrain-mpi) \
+		$(addprefix $(DESTDIR)$(bashcompdir)/,$(TOOL_SRC:cmd/%.c=%) embtrain-mpi) $(DESTDIR)$(zshcompdir)/_embkit \
+		$(foreach m,$(MAN_SRC),$(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(addprefix $(DESTDIR)$(libdir)/,libembkit.a libembkit.so $(SONAME) $(notdir $(SHLIB))) \
+		$(DESTDIR)$(pkgconfigdir)/embkit.pc
+	rm -rf $(DESTDIR)$(includedir)/embkit
 
 clean:
 	rm -rf build build-san build-fuzz

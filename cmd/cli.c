@@ -1,7 +1,10 @@
 /* cli: the shared front end.  See cli.h. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,8 +124,6 @@ int cli_report(const struct emb_err *err)
 void cli_common_option(int c, const char *usage, const struct option *longopts,
 		       struct cli_common *common)
 {
-	long lv;
-
 	switch (c) {
 	case 'h':
 		fputs(usage, stdout);
@@ -144,9 +145,8 @@ void cli_common_option(int c, const char *usage, const struct option *longopts,
 		common->force = 1;
 		return;
 	case CLI_OPT_LEVEL:
-		if (cli_parse_long(optarg, &lv) < 0 || lv < 0 || lv > 12)
-			exit(cli_usage_error("invalid --level '%s' (0-12)", optarg));
-		common->level = (int)lv;
+		if (cli_parse_int("level", optarg, 0, 12, &common->level))
+			exit(2);
 		return;
 	case CLI_OPT_LIST_OPTIONS:
 		for (const struct option *o = longopts; o && o->name; o++)
@@ -215,11 +215,198 @@ int cli_parse_double(const char *s, double *v)
 	return 0;
 }
 
+enum { NUM_OK, NUM_NAN, NUM_RANGE };
+
+/* S as a sign and a decimal magnitude: NUM_OK, NUM_NAN (not an integer) or NUM_RANGE. */
+static int scan_integer(const char *s, bool *neg, uint64_t *mag)
+{
+	char *end;
+
+	*neg = *s == '-';
+	if (*s == '-' || *s == '+')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return NUM_NAN;
+	errno = 0;
+	*mag = strtoull(s, &end, 10);
+	if (*end)
+		return NUM_NAN;
+	return errno == ERANGE ? NUM_RANGE : NUM_OK;
+}
+
+static int bad_value(const char *name, const char *arg, int fault, const char *bounds)
+{
+	if (fault == NUM_NAN)
+		return cli_usage_error("invalid --%s '%s': not a number", name, arg);
+	return cli_usage_error("invalid --%s '%s': out of range (%s)", name, arg, bounds);
+}
+
+int cli_parse_count(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *v)
+{
+	char bounds[64];
+	uint64_t x = 0;
+	bool neg;
+	int fault = scan_integer(arg, &neg, &x);
+
+	if (fault == NUM_OK && ((neg && x) || x < min || x > max))
+		fault = NUM_RANGE;
+	if (fault == NUM_OK) {
+		*v = x;
+		return 0;
+	}
+	if (max == UINT64_MAX || max == SIZE_MAX)
+		snprintf(bounds, sizeof bounds, "at least %llu", (unsigned long long)min);
+	else
+		snprintf(bounds, sizeof bounds, "%llu to %llu", (unsigned long long)min,
+			 (unsigned long long)max);
+	return bad_value(name, arg, fault, bounds);
+}
+
+int cli_parse_size(const char *name, const char *arg, size_t min, size_t max, size_t *v)
+{
+	uint64_t x;
+	int rc = cli_parse_count(name, arg, min, max, &x);
+
+	if (rc == 0)
+		*v = (size_t)x;
+	return rc;
+}
+
+int cli_parse_uint(const char *name, const char *arg, unsigned min, unsigned max, unsigned *v)
+{
+	uint64_t x;
+	int rc = cli_parse_count(name, arg, min, max, &x);
+
+	if (rc == 0)
+		*v = (unsigned)x;
+	return rc;
+}
+
+int cli_parse_range(const char *name, const char *arg, long min, long max, long *v)
+{
+	char bounds[64];
+	uint64_t mag = 0;
+	bool neg;
+	long x = 0;
+	int fault = scan_integer(arg, &neg, &mag);
+
+	if (fault == NUM_OK) {
+		if (mag > (uint64_t)LONG_MAX + neg)
+			fault = NUM_RANGE;
+		else if (neg)
+			x = mag == (uint64_t)LONG_MAX + 1 ? LONG_MIN : -(long)mag;
+		else
+			x = (long)mag;
+	}
+	if (fault == NUM_OK && (x < min || x > max))
+		fault = NUM_RANGE;
+	if (fault == NUM_OK) {
+		*v = x;
+		return 0;
+	}
+	if (max == LONG_MAX)
+		snprintf(bounds, sizeof bounds, "at least %ld", min);
+	else
+		snprintf(bounds, sizeof bounds, "%ld to %ld", min, max);
+	return bad_value(name, arg, fault, bounds);
+}
+
+int cli_parse_int(const char *name, const char *arg, int min, int max, int *v)
+{
+	long x;
+	int rc = cli_parse_range(name, arg, min, max, &x);
+
+	if (rc == 0)
+		*v = (int)x;
+	return rc;
+}
+
+int cli_parse_real(const char *name, const char *arg, double min, double max, unsigned flags,
+		   double *v)
+{
+	char bounds[96];
+	const char *p = arg + (*arg == '-' || *arg == '+');
+	char *end;
+	double x = 0;
+	int fault = NUM_OK;
+
+	if ((flags & CLI_REAL_INF) && strcmp(arg, "inf") == 0) {
+		x = INFINITY;
+	} else if (!isdigit((unsigned char)*p) && *p != '.') {
+		fault = NUM_NAN; /* also keeps out strtod's spaces, "nan" and "infinity" */
+	} else {
+		errno = 0;
+		x = strtod(arg, &end);
+		if (end == arg || *end)
+			fault = NUM_NAN;
+		else if (errno == ERANGE || !isfinite(x))
+			fault = NUM_RANGE;
+	}
+	if (fault == NUM_OK && (x < min || x > max || ((flags & CLI_REAL_ABOVE_MIN) && x == min)) &&
+	    !(isinf(x) && (flags & CLI_REAL_INF)))
+		fault = NUM_RANGE;
+	if (fault == NUM_OK) {
+		*v = x;
+		return 0;
+	}
+	snprintf(bounds, sizeof bounds, "%s %g%s", flags & CLI_REAL_ABOVE_MIN ? "greater than" :
+		 "at least", min, flags & CLI_REAL_INF ? ", or inf" : "");
+	if (max < HUGE_VAL && max < DBL_MAX)
+		snprintf(bounds + strlen(bounds), sizeof bounds - strlen(bounds), ", at most %g", max);
+	return bad_value(name, arg, fault, bounds);
+}
+
+int cli_parse_choice(const char *name, const char *arg, const char *const *choices, int *v)
+{
+	char list[256] = "";
+	size_t n = 0, used = 0;
+
+	for (; choices[n]; n++)
+		if (strcmp(arg, choices[n]) == 0) {
+			*v = (int)n;
+			return 0;
+		}
+	for (size_t i = 0; i < n && used < sizeof list; i++) {
+		int k = snprintf(list + used, sizeof list - used, "%s%s", i == 0 ? "" :
+				 i + 1 == n ? " or " : ", ", choices[i]);
+		used += k > 0 ? (size_t)k : 0;
+	}
+	return cli_usage_error("invalid --%s '%s' (%s)", name, arg, list);
+}
+
+int cli_parse_split(const char *arg, enum emb_split *v)
+{
+	static const char *const names[] = { "ws", "words", NULL };
+	int k, rc = cli_parse_choice("split", arg, names, &k);
+
+	if (rc == 0)
+		*v = k == 0 ? EMB_SPLIT_WS : EMB_SPLIT_WORDS;
+	return rc;
+}
+
+void cli_summary(const struct cli_common *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c && c->quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
 void cli_out_opts(const struct cli_common *c, struct emb_out_opts *o, unsigned flags)
 {
-	o->flags = flags | (c->gzip ? EMB_OUT_GZIP : 0) | (c->force ? EMB_OUT_FORCE : 0);
+	o->flags = flags | (c->gzip ? EMB_OUT_GZIP : 0);
 	if (c->level >= 0)
 		o->level = c->level;
+}
+
+int cli_refuse_terminal(const struct cli_common *c, const char *path, bool binary)
+{
+	if (!binary || c->force || strcmp(path, "-") != 0 || !isatty(1))
+		return 0;
+	return cli_usage_error("refusing to write binary data to a terminal (use --force)");
 }
 
 bool cli_progress_enabled(const struct cli_common *c)

@@ -2,22 +2,25 @@
  * cli: the front end shared by every tool (only cmd/ prints or exits).
  *
  * Program name, usage errors (exit 2), error reports (exit 1), the common options (-h -V -q
- * --progress --list-options, and for tools that write -z/--gzip --level), strict number
- * parsing, progress lines on stderr, and process hygiene: SIGINT/SIGTERM/SIGHUP/SIGPIPE remove
- * temporary outputs and then re-raise, so `tool | head` ends like any Unix filter (status 141
- * from the shell, nothing on stderr) and an interrupted run leaves no partial file.
+ * --progress --list-options, and for tools that write -z/--gzip --level), strict parsing of
+ * option values with messages that say what is wrong, progress lines and the end-of-run summary
+ * on stderr, and process hygiene: SIGINT/SIGTERM/SIGHUP/SIGPIPE remove temporary outputs and
+ * then re-raise, so `tool | head` ends like any Unix filter (status 141 from the shell, nothing
+ * on stderr) and an interrupted run leaves no partial file.
  */
 #ifndef EMB_CLI_H
 #define EMB_CLI_H
 
 #include <getopt.h>
+#include <limits.h>  /* LONG_MAX, */
+#include <math.h>    /* HUGE_VAL, */
 #include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
+#include <stdint.h>  /* UINT64_MAX, SIZE_MAX: the bounds the option parsers take */
 
 #include "embkit.h"
 
-#define EMBKIT_VERSION "0.1.0"
+#define EMBKIT_VERSION EMB_VERSION /* from VERSION, through emb_version.h */
 
 enum {
 	CLI_OPT_PROGRESS = 0x1000,
@@ -85,13 +88,58 @@ void cli_common_option(int c, const char *usage, const struct option *longopts,
 /* Flush stdout and report a delayed write error; returns 0 or 1. */
 int cli_close_stdout(void);
 
-/* Strict parsers: whole string, no sign for unsigned, range-checked.  0 or -1. */
+/* Strict parsers of data (not options): whole string, no sign for unsigned.  0 or -1. */
 int cli_parse_u64(const char *s, uint64_t *v);
 int cli_parse_long(const char *s, long *v);
 int cli_parse_double(const char *s, double *v);
 
+/*
+ * Option values.  Each parser takes the option's long NAME and its ARG, accepts the whole of ARG
+ * or nothing, and stores the value only when it is valid.  It returns 0, or prints a usage error
+ * that says what is wrong ("invalid --k 'x': not a number", "invalid --k '0': out of range (1 to
+ * 16777216)") and returns 2, the exit status, so a caller writes
+ *	if ((rc = cli_parse_size("batch-size", optarg, 1, SIZE_MAX, &o.batch_size)))
+ *		return rc;
+ * Bounds are inclusive; an unsigned option given a negative value is out of range.
+ */
+int cli_parse_count(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *v);
+int cli_parse_size(const char *name, const char *arg, size_t min, size_t max, size_t *v);
+int cli_parse_uint(const char *name, const char *arg, unsigned min, unsigned max, unsigned *v);
+int cli_parse_int(const char *name, const char *arg, int min, int max, int *v);
+int cli_parse_range(const char *name, const char *arg, long min, long max, long *v);
+
+enum {
+	CLI_REAL_ABOVE_MIN = 1, /* MIN itself is out of range (e.g. "greater than 0") */
+	CLI_REAL_INF = 2,       /* "inf" stands for +infinity (a norm's p) */
+};
+/* A finite real in [MIN, MAX] (FLAGS: CLI_REAL_*). */
+int cli_parse_real(const char *name, const char *arg, double min, double max, unsigned flags,
+		   double *v);
+
+/*
+ * ARG one of CHOICES (a NULL-terminated list): *v is its index.  Otherwise a usage error listing
+ * the choices ("invalid --split 'x' (ws or words)"), returning 2.
+ */
+int cli_parse_choice(const char *name, const char *arg, const char *const *choices, int *v);
+/* --split: 'ws' or 'words', as every tool that tokenizes takes it. */
+int cli_parse_split(const char *arg, enum emb_split *v);
+
+/*
+ * The end-of-run summary: "PROG: msg" on stderr after ending any progress line, unless quiet.
+ * Whether a tool prints one at all (always, or only with progress) is its man page's business.
+ */
+void cli_summary(const struct cli_common *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Fill emb_out_opts from the common options (and the output's name for .gz). */
 void cli_out_opts(const struct cli_common *c, struct emb_out_opts *o, unsigned flags);
+
+/*
+ * Binary output to a terminal garbles it: when PATH is standard output ("-") and a terminal,
+ * refuse BINARY output unless --force (a usage error, returns 2); else 0.  Called before the
+ * output is opened, so nothing has been written yet.
+ */
+int cli_refuse_terminal(const struct cli_common *c, const char *path, bool binary);
 
 /* Progress on stderr: enabled by --progress, or when stderr is a terminal and not --quiet. */
 bool cli_progress_enabled(const struct cli_common *c);

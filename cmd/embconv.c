@@ -50,18 +50,6 @@ enum {
 	OPT_NO_HEADER, OPT_STATS, OPT_STRICT, OPT_ALLOW_NONFINITE,
 };
 
-static int pick(const char *arg, const char *const *names, int *v)
-{
-	int i;
-
-	for (i = 0; names[i]; i++)
-		if (strcmp(arg, names[i]) == 0) {
-			*v = i;
-			return 0;
-		}
-	return -1;
-}
-
 static void warn(void *ctx, const char *msg)
 {
 	cli_warn(ctx, "%s", msg);
@@ -87,6 +75,7 @@ int main(int argc, char **argv)
 {
 	static const char *const missing_names[] = { "error", "zero", "normal", "uniform", NULL };
 	static const char *const dedupe_names[] = { "error", "first", "last", NULL };
+	static const char *const dtype_names[] = { "f32", "f16", NULL };
 	static const struct option longopts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
@@ -116,9 +105,8 @@ int main(int argc, char **argv)
 	struct emb_convert_stats stats;
 	struct emb_err err = EMB_ERR_INIT;
 	bool want_stats = false;
-	uint64_t u;
 	long l;
-	int c, k;
+	int c, k, rc;
 
 	cli_init(argv[0]);
 	l = sysconf(_SC_NPROCESSORS_ONLN);
@@ -132,57 +120,53 @@ int main(int argc, char **argv)
 				return cli_usage_error("unknown format '%s'", optarg);
 			break;
 		case 'n':
-			if (cli_parse_u64(optarg, &u) < 0 || u == 0 || u > SIZE_MAX)
-				return cli_usage_error("invalid --limit '%s'", optarg);
-			o.ro.limit = (size_t)u;
+			if ((rc = cli_parse_size("limit", optarg, 1, SIZE_MAX, &o.ro.limit)))
+				return rc;
 			break;
 		case 'j':
-			if (cli_parse_long(optarg, &l) < 0 || l < 1 || l > 64)
-				return cli_usage_error("invalid --threads '%s' (1 to 64)", optarg);
-			o.wo.threads = (int)l;
+			if ((rc = cli_parse_int("threads", optarg, 1, 64, &o.wo.threads)))
+				return rc;
 			break;
 		case OPT_VOCAB:
 			o.vocab = optarg;
 			break;
 		case OPT_MISSING:
-			if (pick(optarg, missing_names, &o.missing) < 0)
-				return cli_usage_error("invalid --missing '%s'", optarg);
+			if ((rc = cli_parse_choice("missing", optarg, missing_names, &o.missing)))
+				return rc;
 			break;
 		case OPT_SEED:
-			if (cli_parse_u64(optarg, &o.seed) < 0)
-				return cli_usage_error("invalid --seed '%s'", optarg);
+			if ((rc = cli_parse_count("seed", optarg, 0, UINT64_MAX, &o.seed)))
+				return rc;
 			break;
 		case OPT_PADDING_IDX:
-			if (cli_parse_long(optarg, &l) < 0 || l < 0)
-				return cli_usage_error("invalid --padding-idx '%s'", optarg);
-			o.padding_idx = l;
+			if ((rc = cli_parse_range("padding-idx", optarg, 0, LONG_MAX, &o.padding_idx)))
+				return rc;
 			break;
 		case OPT_NORMALIZE:
 			o.normalize = true;
 			break;
 		case OPT_MAX_NORM:
-			if (cli_parse_double(optarg, &o.max_norm) < 0 || !(o.max_norm > 0))
-				return cli_usage_error("invalid --max-norm '%s'", optarg);
+			if ((rc = cli_parse_real("max-norm", optarg, 0, HUGE_VAL, CLI_REAL_ABOVE_MIN,
+						 &o.max_norm)))
+				return rc;
 			break;
 		case OPT_NORM_TYPE:
-			if (strcmp(optarg, "inf") == 0)
-				o.norm_type = INFINITY;
-			else if (cli_parse_double(optarg, &o.norm_type) < 0 || !(o.norm_type > 0))
-				return cli_usage_error("invalid --norm-type '%s'", optarg);
+			if ((rc = cli_parse_real("norm-type", optarg, 0, HUGE_VAL,
+						 CLI_REAL_ABOVE_MIN | CLI_REAL_INF, &o.norm_type)))
+				return rc;
 			break;
 		case OPT_DTYPE:
-			if (strcmp(optarg, "f16") != 0 && strcmp(optarg, "f32") != 0)
-				return cli_usage_error("invalid --dtype '%s' (f32 or f16)", optarg);
-			o.wo.f16 = strcmp(optarg, "f16") == 0;
+			if ((rc = cli_parse_choice("dtype", optarg, dtype_names, &k)))
+				return rc;
+			o.wo.f16 = k == 1;
 			break;
 		case OPT_PRECISION:
-			if (cli_parse_long(optarg, &l) < 0 || l < 0 || l > 60)
-				return cli_usage_error("invalid --precision '%s' (0 to 60)", optarg);
-			o.wo.precision = (int)l;
+			if ((rc = cli_parse_int("precision", optarg, 0, 60, &o.wo.precision)))
+				return rc;
 			break;
 		case OPT_DEDUPE:
-			if (pick(optarg, dedupe_names, &k) < 0)
-				return cli_usage_error("invalid --dedupe '%s'", optarg);
+			if ((rc = cli_parse_choice("dedupe", optarg, dedupe_names, &k)))
+				return rc;
 			o.ro.dedupe = k == 0 ? EMB_DEDUPE_ERROR : k == 1 ? EMB_DEDUPE_FIRST : EMB_DEDUPE_LAST;
 			break;
 		case OPT_HEADER:
@@ -214,6 +198,9 @@ int main(int argc, char **argv)
 	o.input = optind < argc ? argv[optind] : "-";
 	o.output = optind + 1 < argc ? argv[optind + 1] : "-";
 	o.write_output = !(want_stats && optind + 1 >= argc);
+	if (o.write_output &&
+	    (rc = cli_refuse_terminal(&common, o.output, !emb_format_for_output(o.output, o.to)->text)))
+		return rc;
 	cli_out_opts(&common, &o.oo, 0);
 	o.oo.threads = o.wo.threads;
 	o.ro.warn = warn;

@@ -38,7 +38,7 @@ static const char usage_text[] =
 "Vectors:\n"
 "  -e, --embed=VECTORS    add the embedding rows of the packed data (nn.Embedding forward)\n"
 "      --max-norm=X       renormalise rows whose norm exceeds X (nn.Embedding max_norm)\n"
-"      --norm-type=P      the p of that norm (default 2)\n"
+"      --norm-type=P      the p of that norm (default 2; 'inf' allowed)\n"
 "Output:\n"
 "      --to=FORMAT        'pack' (default; a PACK stream) or 'npz' (one .npz per batch in DIR)\n"
 "  -o, --output=PATH      PACK file (default: standard output) or, with --to=npz, the directory\n"
@@ -105,17 +105,6 @@ static int sub_main(const char *sub, int argc, char **argv)
 	return cli_close_stdout();
 }
 
-/* Parse a count option that must be at least MIN. */
-static int parse_count(const char *name, const char *arg, size_t min, size_t *v)
-{
-	uint64_t x;
-
-	if (cli_parse_u64(arg, &x) < 0 || x < min || x > SIZE_MAX)
-		return cli_usage_error("invalid --%s '%s'", name, arg);
-	*v = (size_t)x;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -157,8 +146,8 @@ int main(int argc, char **argv)
 	bool pad_given = false, ids = false;
 	size_t threads = 0;
 	long pad = 0;
-	uint64_t seed;
-	int c, rc;
+	static const char *const to_names[] = { "pack", "npz", NULL };
+	int c, k, rc;
 
 	cli_init(argv[0]);
 	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "stats") == 0))
@@ -167,39 +156,38 @@ int main(int argc, char **argv)
 				NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			if ((rc = parse_count("batch-size", optarg, 1, &o.batch.batch_size)))
+			if ((rc = cli_parse_size("batch-size", optarg, 1, SIZE_MAX, &o.batch.batch_size)))
 				return rc;
 			break;
 		case 't':
-			if ((rc = parse_count("max-tokens", optarg, 1, &o.batch.max_tokens)))
+			if ((rc = cli_parse_size("max-tokens", optarg, 1, SIZE_MAX, &o.batch.max_tokens)))
 				return rc;
 			break;
 		case OPT_BUCKET:
-			if ((rc = parse_count("bucket", optarg, 0, &o.batch.bucket)))
+			if ((rc = cli_parse_size("bucket", optarg, 0, SIZE_MAX, &o.batch.bucket)))
 				return rc;
 			break;
 		case OPT_SHUFFLE:
 			o.batch.shuffle = true;
 			break;
 		case OPT_SEED:
-			if (cli_parse_u64(optarg, &seed) < 0)
-				return cli_usage_error("invalid --seed '%s'", optarg);
-			o.batch.seed = seed;
+			if ((rc = cli_parse_count("seed", optarg, 0, UINT64_MAX, &o.batch.seed)))
+				return rc;
 			break;
 		case OPT_DROP_LAST:
 			o.batch.drop_last = true;
 			break;
 		case OPT_MAX_LEN:
-			if ((rc = parse_count("max-len", optarg, 1, &o.max_len)))
+			if ((rc = cli_parse_size("max-len", optarg, 1, SIZE_MAX, &o.max_len)))
 				return rc;
 			break;
 		case OPT_MIN_LEN:
-			if ((rc = parse_count("min-len", optarg, 0, &o.min_len)))
+			if ((rc = cli_parse_size("min-len", optarg, 0, SIZE_MAX, &o.min_len)))
 				return rc;
 			break;
 		case 'p':
-			if (cli_parse_long(optarg, &pad) < 0 || pad < INT32_MIN || pad > INT32_MAX)
-				return cli_usage_error("invalid --padding-idx '%s'", optarg);
+			if ((rc = cli_parse_range("padding-idx", optarg, INT32_MIN, INT32_MAX, &pad)))
+				return rc;
 			pad_given = true;
 			break;
 		case OPT_BATCH_FIRST:
@@ -218,9 +206,8 @@ int main(int argc, char **argv)
 			o.tok.lower = true;
 			break;
 		case OPT_SPLIT:
-			if (strcmp(optarg, "ws") != 0 && strcmp(optarg, "words") != 0)
-				return cli_usage_error("invalid --split '%s' (ws or words)", optarg);
-			o.tok.split = optarg[0] == 'w' && optarg[1] == 'o' ? EMB_SPLIT_WORDS : EMB_SPLIT_WS;
+			if ((rc = cli_parse_split(optarg, &o.tok.split)))
+				return rc;
 			break;
 		case OPT_UNK:
 			o.unk = strcmp(optarg, "skip") == 0    ? EMB_PACK_UNK_SKIP
@@ -232,23 +219,25 @@ int main(int argc, char **argv)
 			embed_path = optarg;
 			break;
 		case OPT_MAX_NORM:
-			if (cli_parse_double(optarg, &o.max_norm) < 0 || !(o.max_norm > 0))
-				return cli_usage_error("invalid --max-norm '%s'", optarg);
+			if ((rc = cli_parse_real("max-norm", optarg, 0, HUGE_VAL, CLI_REAL_ABOVE_MIN,
+						 &o.max_norm)))
+				return rc;
 			break;
 		case OPT_NORM_TYPE:
-			if (cli_parse_double(optarg, &o.norm_type) < 0 || !(o.norm_type > 0))
-				return cli_usage_error("invalid --norm-type '%s'", optarg);
+			if ((rc = cli_parse_real("norm-type", optarg, 0, HUGE_VAL,
+						 CLI_REAL_ABOVE_MIN | CLI_REAL_INF, &o.norm_type)))
+				return rc;
 			break;
 		case OPT_TO:
-			if (strcmp(optarg, "pack") != 0 && strcmp(optarg, "npz") != 0)
-				return cli_usage_error("unknown output format '%s' (pack or npz)", optarg);
-			o.to = optarg[0] == 'n' ? EMB_PACK_TO_NPZ : EMB_PACK_TO_PACK;
+			if ((rc = cli_parse_choice("to", optarg, to_names, &k)))
+				return rc;
+			o.to = k == 1 ? EMB_PACK_TO_NPZ : EMB_PACK_TO_PACK;
 			break;
 		case 'o':
 			o.output = optarg;
 			break;
 		case 'j':
-			if ((rc = parse_count("threads", optarg, 1, &threads)))
+			if ((rc = cli_parse_size("threads", optarg, 1, SIZE_MAX, &threads)))
 				return rc;
 			break;
 		case CLI_OPT_LIST_OPTIONS:
@@ -273,7 +262,9 @@ int main(int argc, char **argv)
 		return cli_usage_error("--ids, --lower, --split and --unk need --vocab");
 	if (!o.batch.batch_size && !o.batch.max_tokens)
 		o.batch.batch_size = 32;
-	cli_out_opts(&common, &o.out, EMB_OUT_BINARY | EMB_OUT_GZIP | EMB_OUT_NO_GZ_NAME);
+	if (o.to == EMB_PACK_TO_PACK && (rc = cli_refuse_terminal(&common, o.output, true)))
+		return rc;
+	cli_out_opts(&common, &o.out, EMB_OUT_GZIP | EMB_OUT_NO_GZ_NAME);
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (size_t)n : 1;
@@ -308,13 +299,11 @@ int main(int argc, char **argv)
 
 	if ((rc = emb_pack_run(&o, &tot, &err)) < 0)
 		goto fail;
-	if (o.progress) {
-		cli_progress_done();
-		fprintf(stderr, "%s: %llu batches, %llu sequences, %llu tokens, padding %.2f%%\n",
-			cli_progname, (unsigned long long)tot.batches,
-			(unsigned long long)tot.sequences, (unsigned long long)tot.tokens,
-			tot.cells ? 100.0 * (double)(tot.cells - tot.tokens) / (double)tot.cells : 0.0);
-	}
+	if (o.progress)
+		cli_summary(&common, "%llu batches, %llu sequences, %llu tokens, padding %.2f%%",
+			    (unsigned long long)tot.batches,
+			    (unsigned long long)tot.sequences, (unsigned long long)tot.tokens,
+			    tot.cells ? 100.0 * (double)(tot.cells - tot.tokens) / (double)tot.cells : 0.0);
 	rc = cli_close_stdout();
 	goto out;
 fail:

@@ -11,6 +11,7 @@
 #include "emb_eval.h"
 #include "emb_format.h"
 #include "emb_knn.h"
+#include "emb_query.h"
 
 static const char usage_text[] =
 "Usage: embquery COMMAND [OPTION]... VECTORS [QUERY]...\n"
@@ -29,8 +30,8 @@ static const char usage_text[] =
 "\n"
 "Options:\n"
 "  -k, --k=N             neighbours per query (default 10)\n"
-"  -r, --restrict=N      search only the first N rows (default: all; eval-analogy 30000,\n"
-"                        eval-sim 300000)\n"
+"  -r, --restrict=N      search only the first N rows (default: all; eval-analogy and\n"
+"                        eval-sim 300000, as gensim)\n"
 "  -m, --method=M        analogy objective: add (3CosAdd, default) or cosmul (3CosMul)\n"
 "  -f, --format=F        tsv (default; vec: text) or json; vec also text\n"
 "      --oov=ACTION      a word not in the table: error (default), skip or zero (a warning\n"
@@ -99,30 +100,16 @@ struct qopts {
 	long padding_idx;       /* -2: the table's */
 };
 
-/* Queries searched together: enough that each tile of the table is multiplied by many of them
- * while it is in cache, few enough that k hits each stay small. */
-#define BATCH_MAX 1024
-#define BATCH_HITS ((size_t)1 << 22)
-
 struct query {
 	const struct qopts *o;
-	struct emb_table *t;
-	struct emb_knn *ix;
+	struct emb_query *qr;
+	size_t dim;
 	struct emb_out *out;
 	struct emb_err *err;
 	const char *src;          /* where queries come from, for messages */
 	unsigned long long line;  /* 0: the command line */
 	bool interactive;         /* answer each line before reading the next */
 	size_t blocks;            /* result blocks written so far */
-	/* pending searches */
-	size_t g;                 /* vectors per query */
-	float *vec;
-	size_t *excl;
-	char **label;
-	size_t n, batch;
-	struct emb_knn_hit *hits;
-	size_t *nhits;
-	float *scratch;           /* 4 rows of dim floats */
 };
 
 /* ---- output ---- */
@@ -233,363 +220,136 @@ static int flush_out(struct query *q)
 	return emb_out_open(&q->out, "-", &oo, q->err);
 }
 
-/* ---- query parsing ---- */
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-/* Next whitespace-separated field of s[*i..n): *f, *fl; false at the end. */
-static bool next_field(const char *s, size_t n, size_t *i, const char **f, size_t *fl)
-{
-	while (*i < n && is_ws(s[*i]))
-		(*i)++;
-	if (*i == n)
-		return false;
-	*f = s + *i;
-	while (*i < n && !is_ws(s[*i]))
-		(*i)++;
-	*fl = (size_t)(s + *i - *f);
-	return true;
-}
-
-static size_t count_fields(const char *s, size_t n)
-{
-	size_t i = 0, c = 0, fl;
-	const char *f;
-
-	while (next_field(s, n, &i, &f, &fl))
-		c++;
-	return c;
-}
-
-/* A malformed query: a warning and 0 (skip it), or under --strict an error. */
-static int bad_query(struct query *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad_query(struct query *q, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (q->o->strict)
-		return emb_err_set_at(q->err, EMB_EFORMAT, q->src, q->line, "%s", msg);
-	if (q->line)
-		cli_warn(&q->o->common, "%s:%llu: %s (line skipped)", q->src, q->line, msg);
-	else
-		cli_warn(&q->o->common, "%s (query skipped)", msg);
-	return 0;
-}
-
-/*
- * Row of WORD; -1 after a warning (--oov skip) or with *zero set (--oov zero); EMB_EFORMAT
- * (--oov error).
- */
-static long find_word(struct query *q, const char *w, size_t n, bool *zero)
-{
-	char tok[128];
-	long r = emb_table_find(q->t, w, n);
-
-	*zero = false;
-	if (r >= 0)
-		return r;
-	emb_err_token(tok, sizeof tok, w, n);
-	if (q->o->oov == OOV_ERROR)
-		return emb_err_set(q->err, EMB_EFORMAT, "'%s' is not in the vocabulary", tok);
-	cli_warn(&q->o->common, "'%s' is not in the vocabulary%s", tok,
-		 q->o->oov == OOV_ZERO ? ": using a zero vector" : ": skipped");
-	*zero = q->o->oov == OOV_ZERO;
-	return -1;
-}
-
-/* Parse DIM numbers of s[0..n) into v; false if it is not exactly that. */
-static bool parse_vector(const struct query *q, const char *s, size_t n, float *v)
-{
-	size_t i = 0, d = 0, fl;
-	const char *f;
-
-	while (next_field(s, n, &i, &f, &fl)) {
-		if (d == q->t->dim || emb_float_parse(f, f + fl, &v[d]) != fl || !isfinite(v[d]))
-			return false;
-		d++;
-	}
-	return d == q->t->dim;
-}
-
-/* ---- searches (nn, analogy) ---- */
-
-static int flush_search(struct query *q)
-{
-	struct emb_knn_batch b = { .q = q->vec, .nq = q->n, .method = EMB_KNN_COSINE, .npos = 1,
-				   .exclude = q->excl, .nexclude = 3, .k = q->o->k };
-	int rc = 0;
-
-	if (!q->n)
-		return 0;
-	if (q->g == 3)
-		b.method = EMB_KNN_COSMUL, b.npos = 2, b.nneg = 1;
-	if ((rc = emb_knn_search(q->ix, &b, q->hits, q->nhits, q->err)) < 0)
-		goto done;
-	for (size_t i = 0; i < q->n && rc == 0; i++) {
-		const struct emb_knn_hit *h = q->hits + i * q->o->k;
-		if ((rc = block_start(q)) < 0)
-			break;
-		if (q->o->format == FMT_JSON) {
-			if ((rc = puts_(q, "{\"query\":")) < 0 ||
-			    (rc = put_json_str(q, q->label[i], strlen(q->label[i]))) < 0 ||
-			    (rc = puts_(q, ",\"results\":[")) < 0)
-				break;
-		}
-		for (size_t j = 0; j < q->nhits[i] && rc == 0; j++) {
-			size_t tl;
-			const char *tok = emb_table_token(q->t, h[j].row, &tl);
-			if (q->o->format == FMT_JSON) {
-				if ((j && (rc = puts_(q, ",")) < 0) || (rc = puts_(q, "{\"word\":")) < 0 ||
-				    (rc = put_json_str(q, tok, tl)) < 0 || (rc = puts_(q, ",\"score\":")) < 0 ||
-				    (rc = put_float(q, h[j].score)) < 0 || (rc = puts_(q, "}")) < 0)
-					break;
-			} else if ((rc = put_word(q, tok, tl, '\t')) < 0 ||
-				   (rc = put_float(q, h[j].score)) < 0 || (rc = puts_(q, "\n")) < 0) {
-				break;
-			}
-		}
-		if (rc == 0 && q->o->format == FMT_JSON)
-			rc = puts_(q, "]}\n");
-	}
-done:
-	for (size_t i = 0; i < q->n; i++)
-		free(q->label[i]);
-	q->n = 0;
-	return rc < 0 ? rc : flush_out(q);
-}
-
-/* Queue one search: slot i's vectors are filled by the caller. */
-static int queue_search(struct query *q, const char *label, size_t len, const size_t excl[3])
-{
-	if (!(q->label[q->n] = malloc(len + 1)))
-		return emb_err_nomem(q->err, "queueing a query");
-	memcpy(q->label[q->n], label, len);
-	q->label[q->n][len] = 0;
-	memcpy(q->excl + q->n * 3, excl, 3 * sizeof *excl);
-	if (++q->n == q->batch || q->interactive)
-		return flush_search(q);
-	return 0;
-}
-
-/* nn: one word, or DIM numbers. */
-static int query_nn(struct query *q, const char *s, size_t n)
-{
-	size_t excl[3] = { EMB_KNN_NONE, EMB_KNN_NONE, EMB_KNN_NONE };
-	float *v = q->vec + q->n * q->t->dim;
-	size_t nf = count_fields(s, n), i = 0, fl;
-	const char *f;
-	bool zero;
-	long r;
-
-	if (nf == 0)
-		return bad_query(q, "empty query");
-	if (nf == 1) {
-		next_field(s, n, &i, &f, &fl);
-		if ((r = find_word(q, f, fl, &zero)) == EMB_EFORMAT)
-			return (int)r;
-		if (r < 0 && !zero)
-			return 0;
-		if (r >= 0) {
-			emb_knn_unit(v, emb_table_row(q->t, (size_t)r), q->t->dim);
-			excl[0] = (size_t)r;
-		} else {
-			memset(v, 0, q->t->dim * sizeof *v);
-		}
-		return queue_search(q, f, fl, excl);
-	}
-	if (!parse_vector(q, s, n, v))
-		return bad_query(q, "expected a word or %zu numbers, found %zu fields", q->t->dim, nf);
-	emb_knn_unit(v, v, q->t->dim);
-	return queue_search(q, s, n, excl);
-}
-
-/* analogy: A B C. */
-static int query_analogy(struct query *q, const char *s, size_t n)
-{
-	size_t excl[3], dim = q->t->dim, i = 0, fl[3], nf = count_fields(s, n);
-	float *u = q->scratch, *v = q->vec + q->n * q->g * dim;
-	const char *f[3];
-	bool zero;
-
-	if (nf != 3)
-		return nf ? bad_query(q, "expected 3 words (A B C), found %zu", nf)
-			  : bad_query(q, "empty query");
-	for (int j = 0; j < 3; j++) {
-		long r;
-		next_field(s, n, &i, &f[j], &fl[j]);
-		if ((r = find_word(q, f[j], fl[j], &zero)) == EMB_EFORMAT)
-			return (int)r;
-		if (r < 0 && !zero)
-			return 0;
-		excl[j] = r >= 0 ? (size_t)r : EMB_KNN_NONE;
-		if (r >= 0)
-			emb_knn_unit(u + (size_t)j * dim, emb_table_row(q->t, (size_t)r), dim);
-		else
-			memset(u + (size_t)j * dim, 0, dim * sizeof *u);
-	}
-	emb_knn_analogy(v, u, dim, q->g == 3 ? EMB_KNN_COSMUL : EMB_KNN_COSINE);
-	return queue_search(q, s + (f[0] - s), (size_t)(f[2] + fl[2] - f[0]), excl);
-}
-
-/* ---- vec, sim, lookup ---- */
+/* ---- answers ---- */
 
 static int put_vector(struct query *q, const float *v)
 {
 	char sep = q->o->format == FMT_TSV ? '\t' : q->o->format == FMT_JSON ? ',' : ' ';
 	int rc = 0;
 
-	for (size_t d = 0; d < q->t->dim && rc == 0; d++)
+	for (size_t d = 0; d < q->dim && rc == 0; d++)
 		if ((!d || (rc = put(q, &sep, 1)) == 0))
 			rc = put_float(q, v[d]);
 	return rc;
 }
 
-static int query_vec(struct query *q, const char *s, size_t n)
+/* nn, analogy: a block of word<TAB>score lines, or {"query":..,"results":[..]}. */
+static int put_hits(struct query *q, const struct emb_query_result *r)
 {
-	size_t i = 0, fl;
-	const char *f;
-	bool zero, any = false;
+	bool json = q->o->format == FMT_JSON;
 	int rc;
 
-	while (next_field(s, n, &i, &f, &fl)) {
-		long r = find_word(q, f, fl, &zero);
-		const float *v = q->scratch;
-		any = true;
-		if (r == EMB_EFORMAT)
-			return (int)r;
-		if (r < 0 && !zero)
-			continue;
-		if (r >= 0)
-			v = emb_table_row(q->t, (size_t)r);
-		else
-			memset(q->scratch, 0, q->t->dim * sizeof *q->scratch);
+	if ((rc = block_start(q)) < 0)
+		return rc;
+	if (json && ((rc = puts_(q, "{\"query\":")) < 0 || (rc = put_json_str(q, r->query, r->query_len)) < 0 ||
+		     (rc = puts_(q, ",\"results\":[")) < 0))
+		return rc;
+	for (size_t j = 0; j < r->n; j++) {
+		const struct emb_query_item *it = &r->item[j];
+		if (json) {
+			if ((j && (rc = puts_(q, ",")) < 0) || (rc = puts_(q, "{\"word\":")) < 0 ||
+			    (rc = put_json_str(q, it->word, it->len)) < 0 || (rc = puts_(q, ",\"score\":")) < 0 ||
+			    (rc = put_float(q, it->score)) < 0 || (rc = puts_(q, "}")) < 0)
+				return rc;
+		} else if ((rc = put_word(q, it->word, it->len, '\t')) < 0 ||
+			   (rc = put_float(q, it->score)) < 0 || (rc = puts_(q, "\n")) < 0) {
+			return rc;
+		}
+	}
+	return json ? puts_(q, "]}\n") : 0;
+}
+
+/* vec: a line per word. */
+static int put_vecs(struct query *q, const struct emb_query_result *r)
+{
+	int rc;
+
+	for (size_t j = 0; j < r->n; j++) {
+		const struct emb_query_item *it = &r->item[j];
 		if (q->o->format == FMT_JSON) {
-			if ((rc = puts_(q, "{\"word\":")) < 0 || (rc = put_json_str(q, f, fl)) < 0 ||
-			    (rc = puts_(q, ",\"vector\":[")) < 0 || (rc = put_vector(q, v)) < 0 ||
+			if ((rc = puts_(q, "{\"word\":")) < 0 || (rc = put_json_str(q, it->word, it->len)) < 0 ||
+			    (rc = puts_(q, ",\"vector\":[")) < 0 || (rc = put_vector(q, it->vec)) < 0 ||
 			    (rc = puts_(q, "]}\n")) < 0)
 				return rc;
-		} else if ((rc = put_word(q, f, fl, q->o->format == FMT_TSV ? '\t' : ' ')) < 0 ||
-			   (rc = put_vector(q, v)) < 0 || (rc = puts_(q, "\n")) < 0) {
+		} else if ((rc = put_word(q, it->word, it->len, q->o->format == FMT_TSV ? '\t' : ' ')) < 0 ||
+			   (rc = put_vector(q, it->vec)) < 0 || (rc = puts_(q, "\n")) < 0) {
 			return rc;
 		}
 	}
-	if (!any)
-		return bad_query(q, "empty query");
-	return flush_out(q);
+	return 0;
 }
 
-static int query_sim(struct query *q, const char *s, size_t n)
+static int put_sim(struct query *q, const struct emb_query_result *r)
 {
-	size_t i = 0, fl[2], nf = count_fields(s, n);
-	const char *f[2];
-	long r[2];
-	bool zero;
-	double sim;
+	const struct emb_query_item *a = &r->item[0], *b = &r->item[1];
 	int rc;
 
-	if (nf != 2)
-		return nf ? bad_query(q, "expected 2 words, found %zu", nf) : bad_query(q, "empty query");
-	for (int j = 0; j < 2; j++) {
-		next_field(s, n, &i, &f[j], &fl[j]);
-		if ((r[j] = find_word(q, f[j], fl[j], &zero)) == EMB_EFORMAT)
-			return (int)r[j];
-		if (r[j] < 0 && !zero)
-			return 0;
-	}
-	/* a zero vector (--oov zero, or a zero row) has no direction: similarity 0 */
-	sim = r[0] < 0 || r[1] < 0 ? 0 : emb_knn_cosine(emb_table_row(q->t, (size_t)r[0]),
-							emb_table_row(q->t, (size_t)r[1]), q->t->dim);
 	if (q->o->format == FMT_JSON) {
-		if ((rc = puts_(q, "{\"a\":")) < 0 || (rc = put_json_str(q, f[0], fl[0])) < 0 ||
-		    (rc = puts_(q, ",\"b\":")) < 0 || (rc = put_json_str(q, f[1], fl[1])) < 0 ||
-		    (rc = puts_(q, ",\"similarity\":")) < 0 || (rc = put_float(q, (float)sim)) < 0 ||
-		    (rc = puts_(q, "}\n")) < 0)
+		if ((rc = puts_(q, "{\"a\":")) < 0 || (rc = put_json_str(q, a->word, a->len)) < 0 ||
+		    (rc = puts_(q, ",\"b\":")) < 0 || (rc = put_json_str(q, b->word, b->len)) < 0 ||
+		    (rc = puts_(q, ",\"similarity\":")) < 0 ||
+		    (rc = put_float(q, (float)r->similarity)) < 0 || (rc = puts_(q, "}\n")) < 0)
 			return rc;
-	} else if ((rc = put_word(q, f[0], fl[0], '\t')) < 0 || (rc = put_word(q, f[1], fl[1], '\t')) < 0 ||
-		   (rc = put_float(q, (float)sim)) < 0 || (rc = puts_(q, "\n")) < 0) {
-		return rc;
+		return 0;
 	}
-	return flush_out(q);
+	if ((rc = put_word(q, a->word, a->len, '\t')) < 0 || (rc = put_word(q, b->word, b->len, '\t')) < 0 ||
+	    (rc = put_float(q, (float)r->similarity)) < 0 || (rc = puts_(q, "\n")) < 0)
+		return rc;
+	return 0;
 }
 
-/* lookup: a line of ids -> their rows, renormalised as nn.Embedding(max_norm=...) does. */
-static int query_lookup(struct query *q, const char *s, size_t n)
+/* lookup: a block of rows, or one JSON array of rows. */
+static int put_rows(struct query *q, const struct emb_query_result *r)
 {
-	size_t i = 0, fl, nf = count_fields(s, n), dim = q->t->dim, k = 0;
-	const char *f;
-	float *v = q->scratch;
-	long pad = q->o->padding_idx == -2 ? q->t->padding_idx : q->o->padding_idx;
+	bool json = q->o->format == FMT_JSON;
 	int rc;
 
-	if (nf == 0)
-		return bad_query(q, "empty query");
-	while (next_field(s, n, &i, &f, &fl)) { /* check the whole line before writing any of it */
-		uint64_t id;
-		char num[32];
-		if (fl >= sizeof num)
-			return bad_query(q, "'%.*s...' is not an id", 20, f);
-		memcpy(num, f, fl);
-		num[fl] = 0;
-		if (cli_parse_u64(num, &id) < 0)
-			return bad_query(q, "'%s' is not an id", num);
-		if (id >= q->t->rows) {
-			if (q->o->oov == OOV_ERROR)
-				return emb_err_set(q->err, EMB_EFORMAT,
-						   "id %s is out of range (the table has %zu rows)", num,
-						   q->t->rows);
-			if (q->o->oov == OOV_SKIP) {
-				cli_warn(&q->o->common, "id %s is out of range: skipped", num);
-				return 0;
-			}
-		}
-	}
-	if ((rc = block_start(q)) < 0 || (q->o->format == FMT_JSON && (rc = puts_(q, "[")) < 0))
+	if ((rc = block_start(q)) < 0 || (json && (rc = puts_(q, "[")) < 0))
 		return rc;
-	i = 0;
-	while (next_field(s, n, &i, &f, &fl)) {
-		uint64_t id;
-		char num[32];
-		memcpy(num, f, fl);
-		num[fl] = 0;
-		cli_parse_u64(num, &id);
-		if (id >= q->t->rows || (pad >= 0 && id == (uint64_t)pad)) {
-			if (id >= q->t->rows)
-				cli_warn(&q->o->common, "id %s is out of range: using a zero vector", num);
-			memset(v, 0, dim * sizeof *v);
-		} else {
-			memcpy(v, emb_table_row(q->t, (size_t)id), dim * sizeof *v);
-			if (q->o->max_norm >= 0)
-				emb_renorm_row(v, dim, q->o->max_norm, q->o->norm_type);
-		}
-		if (q->o->format == FMT_JSON) {
-			if ((k++ && (rc = puts_(q, ",")) < 0) || (rc = puts_(q, "[")) < 0 ||
-			    (rc = put_vector(q, v)) < 0 || (rc = puts_(q, "]")) < 0)
+	for (size_t j = 0; j < r->n; j++) {
+		if (json) {
+			if ((j && (rc = puts_(q, ",")) < 0) || (rc = puts_(q, "[")) < 0 ||
+			    (rc = put_vector(q, r->item[j].vec)) < 0 || (rc = puts_(q, "]")) < 0)
 				return rc;
-		} else if ((rc = put_vector(q, v)) < 0 || (rc = puts_(q, "\n")) < 0) {
+		} else if ((rc = put_vector(q, r->item[j].vec)) < 0 || (rc = puts_(q, "\n")) < 0) {
 			return rc;
 		}
 	}
-	if (q->o->format == FMT_JSON && (rc = puts_(q, "]\n")) < 0)
+	return json ? puts_(q, "]\n") : 0;
+}
+
+/* Print every answer ready; interactively, search what is queued first and hand it over. */
+static int put_answers(struct query *q)
+{
+	struct emb_query_result r;
+	bool any = false;
+	int rc = 0;
+
+	if (q->interactive && (rc = emb_query_run(q->qr, q->err)) < 0)
 		return rc;
-	return flush_out(q);
+	while (rc == 0 && emb_query_next(q->qr, &r) == 0) {
+		any = true;
+		switch (q->o->cmd) {
+		case CMD_VEC: rc = put_vecs(q, &r); break;
+		case CMD_SIM: rc = put_sim(q, &r); break;
+		case CMD_LOOKUP: rc = put_rows(q, &r); break;
+		default: rc = put_hits(q, &r); break;
+		}
+	}
+	return rc < 0 || !any ? rc : flush_out(q);
 }
 
 static int run_query(struct query *q, const char *s, size_t n)
 {
-	switch (q->o->cmd) {
-	case CMD_VEC: return query_vec(q, s, n);
-	case CMD_NN: return query_nn(q, s, n);
-	case CMD_ANALOGY: return query_analogy(q, s, n);
-	case CMD_SIM: return query_sim(q, s, n);
-	default: return query_lookup(q, s, n);
-	}
+	int rc = emb_query_add(q->qr, s, n, q->src, q->line, q->err);
+
+	return rc < 0 ? rc : put_answers(q);
+}
+
+/* "a b" is not one word (nor is ""). */
+static bool one_word(const char *s)
+{
+	return *s && !strpbrk(s, " \t\r\n\f\v");
 }
 
 /* Queries from the command line: vec and nn take one argument per query, sim two, analogy three. */
@@ -613,7 +373,7 @@ static int run_args(struct query *q, int argc, char **argv)
 		len = 0;
 		for (int j = 0; j < per; j++) {
 			size_t l = strlen(argv[i + j]);
-			if (per > 1 && count_fields(argv[i + j], l) != 1) { /* "a b" c: not 3 words */
+			if (per > 1 && !one_word(argv[i + j])) { /* "a b" c: not 3 words */
 				rc = cli_usage_error("'%s' is not one word", argv[i + j]) ? EMB_EINVAL : 0;
 				goto done;
 			}
@@ -702,7 +462,12 @@ static int report_analogy(struct query *q, const struct emb_eval_analogy_report 
 	if (json && ((rc = puts_(q, "],\"questions\":")) < 0 || (rc = put_u64(q, r->questions)) < 0 ||
 		     (rc = puts_(q, ",\"oov\":")) < 0 || (rc = put_u64(q, r->oov)) < 0 ||
 		     (rc = puts_(q, ",\"skipped\":")) < 0 || (rc = put_u64(q, r->skipped)) < 0 ||
+		     (rc = puts_(q, ",\"restrict\":")) < 0 || (rc = put_u64(q, r->rows)) < 0 ||
 		     (rc = puts_(q, "}\n")) < 0))
+		return rc;
+	/* which rows counted: gensim's numbers depend on it */
+	if (!json && ((rc = puts_(q, "restrict\t")) < 0 || (rc = put_u64(q, r->rows)) < 0 ||
+		      (rc = puts_(q, "\n")) < 0))
 		return rc;
 	return 0;
 }
@@ -710,13 +475,14 @@ static int report_analogy(struct query *q, const struct emb_eval_analogy_report 
 static int report_pairs(struct query *q, const struct emb_eval_pairs_report *r)
 {
 	double cov = r->pairs + r->oov ? (double)r->pairs / (double)(r->pairs + r->oov) : NAN;
-	static const char *const names[] = { "pearson", "spearman", "pairs", "oov", "coverage" };
+	static const char *const names[] = { "pearson", "spearman", "pairs", "oov", "coverage",
+					     "restrict" };
 	bool json = q->o->format == FMT_JSON;
 	int rc;
 
 	if (json && (rc = puts_(q, "{")) < 0)
 		return rc;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		if (json) {
 			if ((i && (rc = puts_(q, ",")) < 0) || (rc = put_json_str(q, names[i], strlen(names[i]))) < 0 ||
 			    (rc = puts_(q, ":")) < 0)
@@ -729,7 +495,8 @@ static int report_pairs(struct query *q, const struct emb_eval_pairs_report *r)
 		case 1: rc = put_ratio(q, r->spearman); break;
 		case 2: rc = put_u64(q, r->pairs); break;
 		case 3: rc = put_u64(q, r->oov); break;
-		default: rc = put_ratio(q, cov); break;
+		case 4: rc = put_ratio(q, cov); break;
+		default: rc = put_u64(q, r->rows); break;
 		}
 		if (rc < 0 || (!json && (rc = puts_(q, "\n")) < 0))
 			return rc;
@@ -737,7 +504,7 @@ static int report_pairs(struct query *q, const struct emb_eval_pairs_report *r)
 	return json ? puts_(q, "}\n") : 0;
 }
 
-static int run_eval(struct query *q, const char *path)
+static int run_eval(struct query *q, const struct emb_table *t, const char *path)
 {
 	struct emb_eval_opts eo = EMB_EVAL_OPTS_INIT;
 	struct emb_eval_analogy_report ar;
@@ -745,8 +512,8 @@ static int run_eval(struct query *q, const char *path)
 	struct emb_stream *in = NULL;
 	int rc;
 
-	eo.restrict_rows = q->o->restrict_set ? q->o->restrict_rows
-			   : q->o->cmd == CMD_EVAL_ANALOGY ? 30000 : 300000;
+	if (q->o->restrict_set)
+		eo.restrict_rows = q->o->restrict_rows;
 	eo.case_sensitive = q->o->case_sensitive;
 	eo.strict = q->o->strict;
 	eo.method = q->o->method;
@@ -756,10 +523,10 @@ static int run_eval(struct query *q, const char *path)
 	if ((rc = emb_stream_open(&in, path, q->err)) < 0)
 		return rc;
 	if (q->o->cmd == CMD_EVAL_ANALOGY) {
-		if ((rc = emb_eval_analogy(&ar, q->t, in, &eo, q->err)) == 0)
+		if ((rc = emb_eval_analogy(&ar, t, in, &eo, q->err)) == 0)
 			rc = report_analogy(q, &ar);
 		emb_eval_analogy_release(&ar);
-	} else if ((rc = emb_eval_pairs(&pr, q->t, in, &eo, q->err)) == 0) {
+	} else if ((rc = emb_eval_pairs(&pr, t, in, &eo, q->err)) == 0) {
 		if (!pr.pairs)
 			cli_warn(&q->o->common, "%s: no pair has both words in the table", path);
 		rc = report_pairs(q, &pr);
@@ -772,56 +539,44 @@ static int run_eval(struct query *q, const char *path)
 
 /* ---- main ---- */
 
-static int setup_query(struct query *q, struct emb_err *err)
-{
-	size_t dim = q->t->dim ? q->t->dim : 1;
-	int rc;
+static void on_warning(void *ctx, const char *msg);
 
-	q->g = q->o->cmd == CMD_ANALOGY && q->o->method == EMB_KNN_COSMUL ? 3 : 1;
-	if (!(q->scratch = malloc(4 * dim * sizeof *q->scratch)))
-		return emb_err_nomem(err, "starting");
-	if (q->o->cmd != CMD_NN && q->o->cmd != CMD_ANALOGY)
+/* The questions of nn, analogy, sim, vec and lookup go to the library's query module. */
+static int setup_query(struct query *q, const struct emb_table *t, struct emb_err *err)
+{
+	static const int kinds[NCMD] = {
+		[CMD_VEC] = EMB_QUERY_VEC, [CMD_NN] = EMB_QUERY_NN, [CMD_ANALOGY] = EMB_QUERY_ANALOGY,
+		[CMD_SIM] = EMB_QUERY_SIM, [CMD_LOOKUP] = EMB_QUERY_LOOKUP,
+	};
+	static const int oov[] = { [OOV_ERROR] = EMB_OOV_ERROR, [OOV_SKIP] = EMB_OOV_SKIP,
+				   [OOV_ZERO] = EMB_OOV_ZERO };
+	struct emb_query_opts qo = EMB_QUERY_OPTS_INIT;
+	const struct qopts *o = q->o;
+
+	q->dim = t->dim;
+	if (o->cmd == CMD_EVAL_ANALOGY || o->cmd == CMD_EVAL_SIM)
 		return 0;
-	q->batch = BATCH_HITS / q->o->k;
-	q->batch = q->batch < 1 ? 1 : q->batch > BATCH_MAX ? BATCH_MAX : q->batch;
-	if (!(q->vec = malloc(q->batch * q->g * dim * sizeof *q->vec)) ||
-	    !(q->excl = malloc(q->batch * 3 * sizeof *q->excl)) ||
-	    !(q->label = calloc(q->batch, sizeof *q->label)) ||
-	    !(q->hits = malloc(q->batch * q->o->k * sizeof *q->hits)) ||
-	    !(q->nhits = malloc(q->batch * sizeof *q->nhits)))
-		return emb_err_nomem(err, "starting");
-	if ((rc = emb_knn_new(&q->ix, q->t->data, q->t->rows, q->t->dim, (int)q->o->threads, err)) < 0)
-		return rc;
-	emb_knn_restrict(q->ix, q->o->restrict_set ? q->o->restrict_rows : 0);
-	return 0;
-}
-
-static void release_query(struct query *q)
-{
-	for (size_t i = 0; i < q->n; i++)
-		free(q->label[i]);
-	emb_knn_free(q->ix);
-	free(q->vec);
-	free(q->excl);
-	free(q->label);
-	free(q->hits);
-	free(q->nhits);
-	free(q->scratch);
-}
-
-static int parse_count(const char *name, const char *arg, uint64_t *v, uint64_t min)
-{
-	if (cli_parse_u64(arg, v) < 0 || *v < min)
-		return cli_usage_error("invalid --%s '%s'%s", name, arg,
-				       min ? " (must be at least 1)" : "");
-	return 0;
+	qo.kind = kinds[o->cmd];
+	qo.method = o->method;
+	qo.k = o->k;
+	qo.restrict_rows = o->restrict_set ? o->restrict_rows : 0;
+	qo.threads = (int)o->threads;
+	qo.oov = oov[o->oov];
+	qo.strict = o->strict;
+	qo.max_norm = o->max_norm;
+	qo.norm_type = o->norm_type;
+	qo.padding_idx = o->padding_idx == -2 ? EMB_QUERY_PADDING_TABLE : o->padding_idx;
+	qo.warn = on_warning;
+	qo.warn_ctx = (void *)&o->common;
+	return emb_query_new(&q->qr, t, &qo, err);
 }
 
 static int parse_options(struct qopts *o, int argc, char **argv)
 {
+	static const char *const oov_names[] = { "error", "skip", "zero", NULL };
 	struct option longopts[NOPTS + 6];
 	size_t n = 0;
-	int c;
+	int c, pick;
 
 	for (size_t i = 0; i < NOPTS; i++)
 		if (all_opts[i].cmds & B(o->cmd))
@@ -832,13 +587,11 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "k:r:m:f:j:" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if (parse_count("k", optarg, &o->k, 1))
+			if (cli_parse_count("k", optarg, 1, (uint64_t)1 << 24, &o->k))
 				return 2;
-			if (o->k > ((uint64_t)1 << 24))
-				return cli_usage_error("invalid --k '%s' (at most 16777216)", optarg);
 			break;
 		case 'r':
-			if (parse_count("restrict", optarg, &o->restrict_rows, 0))
+			if (cli_parse_count("restrict", optarg, 0, UINT64_MAX, &o->restrict_rows))
 				return 2;
 			o->restrict_set = true;
 			break;
@@ -861,34 +614,28 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 				return cli_usage_error("invalid --format '%s'", optarg);
 			break;
 		case OPT_OOV:
-			if (strcmp(optarg, "error") == 0)
-				o->oov = OOV_ERROR;
-			else if (strcmp(optarg, "skip") == 0)
-				o->oov = OOV_SKIP;
-			else if (strcmp(optarg, "zero") == 0)
-				o->oov = OOV_ZERO;
-			else
-				return cli_usage_error("invalid --oov '%s' (error, skip or zero)", optarg);
+			if (cli_parse_choice("oov", optarg, oov_names, &pick))
+				return 2;
+			o->oov = pick == 0 ? OOV_ERROR : pick == 1 ? OOV_SKIP : OOV_ZERO;
 			break;
 		case OPT_STRICT: o->strict = true; break;
 		case OPT_CASE: o->case_sensitive = true; break;
 		case 'j':
-			if (cli_parse_long(optarg, &o->threads) < 0 || o->threads < 1 || o->threads > 64)
-				return cli_usage_error("invalid --threads '%s' (1-64)", optarg);
+			if (cli_parse_range("threads", optarg, 1, 64, &o->threads))
+				return 2;
 			break;
 		case OPT_MAX_NORM:
-			if (cli_parse_double(optarg, &o->max_norm) < 0 || o->max_norm < 0)
-				return cli_usage_error("invalid --max-norm '%s'", optarg);
+			if (cli_parse_real("max-norm", optarg, 0, HUGE_VAL, 0, &o->max_norm))
+				return 2;
 			break;
 		case OPT_NORM_TYPE:
-			if (strcmp(optarg, "inf") == 0)
-				o->norm_type = INFINITY;
-			else if (cli_parse_double(optarg, &o->norm_type) < 0 || o->norm_type <= 0)
-				return cli_usage_error("invalid --norm-type '%s' (a number > 0, or inf)", optarg);
+			if (cli_parse_real("norm-type", optarg, 0, HUGE_VAL,
+					   CLI_REAL_ABOVE_MIN | CLI_REAL_INF, &o->norm_type))
+				return 2;
 			break;
 		case OPT_PADDING:
-			if (cli_parse_long(optarg, &o->padding_idx) < 0 || o->padding_idx < 0)
-				return cli_usage_error("invalid --padding-idx '%s'", optarg);
+			if (cli_parse_range("padding-idx", optarg, 0, LONG_MAX, &o->padding_idx))
+				return 2;
 			break;
 		default:
 			cli_common_option(c, usage_text, longopts, &o->common);
@@ -939,6 +686,7 @@ int main(int argc, char **argv)
 	struct emb_read_opts ro = EMB_READ_OPTS_INIT;
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_err err = EMB_ERR_INIT;
+	struct emb_table *t = NULL;
 	struct query q;
 	const char *vectors;
 	int rc;
@@ -946,9 +694,9 @@ int main(int argc, char **argv)
 	cli_init(argv[0]);
 	memset(&q, 0, sizeof q);
 	if (argc >= 3 && find_cmd(argv[1]) < 0 && argv[1][0] != '-' && find_cmd(argv[2]) >= 0) {
-		char *t = argv[1]; /* embquery VECTORS COMMAND ...: the same as COMMAND VECTORS ... */
+		char *swap = argv[1]; /* embquery VECTORS COMMAND ...: the same as COMMAND VECTORS ... */
 		argv[1] = argv[2];
-		argv[2] = t;
+		argv[2] = swap;
 	}
 	if (argc < 2 || (o.cmd = find_cmd(argv[1])) < 0)
 		return top_level(argc, argv);
@@ -971,23 +719,25 @@ int main(int argc, char **argv)
 	ro.warn_ctx = &o.common;
 	q.o = &o;
 	q.err = &err;
-	if ((rc = emb_table_load(&q.t, vectors, NULL, &ro, &err)) < 0 ||
-	    (rc = setup_query(&q, &err)) < 0 || (rc = emb_out_open(&q.out, "-", &oo, &err)) < 0)
+	if ((rc = emb_table_load(&t, vectors, NULL, &ro, &err)) < 0 ||
+	    (rc = setup_query(&q, t, &err)) < 0 || (rc = emb_out_open(&q.out, "-", &oo, &err)) < 0)
 		goto done;
 	if (o.cmd == CMD_EVAL_ANALOGY || o.cmd == CMD_EVAL_SIM)
-		rc = run_eval(&q, argv[optind]);
+		rc = run_eval(&q, t, argv[optind]);
 	else if (optind < argc)
 		rc = run_args(&q, argc - optind, argv + optind);
 	else
 		rc = run_stdin(&q);
-	if (rc == 0 && (rc = flush_search(&q)) == 0) {
+	if (rc == 0 && q.qr && (rc = emb_query_run(q.qr, &err)) == 0)
+		rc = put_answers(&q);
+	if (rc == 0) {
 		rc = emb_out_commit(q.out, &err);
 		q.out = NULL;
 	}
 done:
 	emb_out_abort(q.out);
-	release_query(&q);
-	emb_table_free(q.t);
+	emb_query_free(q.qr);
+	emb_table_free(t);
 	if (rc == EMB_EINVAL && err.code != EMB_EINVAL)
 		return 2; /* a usage error already reported */
 	return rc < 0 ? cli_report(&err) : 0;

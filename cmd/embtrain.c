@@ -1,6 +1,7 @@
 /* embtrain: learn word vectors (word2vec skip-gram / CBOW) from text.  See embtrain(1). */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,31 +143,6 @@ static void on_progress(void *ctx, const struct emb_train_progress *p)
 		     p->frac * 100, p->words_per_sec / 1000, p->alpha, p->elapsed, p->eta);
 }
 
-static int parse_num(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *v)
-{
-	if (cli_parse_u64(arg, v) < 0 || *v < min || *v > max)
-		return cli_usage_error("invalid --%s '%s'", opt, arg);
-	return 0;
-}
-
-/* The same into an unsigned option. */
-static int parse_uint(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *v)
-{
-	uint64_t u;
-
-	if (parse_num(opt, arg, min, max, &u))
-		return 2;
-	*v = (unsigned)u;
-	return 0;
-}
-
-static int parse_real(const char *opt, const char *arg, double *v)
-{
-	if (cli_parse_double(arg, v) < 0 || *v < 0)
-		return cli_usage_error("invalid --%s '%s'", opt, arg);
-	return 0;
-}
-
 /* Can an output be created there?  Fail now rather than after hours of training. */
 static int probe_output(const char *path, struct emb_err *err)
 {
@@ -183,13 +159,15 @@ static int probe_output(const char *path, struct emb_err *err)
 	return 0;
 }
 
-static int set_meta(struct emb_table *tab, const struct train_cmd *c, struct emb_err *err)
+static int set_meta(struct emb_table *tab, const struct train_cmd *c,
+		    const struct emb_trainer *tr, struct emb_err *err)
 {
 	const struct emb_train_stats *st = &c->st;
+	const struct emb_train_opts *o = emb_trainer_opts(tr);
 	char b[6][64];
 	int rc;
 
-	snprintf(b[0], sizeof b[0], "%" PRIu64, c->o.seed);
+	snprintf(b[0], sizeof b[0], "%" PRIu64, o->seed);
 	snprintf(b[1], sizeof b[1], "%" PRIu64, st->tokens);
 	snprintf(b[2], sizeof b[2], "%" PRIu64, st->kept);
 	snprintf(b[3], sizeof b[3], "%" PRIu64, st->lines);
@@ -198,7 +176,7 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c, struct emb
 	if ((rc = emb_table_meta_set(tab, "created_by", PROG " " EMBKIT_VERSION, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.options", c->options, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.seed", b[0], err)) < 0 ||
-	    (rc = emb_table_meta_set(tab, "train.model", c->o.model == EMB_TRAIN_CBOW ? "cbow" : "sg", err)) < 0 ||
+	    (rc = emb_table_meta_set(tab, "train.model", o->model == EMB_TRAIN_CBOW ? "cbow" : "sg", err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "corpus.tokens", b[1], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "corpus.words", b[2], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "corpus.lines", b[3], err)) < 0 ||
@@ -217,9 +195,10 @@ static int save(const struct train_cmd *c, const char *path, const float *matrix
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_table *tab = NULL;
 	size_t rows = emb_vocab_size(vocab), dim = emb_trainer_dim(tr);
+	unsigned threads = emb_trainer_opts(tr)->threads;
 	int rc;
 
-	wo.threads = c->o.threads > 64 ? 64 : (int)c->o.threads; /* idle now that training is done */
+	wo.threads = threads > 64 ? 64 : (int)threads; /* idle now that training is done */
 
 	if ((rc = emb_table_new(&tab, rows, dim, err)) < 0)
 		return rc;
@@ -230,8 +209,8 @@ static int save(const struct train_cmd *c, const char *path, const float *matrix
 		rc = emb_vocab_add(tab->vocab, tok, len, emb_vocab_count(vocab, i), NULL, err);
 	}
 	tab->padding_idx = padding;
-	cli_out_opts(&c->common, &oo, EMB_OUT_BINARY);
-	if (rc >= 0 && (rc = set_meta(tab, c, err)) >= 0)
+	cli_out_opts(&c->common, &oo, 0);
+	if (rc >= 0 && (rc = set_meta(tab, c, tr, err)) >= 0)
 		rc = emb_table_save(tab, path, c->fmt, &wo, &oo, err);
 	emb_table_free(tab);
 	return rc;
@@ -430,15 +409,17 @@ static int resume_positions(struct train_cmd *c, struct emb_trainer *tr, struct 
 static int start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t kept,
 			  struct emb_err *err)
 {
+	const struct emb_train_opts *o = emb_trainer_opts(tr);
 	int rc;
 
 	if ((rc = emb_train_mpi_bcast_floats(emb_trainer_input(tr),
 					     emb_trainer_rows(tr) * emb_trainer_dim(tr), err)) < 0)
 		return rc;
-	emb_train_mpi_sched_init(&c->sched, kept, c->st.kept, c->o.epochs, c->sync_words,
+
+	emb_train_mpi_sched_init(&c->sched, kept, c->st.kept, o->epochs, c->sync_words,
 				 (size_t)c->sync_rows, c->full_sync);
-	if (c->o.hs)
-		c->sched.hs_matrix = c->o.negative ? 2 : 1; /* after the input and syn1neg */
+	if (o->hs)
+		c->sched.hs_matrix = o->negative ? 2 : 1; /* after the input and syn1neg */
 	c->sched.done = c->resumed_rounds;
 	c->sched.offset = c->resumed_offset; /* the other processes' words at the checkpoint */
 	c->sched.want_checkpoint = want_checkpoint;
@@ -521,7 +502,8 @@ static int train(struct train_cmd *c, struct emb_err *err)
 #endif
 	STEP(rc);
 	if (c->resume) {
-		rc = emb_trainer_load_state(&tr, &vocab, &c->o, &padding, c->resume, err);
+		if ((rc = emb_trainer_resume(&tr, &vocab, c->resume, &c->o, err)) == 0)
+			padding = emb_trainer_padding(tr);
 #ifdef EMB_MPI
 		if (rc == 0)
 			rc = resume_positions(c, tr, err);
@@ -577,7 +559,7 @@ static int train(struct train_cmd *c, struct emb_err *err)
 	/* until now an interrupt simply ends the process; from here it stops training cleanly */
 	cli_catch_interrupt();
 #endif
-	if ((rc = emb_trainer_run(tr, corpus, &c->o, err)) < 0)
+	if ((rc = emb_trainer_run(tr, corpus, err)) < 0)
 		goto done;
 	cli_progress_done();
 	c->words = emb_trainer_words(tr);
@@ -597,18 +579,20 @@ static int train(struct train_cmd *c, struct emb_err *err)
 	STEP(rc);
 	if (!c->common.quiet) {
 		double s = emb_trainer_seconds(tr);
-		unsigned th = c->o.threads * c->size;
-		fprintf(stderr, "%s: %zu x %zu vectors from %" PRIu64 " words x %u epochs in %.1f s "
-			"(%.0fk words/s/thread, %u threads)\n", cli_progname, rows, emb_trainer_dim(tr),
-			c->st.kept, c->o.epochs, s, s > 0 ? (double)c->words / s / th / 1000 : 0, th);
+		const struct emb_train_opts *o = emb_trainer_opts(tr);
+		unsigned th = o->threads * c->size;
+		cli_summary(&c->common, "%zu x %zu vectors from %" PRIu64 " words x %u epochs in %.1f s "
+			"(%.0fk words/s/thread, %u threads)", rows, emb_trainer_dim(tr), c->st.kept,
+			o->epochs, s, s > 0 ? (double)c->words / s / th / 1000 : 0, th);
 #ifdef EMB_MPI
 		if (c->size > 1) {
 			const struct emb_train_mpi_sched *sc = &c->sched;
-			fprintf(stderr, "%s: %u processes averaged %" PRIu64 " times: %" PRIu64
-				" whole tables (%.1f ms each), %" PRIu64 " x %" PRIu64 " rows (%.2f ms each)\n",
-				cli_progname, c->size, sc->full + sc->partial, sc->full,
-				sc->full ? sc->full_seconds * 1000 / (double)sc->full : 0, sc->partial,
-				c->sync_rows, sc->partial ? sc->partial_seconds * 1000 / (double)sc->partial : 0);
+			cli_summary(&c->common, "%u processes merged %" PRIu64 " times: %" PRIu64
+				    " whole tables (%.1f ms each), %" PRIu64 " x %" PRIu64 " rows (%.2f ms each)",
+				    c->size, sc->full + sc->partial, sc->full,
+				    sc->full ? sc->full_seconds * 1000 / (double)sc->full : 0, sc->partial,
+				    c->sync_rows,
+				    sc->partial ? sc->partial_seconds * 1000 / (double)sc->partial : 0);
 		}
 #endif
 	}
@@ -734,7 +718,9 @@ int main(int argc, char **argv)
 	uint64_t u;
 	long l;
 	size_t used = 0;
-	int ch, rc;
+	static const char *const model_names[] = { "sg", "skipgram", "cbow", NULL };
+	static const char *const init_names[] = { "uniform", "normal", NULL };
+	int ch, pick, rc;
 
 	cli_init(argv[0]);
 	l = sysconf(_SC_NPROCESSORS_ONLN);
@@ -755,15 +741,15 @@ int main(int argc, char **argv)
 		case OPT_SAVE_VOCAB: c.save_vocab = optarg; break;
 		case OPT_AVERAGE: c.average = true; break;
 		case OPT_SYNC_WORDS:
-			if (parse_num("sync-words", optarg, 1, UINT64_MAX, &c.sync_words))
+			if (cli_parse_count("sync-words", optarg, 1, UINT64_MAX, &c.sync_words))
 				return 2;
 			break;
 		case OPT_SYNC_ROWS:
-			if (parse_num("sync-rows", optarg, 0, UINT32_MAX, &c.sync_rows))
+			if (cli_parse_count("sync-rows", optarg, 0, UINT32_MAX, &c.sync_rows))
 				return 2;
 			break;
 		case OPT_FULL_SYNC:
-			if (parse_num("full-sync", optarg, 1, UINT32_MAX, &c.full_sync))
+			if (cli_parse_count("full-sync", optarg, 1, UINT32_MAX, &c.full_sync))
 				return 2;
 			break;
 #endif
@@ -772,92 +758,84 @@ int main(int argc, char **argv)
 		case OPT_HS: c.o.hs = true; break;
 		case OPT_FREEZE: c.freeze = true; break;
 		case OPT_MIN_COUNT:
-			if (parse_num("min-count", optarg, 0, UINT64_MAX, &c.min_count))
+			if (cli_parse_count("min-count", optarg, 0, UINT64_MAX, &c.min_count))
 				return 2;
 			c.min_count_given = true;
 			break;
 		case OPT_MAX_SIZE:
-			if (parse_num("max-size", optarg, 0, UINT32_MAX - 1, &c.max_size))
+			if (cli_parse_count("max-size", optarg, 0, UINT32_MAX - 1, &c.max_size))
 				return 2;
 			break;
 		case OPT_SPLIT:
-			if (strcmp(optarg, "ws") == 0)
-				c.tok.split = EMB_SPLIT_WS;
-			else if (strcmp(optarg, "words") == 0)
-				c.tok.split = EMB_SPLIT_WORDS;
-			else
-				return cli_usage_error("invalid --split '%s' (ws or words)", optarg);
+			if (cli_parse_split(optarg, &c.tok.split))
+				return 2;
 			break;
 		case 'd':
-			if (parse_num("dim", optarg, 1, 100000, &u))
+			if (cli_parse_count("dim", optarg, 1, 100000, &u))
 				return 2;
 			c.o.dim = (size_t)u;
 			c.dim_given = true;
 			break;
 		case 'm':
-			if (strcmp(optarg, "sg") == 0 || strcmp(optarg, "skipgram") == 0)
-				c.o.model = EMB_TRAIN_SG;
-			else if (strcmp(optarg, "cbow") == 0)
-				c.o.model = EMB_TRAIN_CBOW;
-			else
-				return cli_usage_error("invalid --model '%s' (sg or cbow)", optarg);
+			if (cli_parse_choice("model", optarg, model_names, &pick))
+				return 2;
+			c.o.model = pick == 2 ? EMB_TRAIN_CBOW : EMB_TRAIN_SG;
 			break;
 		case 'n':
-			if (parse_uint("negative", optarg, 0, 64, &c.o.negative))
+			if (cli_parse_uint("negative", optarg, 0, 64, &c.o.negative))
 				return 2;
 			break;
 		case 'w':
-			if (parse_uint("window", optarg, 1, 64, &c.o.window))
+			if (cli_parse_uint("window", optarg, 1, 64, &c.o.window))
 				return 2;
 			break;
 		case 'e':
-			if (parse_uint("epochs", optarg, 1, 100000, &c.o.epochs))
+			if (cli_parse_uint("epochs", optarg, 1, 100000, &c.o.epochs))
 				return 2;
 			break;
 		case 'j':
-			if (parse_uint("threads", optarg, 1, 1024, &c.o.threads))
+			if (cli_parse_uint("threads", optarg, 1, 1024, &c.o.threads))
 				return 2;
 			break;
 		case OPT_BATCH:
 			c.o.batch = BATCH_DEFAULT;
-			if (optarg && parse_uint("batch", optarg, 0, 16, &c.o.batch))
+			if (optarg && cli_parse_uint("batch", optarg, 0, 16, &c.o.batch))
 				return 2;
 			break;
 		case OPT_SEED:
-			if (parse_num("seed", optarg, 0, UINT64_MAX, &c.o.seed))
+			if (cli_parse_count("seed", optarg, 0, UINT64_MAX, &c.o.seed))
 				return 2;
 			break;
 		case OPT_NS_EXP:
-			if (parse_real("ns-exponent", optarg, &c.o.ns_exponent))
+			if (cli_parse_real("ns-exponent", optarg, 0, 10, 0, &c.o.ns_exponent))
 				return 2;
 			break;
 		case OPT_SAMPLE:
-			if (parse_real("sample", optarg, &c.o.sample))
+			if (cli_parse_real("sample", optarg, 0, HUGE_VAL, 0, &c.o.sample))
 				return 2;
 			break;
 		case 'a':
-			if (cli_parse_double(optarg, &c.o.alpha) < 0 || !(c.o.alpha > 0))
-				return cli_usage_error("invalid --alpha '%s'", optarg);
+			if (cli_parse_real("alpha", optarg, 0, EMB_TRAIN_MAX_ALPHA, CLI_REAL_ABOVE_MIN,
+					   &c.o.alpha))
+				return 2;
 			break;
 		case OPT_MIN_ALPHA:
-			if (parse_real("min-alpha", optarg, &c.o.min_alpha))
+			if (cli_parse_real("min-alpha", optarg, 0, EMB_TRAIN_MAX_ALPHA, 0, &c.o.min_alpha))
 				return 2;
 			break;
 		case OPT_CHECKPOINT_EVERY:
-			if (cli_parse_double(optarg, &every) < 0 || !(every > 0))
-				return cli_usage_error("invalid --checkpoint-every '%s'", optarg);
+			if (cli_parse_real("checkpoint-every", optarg, 0, HUGE_VAL, CLI_REAL_ABOVE_MIN,
+					   &every))
+				return 2;
 			break;
 		case OPT_INIT:
-			if (strcmp(optarg, "uniform") == 0)
-				c.o.init = EMB_TRAIN_INIT_UNIFORM;
-			else if (strcmp(optarg, "normal") == 0)
-				c.o.init = EMB_TRAIN_INIT_NORMAL;
-			else
-				return cli_usage_error("invalid --init '%s' (uniform or normal)", optarg);
+			if (cli_parse_choice("init", optarg, init_names, &pick))
+				return 2;
+			c.o.init = pick == 0 ? EMB_TRAIN_INIT_UNIFORM : EMB_TRAIN_INIT_NORMAL;
 			break;
 		case OPT_PADDING:
-			if (cli_parse_long(optarg, &c.padding) < 0 || c.padding < 0)
-				return cli_usage_error("invalid --padding-idx '%s'", optarg);
+			if (cli_parse_range("padding-idx", optarg, 0, LONG_MAX, &c.padding))
+				return 2;
 			break;
 		case 't':
 			if (!(c.fmt = emb_format_by_name(optarg)))
@@ -881,6 +859,10 @@ int main(int argc, char **argv)
 		return cli_usage_error("--freeze-existing needs --init-from");
 	if (c.o.batch && (c.o.model != EMB_TRAIN_SG || c.o.hs || c.o.negative == 0))
 		return cli_usage_error("--batch is for skip-gram with negative sampling only");
+	if (cli_refuse_terminal(&c.common, c.output, !emb_format_for_output(c.output, c.fmt)->text) ||
+	    (c.context &&
+	     cli_refuse_terminal(&c.common, c.context, !emb_format_for_output(c.context, c.fmt)->text)))
+		return 2;
 	if (c.vocab && !c.min_count_given)
 		c.min_count = 1; /* a given vocabulary was pruned by tokvocab: keep its rows */
 	c.corpus = argv + optind;

@@ -147,13 +147,6 @@ static int parse_specials(struct tv_opts *o, const char *list)
 	return 0;
 }
 
-static int parse_u64_opt(const char *name, const char *arg, uint64_t min, uint64_t *v)
-{
-	if (cli_parse_u64(arg, v) < 0 || *v < min)
-		return cli_usage_error("invalid --%s '%s'", name, arg);
-	return 0;
-}
-
 /* Parse a subcommand's options (argv[0] is its name); 0 or an exit status. */
 static int parse(struct tv_opts *o, int argc, char **argv, const struct option *lo,
 		 const char *usage)
@@ -175,11 +168,11 @@ static int parse(struct tv_opts *o, int argc, char **argv, const struct option *
 			o->vflags |= EMB_VOCAB_CSV;
 			break;
 		case OPT_MIN_COUNT:
-			if ((rc = parse_u64_opt("min-count", optarg, 0, &o->sel.min_count)))
+			if ((rc = cli_parse_count("min-count", optarg, 0, UINT64_MAX, &o->sel.min_count)))
 				return rc;
 			break;
 		case OPT_MAX_SIZE:
-			if ((rc = parse_u64_opt("max-size", optarg, 1, &o->sel.max_size)))
+			if ((rc = cli_parse_count("max-size", optarg, 1, UINT64_MAX, &o->sel.max_size)))
 				return rc;
 			break;
 		case OPT_SPECIALS:
@@ -190,15 +183,11 @@ static int parse(struct tv_opts *o, int argc, char **argv, const struct option *
 			o->tok.lower = true;
 			break;
 		case OPT_SPLIT:
-			if (strcmp(optarg, "ws") == 0)
-				o->tok.split = EMB_SPLIT_WS;
-			else if (strcmp(optarg, "words") == 0)
-				o->tok.split = EMB_SPLIT_WORDS;
-			else
-				return cli_usage_error("invalid --split '%s' (ws or words)", optarg);
+			if ((rc = cli_parse_split(optarg, &o->tok.split)))
+				return rc;
 			break;
 		case 'j':
-			if ((rc = parse_u64_opt("threads", optarg, 1, &v)))
+			if ((rc = cli_parse_count("threads", optarg, 1, UINT64_MAX, &v)))
 				return rc;
 			o->threads = v > 256 ? 256 : (int)v;
 			break;
@@ -222,7 +211,7 @@ static int parse(struct tv_opts *o, int argc, char **argv, const struct option *
 				optarg ? optarg : c == OPT_BOS ? "<bos>" : "<eos>";
 			break;
 		case OPT_MAX_LEN:
-			if ((rc = parse_u64_opt("max-len", optarg, 1, &o->max_len)))
+			if ((rc = cli_parse_count("max-len", optarg, 1, UINT64_MAX, &o->max_len)))
 				return rc;
 			break;
 		default:

@@ -378,10 +378,7 @@ int emb_convert(const struct emb_convert_opts *o, struct emb_err *err)
 	bool header, stream;
 	int rc;
 
-	if (!to && o->write_output && strcmp(o->output, "-") != 0)
-		to = emb_format_by_filename(o->output);
-	if (!to)
-		to = &emb_format_emb;
+	to = emb_format_for_output(o->write_output ? o->output : "-", to);
 	if (o->header_set && (to == &emb_format_glove || to == &emb_format_word2vec))
 		to = o->wo.header ? &emb_format_word2vec : &emb_format_glove;
 	if (o->wo.f16 && to != &emb_format_emb)

@@ -69,7 +69,14 @@ struct emb_format {
 	int (*rows_begin)(struct emb_rowsink *w, struct emb_out *out, size_t rows, size_t dim,
 			  const struct emb_write_opts *o, struct emb_err *err);
 	bool has_header;  /* the written form starts with "ROWS DIM" (may be switched off) */
+	bool text;        /* the written form is text (a tool may show it on a terminal) */
 };
+
+/*
+ * The format a table saved to PATH is written in: FMT when given, else the one PATH's name
+ * suggests (emb_format_by_filename; "-" suggests none), else EMB.
+ */
+const struct emb_format *emb_format_for_output(const char *path, const struct emb_format *fmt);
 
 extern const struct emb_format emb_format_glove, emb_format_word2vec, emb_format_word2vec_bin,
 	emb_format_emb;

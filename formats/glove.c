@@ -37,6 +37,7 @@ static int glove_write(const struct emb_table *t, struct emb_out *out,
 
 const struct emb_format emb_format_glove = {
 	.name = "glove",
+	.text = true,
 	.bid = glove_bid,
 	.read = glove_read,
 	.write = glove_write,

@@ -51,7 +51,7 @@ int emb_npz_open(struct emb_npz **out, const char *path, const struct emb_out_op
 	int rc;
 
 	*out = NULL;
-	o.flags = (o.flags & ~(unsigned)EMB_OUT_GZIP) | EMB_OUT_NO_GZ_NAME | EMB_OUT_BINARY;
+	o.flags = (o.flags & ~(unsigned)EMB_OUT_GZIP) | EMB_OUT_NO_GZ_NAME;
 	o.level = 0;
 	if (!(z = calloc(1, sizeof *z)))
 		return emb_err_nomem(err, "opening an npz archive");

@@ -61,6 +61,13 @@ const struct emb_format *emb_format_by_filename(const char *path)
 	return NULL;
 }
 
+const struct emb_format *emb_format_for_output(const char *path, const struct emb_format *fmt)
+{
+	if (!fmt && strcmp(path, "-") != 0)
+		fmt = emb_format_by_filename(path);
+	return fmt ? fmt : &emb_format_emb;
+}
+
 int emb_format_detect(const struct emb_format **out, struct emb_stream *in, struct emb_err *err)
 {
 	const unsigned char *p;
@@ -121,10 +128,7 @@ int emb_table_save(const struct emb_table *t, const char *path, const struct emb
 	struct emb_out *out = NULL;
 	int rc;
 
-	if (!fmt)
-		fmt = emb_format_by_filename(path);
-	if (!fmt)
-		fmt = &emb_format_emb;
+	fmt = emb_format_for_output(path, fmt);
 	if (!wo)
 		wo = &wdefaults;
 	if (oo)
@@ -132,8 +136,6 @@ int emb_table_save(const struct emb_table *t, const char *path, const struct emb
 	/* EMB is compressed unless the caller asked for level 0 (the mappable raw form) */
 	if (fmt == &emb_format_emb && o.level != 0)
 		o.flags |= EMB_OUT_GZIP;
-	if (fmt == &emb_format_emb || fmt == &emb_format_word2vec_bin)
-		o.flags |= EMB_OUT_BINARY;
 	if ((rc = emb_out_open(&out, path, &o, err)) < 0)
 		return rc;
 	if ((rc = fmt->write(t, out, wo, err)) < 0) {

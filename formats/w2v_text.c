@@ -666,6 +666,7 @@ static int w2v_text_write(const struct emb_table *t, struct emb_out *out,
 
 const struct emb_format emb_format_word2vec = {
 	.name = "word2vec",
+	.text = true,
 	.bid = w2v_text_bid,
 	.read = w2v_text_read,
 	.write = w2v_text_write,

@@ -13,6 +13,19 @@
 
 #include "banned.h"
 
+/*
+ * EMB_TARGET_CLONES("avx2", "default"): compile a hot function once per listed x86-64 ISA and
+ * let the loader pick one (an ifunc, so glibc and ELF).  Anywhere else (arm64, ppc64el, musl)
+ * it is nothing: the same portable vector-extension code is compiled once for the target's
+ * baseline.  -DEMB_NO_TARGET_CLONES forces the portable build on x86-64 too.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && defined(__GLIBC__) && \
+	!defined(EMB_NO_TARGET_CLONES)
+#define EMB_TARGET_CLONES(...) __attribute__((target_clones(__VA_ARGS__)))
+#else
+#define EMB_TARGET_CLONES(...)
+#endif
+
 /* *r = a * b; false on overflow. */
 static inline bool emb_mul_ok(size_t a, size_t b, size_t *r)
 {

@@ -282,7 +282,7 @@ static void out_free(struct emb_out *o)
 	free(o->path);
 	free(o);
 }
-static int open_target(struct emb_out *o, const char *path, unsigned flags, struct emb_err *err)
+static int open_target(struct emb_out *o, const char *path, struct emb_err *err)
 {
 	struct stat st;
 	mode_t mask, mode = 0666;
@@ -293,9 +293,6 @@ static int open_target(struct emb_out *o, const char *path, unsigned flags, stru
 		o->is_stdout = true;
 		o->fd = 1;
 		o->regular = fstat(1, &st) == 0 && S_ISREG(st.st_mode);
-		if ((flags & EMB_OUT_BINARY) && !(flags & EMB_OUT_FORCE) && isatty(1))
-			return emb_err_set(err, EMB_EINVAL,
-					   "refusing to write binary data to a terminal (use --force)");
 		return 0;
 	}
 	if (stat(path, &st) == 0) {
@@ -353,7 +350,7 @@ int emb_out_open(struct emb_out **out, const char *path, const struct emb_out_op
 	if (o->level > 12)
 		o->level = 12;
 	o->nblk = 1;
-	if ((rc = open_target(o, path, opts->flags, err)) < 0 ||
+	if ((rc = open_target(o, path, err)) < 0 ||
 	    (rc = block_alloc(o, &o->blk[0], err)) < 0) {
 		emb_out_abort(o);
 		return rc;

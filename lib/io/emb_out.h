@@ -40,8 +40,6 @@ extern const unsigned char emb_gz_header[EMB_GZ_HEADER];
 
 enum {
 	EMB_OUT_GZIP = 1 << 0,      /* gzip-compress (also implied by a name ending in .gz) */
-	EMB_OUT_BINARY = 1 << 1,    /* refuse a terminal as standard output unless EMB_OUT_FORCE */
-	EMB_OUT_FORCE = 1 << 2,
 	EMB_OUT_NO_GZ_NAME = 1 << 3,/* do not infer gzip from a .gz name */
 	EMB_OUT_NO_SYNC = 1 << 4,   /* skip fsync at commit (scratch files) */
 };

@@ -10,6 +10,7 @@
 #include "emb_train_impl.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -69,23 +70,31 @@ static void init_input(struct emb_trainer *t)
 static int check_opts(const struct emb_train_opts *o, struct emb_err *err)
 {
 	if (o->dim == 0 || o->dim > 100000)
-		return emb_err_set(err, EMB_EINVAL, "--dim must be 1 to 100000");
+		return emb_err_set(err, EMB_EINVAL, "dimension must be 1 to 100000");
 	if (o->window == 0 || o->window > 64)
-		return emb_err_set(err, EMB_EINVAL, "--window must be 1 to 64");
+		return emb_err_set(err, EMB_EINVAL, "window must be 1 to 64");
 	if (o->negative == 0 && !o->hs)
-		return emb_err_set(err, EMB_EINVAL, "--negative 0 needs --hs");
+		return emb_err_set(err, EMB_EINVAL, "without negative samples, hierarchical softmax is needed");
 	if (o->negative > 64)
-		return emb_err_set(err, EMB_EINVAL, "--negative must be at most 64");
+		return emb_err_set(err, EMB_EINVAL, "negative samples must be at most 64");
 	if (o->epochs == 0)
-		return emb_err_set(err, EMB_EINVAL, "--epochs must be at least 1");
+		return emb_err_set(err, EMB_EINVAL, "epochs must be at least 1");
 	if (o->threads == 0 || o->threads > 1024)
-		return emb_err_set(err, EMB_EINVAL, "--threads must be 1 to 1024");
+		return emb_err_set(err, EMB_EINVAL, "threads must be 1 to 1024");
 	if (o->batch > 16)
-		return emb_err_set(err, EMB_EINVAL, "--batch must be 0 to 16");
+		return emb_err_set(err, EMB_EINVAL, "batch must be 0 to 16");
 	if (o->batch && (o->negative + o->batch > BMAX_OUT))
-		return emb_err_set(err, EMB_EINVAL, "--batch with too many negatives");
-	if (!(o->sample >= 0) || !(o->ns_exponent >= 0 && o->ns_exponent <= 10))
-		return emb_err_set(err, EMB_EINVAL, "--sample and --ns-exponent must be non-negative");
+		return emb_err_set(err, EMB_EINVAL, "batch plus negative samples must be at most 80");
+	if (!(o->alpha < 0 || (o->alpha > 0 && o->alpha <= EMB_TRAIN_MAX_ALPHA)))
+		return emb_err_set(err, EMB_EINVAL, "learning rate must be above 0 and at most %g",
+				   EMB_TRAIN_MAX_ALPHA);
+	if (!(o->min_alpha < 0 || o->min_alpha <= EMB_TRAIN_MAX_ALPHA))
+		return emb_err_set(err, EMB_EINVAL, "end learning rate must be 0 to %g",
+				   EMB_TRAIN_MAX_ALPHA);
+	if (!(o->sample >= 0))
+		return emb_err_set(err, EMB_EINVAL, "sample must be non-negative");
+	if (!(o->ns_exponent >= 0 && o->ns_exponent <= 10))
+		return emb_err_set(err, EMB_EINVAL, "noise exponent must be 0 to 10");
 	return 0;
 }
 
@@ -103,10 +112,6 @@ int emb_train_alloc(struct emb_trainer **out, const uint64_t *counts, size_t row
 	if (!(t = calloc(1, sizeof *t)))
 		return emb_err_nomem(err, "allocating the trainer");
 	t->o = *o;
-	t->o.stop = NULL;
-	t->o.checkpoint = NULL;
-	t->o.progress = NULL;
-	t->o.progress_ctx = NULL;
 	if (t->o.alpha < 0)
 		t->o.alpha = o->model == EMB_TRAIN_CBOW ? 0.05 : 0.025;
 	if (t->o.min_alpha < 0)
@@ -180,6 +185,8 @@ void emb_trainer_free(struct emb_trainer *t)
 }
 
 float *emb_trainer_input(struct emb_trainer *t) { return t->syn0; }
+const struct emb_train_opts *emb_trainer_opts(const struct emb_trainer *t) { return &t->o; }
+long emb_trainer_padding(const struct emb_trainer *t) { return t->padding; }
 const float *emb_trainer_output(const struct emb_trainer *t) { return t->syn1neg ? t->syn1neg : t->syn1; }
 size_t emb_trainer_rows(const struct emb_trainer *t) { return t->rows; }
 size_t emb_trainer_dim(const struct emb_trainer *t) { return t->dim; }
@@ -216,6 +223,28 @@ float emb_train_alpha_at(const struct emb_trainer *t, uint64_t done)
 	double f = (double)global_done(t, done) / (total + 1);
 	double a = t->o.alpha - (t->o.alpha - t->o.min_alpha) * f;
 	return (float)(a < t->o.min_alpha ? t->o.min_alpha : a);
+}
+
+/* Too large a learning rate makes the vectors grow until a float overflows; from then on
+ * every update spreads NaN.  Nothing useful can come out, so training stops. */
+static int diverged(struct emb_err *err, uint64_t words)
+{
+	return emb_err_set(err, EMB_ELIMIT, "training diverged after %" PRIu64 " words (the "
+			   "vectors are no longer finite); try a smaller learning rate", words);
+}
+
+/* The per-sentence check sees every row a dot product reads; this one also catches a row
+ * spoilt by the very last updates, or by a sync callback. */
+static int check_finite(const struct emb_trainer *t, struct emb_err *err)
+{
+	const float *m[3] = { t->syn0, t->syn1neg, t->syn1 };
+	size_t n = t->rows * t->dim;
+
+	for (int k = 0; k < 3; k++)
+		for (size_t i = 0; m[k] && i < n; i++)
+			if (!isfinite(m[k][i]))
+				return diverged(err, global_done(t, atomic_load(&t->done_words)));
+	return 0;
 }
 
 /* This thread's words since the last publication go into the shared count. */
@@ -288,13 +317,18 @@ static void *worker_main(void *arg)
 		if (n > 0) {
 			/* from the words seen by this thread: with one thread, the exact schedule
 			 * whatever the timing, so a resumed run repeats an uninterrupted one */
-			float alpha = emb_train_alpha_at(t, seen + pending);
+			float alpha = emb_train_alpha_at(t, seen + pending), dots;
 			if (t->o.model == EMB_TRAIN_CBOW)
-				emb_train_cbow(t, sen, n, alpha, &ts->rng, &sc);
+				dots = emb_train_cbow(t, sen, n, alpha, &ts->rng, &sc);
 			else if (t->o.batch && t->syn1neg && !t->syn1)
-				emb_train_sg_batch(t, sen, n, alpha, &ts->rng, &sc);
+				dots = emb_train_sg_batch(t, sen, n, alpha, &ts->rng, &sc);
 			else
-				emb_train_sg(t, sen, n, alpha, &ts->rng, &sc);
+				dots = emb_train_sg(t, sen, n, alpha, &ts->rng, &sc);
+			if (!isfinite(dots)) {
+				wk->rc = diverged(&wk->err, global_done(t, seen + pending));
+				atomic_store(&t->halt, 1);
+				goto out;
+			}
 		}
 		if (pending >= ALPHA_EVERY)
 			PUBLISH();
@@ -365,9 +399,9 @@ static int plan_slices(struct emb_trainer *t, const struct emb_train_corpus *c, 
 	return 0;
 }
 
-static void report(struct emb_trainer *t, const struct emb_train_opts *o, double t0,
-		   uint64_t words0, bool done)
+static void report(struct emb_trainer *t, double t0, uint64_t words0, bool done)
 {
+	const struct emb_train_opts *o = &t->o;
 	struct emb_train_progress p;
 	double total = (double)t->total_words * t->o.epochs;
 	uint64_t w = global_done(t, atomic_load(&t->done_words));
@@ -390,9 +424,9 @@ static void report(struct emb_trainer *t, const struct emb_train_opts *o, double
 	o->progress(o->progress_ctx, &p);
 }
 
-int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
-		    const struct emb_train_opts *o, struct emb_err *err)
+int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, struct emb_err *err)
 {
+	const struct emb_train_opts *o = &t->o;
 	struct worker *wk = NULL;
 	pthread_t *th = NULL;
 	double t0 = now(), last_ckpt = t0, last_prog = 0;
@@ -452,7 +486,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 				atomic_store(&t->halt, 1);
 			}
 			if (tn - last_prog >= (o->progress_every > 0 ? o->progress_every : 0.25)) {
-				report(t, o, t0, words0, false);
+				report(t, t0, words0, false);
 				last_prog = tn;
 			}
 		}
@@ -471,7 +505,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 				finished = false;
 		}
 		if (finished) {
-			if ((rc = emb_train_sync_end(t, err)) < 0)
+			if ((rc = emb_train_sync_end(t, err)) < 0 || (rc = check_finite(t, err)) < 0)
 				goto done;
 			break;
 		}
@@ -491,7 +525,7 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
 			goto done;
 		}
 	}
-	report(t, o, t0, words0, true);
+	report(t, t0, words0, true);
 done:
 	t->seconds = now() - t0;
 	t->run_words = atomic_load(&t->done_words) - words0;

@@ -6,10 +6,12 @@
  *      into a compact id cache, an unlinked temporary file of uint32 ids in $TMPDIR with
  *      EMB_TRAIN_EOS between lines; every epoch then streams ids from that file (pread, a few
  *      MB per thread), never the whole corpus in memory.  Without a vocabulary the scan
- *      counts tokens and emb_train_vocab_prune() keeps --min-count/--max-size and renumbers;
+ *      counts tokens and emb_train_vocab_prune() keeps a minimum count / maximum size and
+ *      renumbers;
  *      emb_train_corpus_filter() then rewrites the cache in the final ids.
  *   2. the trainer: emb_trainer_new() takes the counts of the final vocabulary (row i = id i)
- *      and the options, and owns the input (syn0, the table) and output (context) matrices.
+ *      and the options, once, and owns them and the input (syn0, the table) and output
+ *      (context) matrices; emb_trainer_resume() makes one from a checkpoint instead.
  *   3. emb_trainer_run(): Hogwild threads over slices of the id cache, as word2vec.c splits
  *      its input file by byte offset.
  *
@@ -33,6 +35,9 @@
 
 #define EMB_TRAIN_EOS UINT32_MAX   /* line end in the id cache */
 #define EMB_TRAIN_MAX_SENTENCE 1000 /* kept words per training sentence (word2vec.c) */
+/* The largest learning rate accepted: word2vec's are 0.025 and 0.05, and a step larger than
+ * the loss's whole gradient (at most 1 a pair) only overshoots, then overflows. */
+#define EMB_TRAIN_MAX_ALPHA 1.0
 
 enum emb_train_model { EMB_TRAIN_SG = 0, EMB_TRAIN_CBOW = 1 };
 enum emb_train_init { EMB_TRAIN_INIT_UNIFORM = 0, EMB_TRAIN_INIT_NORMAL = 1 };
@@ -84,14 +89,15 @@ struct emb_train_opts {
 	bool hs;             /* hierarchical softmax over a Huffman tree of the counts */
 	unsigned window;     /* maximal window, shrunk at random per word (5) */
 	double sample;       /* sub-sampling threshold (1e-3; 0 = off) */
-	double alpha;        /* start learning rate (< 0: 0.025 sg, 0.05 cbow) */
+	double alpha;        /* start learning rate, at most EMB_TRAIN_MAX_ALPHA (< 0: 0.025 sg,
+			      * 0.05 cbow) */
 	double min_alpha;    /* end learning rate (< 0: alpha * 1e-4, word2vec's floor) */
 	unsigned epochs;     /* 5 */
 	unsigned threads;    /* 1 */
 	uint64_t seed;       /* 1 */
 	int init;            /* EMB_TRAIN_INIT_UNIFORM: U(-0.5/dim, 0.5/dim); NORMAL: N(0,1) */
 	unsigned batch;      /* 0: exact word2vec updates; N>0: N centre words share negatives */
-	/* control, read by emb_trainer_run() */
+	/* control, read by emb_trainer_run() (emb_trainer_resume() takes only these) */
 	volatile sig_atomic_t *stop;      /* non-zero: stop at the next sentence (e.g. SIGINT) */
 	const char *checkpoint;           /* save resumable state here (NULL: never) */
 	double checkpoint_every;          /* seconds between checkpoints (0: only when stopped) */
@@ -167,9 +173,11 @@ void emb_train_corpus_free(struct emb_train_corpus *c);
 struct emb_trainer;
 
 /*
- * A trainer for ROWS rows whose counts are COUNTS[0..rows) (copied).  The input matrix is
- * initialised from opts->init and opts->seed; PADDING (-1: none) is zero.  EMB_EINVAL for
- * options that cannot train (dim 0, window 0, no negative and no hs, no row with a count).
+ * A trainer for ROWS rows whose counts are COUNTS[0..rows) (copied), with the options *O
+ * (copied: the trainer owns them from here; what the control fields point to must outlive
+ * it).  The input matrix is initialised from o->init and o->seed; PADDING (-1: none) is
+ * zero.  EMB_EINVAL for options that cannot train (dimension 0, window 0, neither negative
+ * samples nor hierarchical softmax, ...), EMB_EFORMAT when no row has a count.
  */
 int emb_trainer_new(struct emb_trainer **out, const uint64_t *counts, size_t rows,
 		    const struct emb_train_opts *o, long padding, struct emb_err *err);
@@ -177,20 +185,28 @@ void emb_trainer_free(struct emb_trainer *t);
 
 /* The input (word) vectors, rows x dim, row-major: the table; writable before run. */
 float *emb_trainer_input(struct emb_trainer *t);
-/* The output (context) vectors (syn1neg, or syn1 with --hs only), rows x dim. */
+/* The output (context) vectors (syn1neg, or syn1 with hierarchical softmax only), rows x dim. */
 const float *emb_trainer_output(const struct emb_trainer *t);
 size_t emb_trainer_rows(const struct emb_trainer *t);
 size_t emb_trainer_dim(const struct emb_trainer *t);
-/* Keep row R's input vector as it is (--freeze-existing). */
+/* Keep row R's input vector as it is (embtrain --freeze-existing). */
 void emb_trainer_freeze(struct emb_trainer *t, size_t r);
+/* The options in effect: the defaults resolved (alpha, min_alpha) and, after
+ * emb_trainer_resume(), the checkpoint's training options. */
+const struct emb_train_opts *emb_trainer_opts(const struct emb_trainer *t);
+/* The padding row (-1: none). */
+long emb_trainer_padding(const struct emb_trainer *t);
 
 /*
- * Train over CORPUS for the remaining epochs.  0 when done; EMB_EINTR when *o->stop was set
- * (after writing o->checkpoint when given); EMB_EFORMAT when the cache holds no trainable
- * word; I/O errors of the cache or checkpoint.  Progress is called from the caller's thread.
+ * Train over CORPUS for the remaining epochs, with the options given at creation.  0 when
+ * done; EMB_EINTR when *stop was set (after writing the checkpoint when one is named);
+ * EMB_ELIMIT "training diverged" as soon as a value of the model is no longer finite (too
+ * large a learning rate: the matrices are then useless and no checkpoint is written);
+ * EMB_EFORMAT when the cache holds no trainable word or is not the one a resumed checkpoint
+ * was made from; I/O errors of the cache or checkpoint; the sync callback's errors.
+ * Progress is called from the caller's thread.
  */
-int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus,
-		    const struct emb_train_opts *o, struct emb_err *err);
+int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, struct emb_err *err);
 
 /* Attach the data-parallel hook of O (sync, sync_ctx, sync_words, corpus_words) to a trainer
  * made without it, e.g. one loaded from a checkpoint, before emb_trainer_run(). */
@@ -211,13 +227,14 @@ void emb_trainer_set_vocab(struct emb_trainer *t, const struct emb_vocab *vocab)
 int emb_trainer_save_state(const struct emb_trainer *t, const char *path, struct emb_err *err);
 
 /*
- * Load a checkpoint: a trainer in the saved state, its options (*o: the training options; the
- * control fields are left as they are) and its vocabulary.  emb_trainer_run() then checks the
- * corpus digest and continues where the checkpoint was taken.
+ * A trainer in the state saved in the checkpoint PATH, the other way to create one: the
+ * training options, padding, matrices and positions come from the file, its vocabulary is
+ * handed to *vocab (already set as the trainer's), and of *O only the control fields are taken
+ * (stop, checkpoint, checkpoint_every, progress*, stop_after_words, sync*, corpus_words).
+ * emb_trainer_run() then checks the corpus digest and continues where the checkpoint was taken.
  */
-int emb_trainer_load_state(struct emb_trainer **out, struct emb_vocab **vocab,
-			   struct emb_train_opts *o, long *padding, const char *path,
-			   struct emb_err *err);
+int emb_trainer_resume(struct emb_trainer **out, struct emb_vocab **vocab, const char *path,
+		       const struct emb_train_opts *o, struct emb_err *err);
 
 /* ---- positions (data-parallel checkpoints; emb_train_pos.c) --------------------------- */
 

@@ -67,9 +67,8 @@ fail:
 	return rc;
 }
 
-int emb_trainer_load_state(struct emb_trainer **out, struct emb_vocab **vocab,
-			   struct emb_train_opts *o, long *padding, const char *path,
-			   struct emb_err *err)
+int emb_trainer_resume(struct emb_trainer **out, struct emb_vocab **vocab, const char *path,
+		       const struct emb_train_opts *o, struct emb_err *err)
 {
 	struct emb_stream *in = NULL;
 	struct emb_trainer *t = NULL;
@@ -147,14 +146,7 @@ int emb_trainer_load_state(struct emb_trainer **out, struct emb_vocab **vocab,
 	in = NULL;
 	if (rc < 0)
 		goto done;
-	to.stop = o->stop;
-	to.checkpoint = o->checkpoint;
-	to.checkpoint_every = o->checkpoint_every;
-	to.progress = o->progress;
-	to.progress_ctx = o->progress_ctx;
-	to.progress_every = o->progress_every;
-	*o = to;
-	*padding = t->padding;
+	t->vocab = v;
 	*out = t;
 	*vocab = v;
 	t = NULL;

@@ -106,12 +106,14 @@ float emb_train_alpha_at(const struct emb_trainer *t, uint64_t done);
  * loading a checkpoint). */
 int emb_train_derive(struct emb_trainer *t, struct emb_err *err);
 
-/* emb_train_kernels.c: train one sentence of N kept words at learning rate ALPHA. */
-void emb_train_sg(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
-		  uint64_t *rng, const struct scratch *sc);
-void emb_train_cbow(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
-		    uint64_t *rng, const struct scratch *sc);
-void emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
-			uint64_t *rng, const struct scratch *sc);
+/* emb_train_kernels.c: train one sentence of N kept words at learning rate ALPHA.  Returns
+ * the sum of the dot products it computed: not finite once the model has diverged (a NaN or
+ * an infinity anywhere in the rows it touched), for one check per sentence. */
+float emb_train_sg(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+		   uint64_t *rng, const struct scratch *sc);
+float emb_train_cbow(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+		     uint64_t *rng, const struct scratch *sc);
+float emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+			 uint64_t *rng, const struct scratch *sc);
 
 #endif

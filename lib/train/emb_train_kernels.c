@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "emb_rng.h"
+#include "internal.h"
 #include "emb_train_impl.h"
 
 typedef float v8f __attribute__((vector_size(32)));
@@ -110,19 +111,25 @@ static inline __attribute__((always_inline)) void k_prefetch(const float *row, s
 		__builtin_prefetch(p + o, 1, 3);
 }
 
+/*
+ * (label - σ(f)) α from the table.  Written so that a NaN f (a diverged run) takes a clipped
+ * branch: (int)NaN is undefined and in practice indexes far outside the table.  The caller
+ * notices the NaN through the sum of its dot products (see emb_train_sg()).
+ */
 static inline __attribute__((always_inline)) float k_sig_grad(const float *sig, float f, float label,
 							     float alpha)
 {
-	if (f >= MAX_EXP)
+	if (!(f < MAX_EXP))
 		return (label - 1) * alpha;
-	if (f <= -MAX_EXP)
+	if (!(f > -MAX_EXP))
 		return label * alpha;
 	return (label - sig[(int)((f + MAX_EXP) * ((float)SIG_N / (2 * MAX_EXP)))]) * alpha;
 }
 
 /* Hierarchical softmax along row w's Huffman path, input l1, gradient into acc. */
 static inline __attribute__((always_inline)) void k_hs(const struct emb_trainer *t, uint32_t w,
-						       const float *l1, float *acc, float alpha)
+						       const float *l1, float *acc, float alpha,
+						       float *dots)
 {
 	const uint8_t *code = t->code + t->code_off[w];
 	const uint32_t *point = t->point + t->code_off[w];
@@ -131,7 +138,8 @@ static inline __attribute__((always_inline)) void k_hs(const struct emb_trainer 
 	for (unsigned j = 0; j < t->code_len[w]; j++) {
 		float *l2 = t->syn1 + (size_t)point[j] * d;
 		float f = k_dot(l1, l2, d);
-		if (f <= -MAX_EXP || f >= MAX_EXP)
+		*dots += f;
+		if (!(f > -MAX_EXP && f < MAX_EXP)) /* NaN too */
 			continue;
 		f = t->sig[(int)((f + MAX_EXP) * ((float)SIG_N / (2 * MAX_EXP)))];
 		k_update(acc, l2, l1, (1 - code[j] - f) * alpha, d);
@@ -197,17 +205,21 @@ static inline __attribute__((always_inline)) const uint32_t *np_next(const struc
 /* Negative sampling: input l1 against the centre word W (label 1) and the noise words NEG. */
 static inline __attribute__((always_inline)) void k_ns(const struct emb_trainer *t, uint32_t w,
 						       const uint32_t *neg, const float *l1, float *acc,
-						       float alpha)
+						       float alpha, float *dots)
 {
 	size_t d = t->dim;
 	float *l2 = t->syn1neg + (size_t)w * d;
+	float f = k_dot(l1, l2, d);
 
-	k_update(acc, l2, l1, k_sig_grad(t->sig, k_dot(l1, l2, d), 1, alpha), d);
+	*dots += f;
+	k_update(acc, l2, l1, k_sig_grad(t->sig, f, 1, alpha), d);
 	for (unsigned j = 0; j < t->o.negative; j++) {
 		if (neg[j] == w)
 			continue;
 		l2 = t->syn1neg + (size_t)neg[j] * d;
-		k_update(acc, l2, l1, k_sig_grad(t->sig, k_dot(l1, l2, d), 0, alpha), d);
+		f = k_dot(l1, l2, d);
+		*dots += f;
+		k_update(acc, l2, l1, k_sig_grad(t->sig, f, 0, alpha), d);
 	}
 }
 
@@ -234,12 +246,13 @@ static inline __attribute__((always_inline)) void k_prefetch_next(const struct e
 		k_prefetch(t->syn0 + (size_t)sen[far] * t->dim, t->dim);
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-void emb_train_sg(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
-			uint64_t *rng, const struct scratch *sc)
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
+float emb_train_sg(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+		   uint64_t *rng, const struct scratch *sc)
 {
 	size_t d = t->dim;
-	float *acc = sc->work;
+	float *acc = sc->work, dots = 0;
+
 	np_start(t, sc->np, rng);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t w = sen[i];
@@ -257,21 +270,22 @@ void emb_train_sg(const struct emb_trainer *t, const uint32_t *sen, size_t n, fl
 			neg = np_next(t, sc->np, rng);
 			memset(acc, 0, d * sizeof *acc);
 			if (t->syn1)
-				k_hs(t, w, l1, acc, alpha);
+				k_hs(t, w, l1, acc, alpha, &dots);
 			if (neg)
-				k_ns(t, w, neg, l1, acc, alpha);
+				k_ns(t, w, neg, l1, acc, alpha, &dots);
 			if (!t->frozen || !t->frozen[cw])
 				k_axpy(l1, acc, 1, d);
 		}
 	}
+	return dots;
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-void emb_train_cbow(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
-			  uint64_t *rng, const struct scratch *sc)
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
+float emb_train_cbow(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+		     uint64_t *rng, const struct scratch *sc)
 {
 	size_t d = t->dim;
-	float *acc = sc->work, *neu1 = sc->work + d;
+	float *acc = sc->work, *neu1 = sc->work + d, dots = 0;
 
 	np_start(t, sc->np, rng);
 	for (size_t i = 0; i < n; i++) {
@@ -295,13 +309,14 @@ void emb_train_cbow(const struct emb_trainer *t, const uint32_t *sen, size_t n, 
 			neu1[j] /= (float)cwn;
 		memset(acc, 0, d * sizeof *acc);
 		if (t->syn1)
-			k_hs(t, w, neu1, acc, alpha);
+			k_hs(t, w, neu1, acc, alpha, &dots);
 		if (neg)
-			k_ns(t, w, neg, neu1, acc, alpha);
+			k_ns(t, w, neg, neu1, acc, alpha, &dots);
 		for (size_t c = lo; c <= hi; c++)
 			if (c != i && (!t->frozen || !t->frozen[sen[c]]))
 				k_axpy(t->syn0 + (size_t)sen[c] * d, acc, 1, d);
 	}
+	return dots;
 }
 
 /*
@@ -367,10 +382,11 @@ static inline __attribute__((always_inline)) void k_combine(float *dst, float *c
 	}
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-void emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t n,
-			      float alpha, uint64_t *rng, const struct scratch *sc)
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
+float emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t n,
+			 float alpha, uint64_t *rng, const struct scratch *sc)
 {
+	float dots = 0;
 	size_t d = t->dim, B = t->o.batch;
 	unsigned K = t->o.negative;
 	float *dA = sc->work;                   /* BMAX_IN x d */
@@ -411,6 +427,8 @@ void emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t
 		for (size_t j = 0; j < nin; j++) {
 			size_t p = lo + j;
 			bool any = false;
+			for (k = 0; k < nout; k++)
+				dots += G[j][k];
 			for (size_t q = 0; q < nb; q++) {
 				bool in = p != g0 + q && p >= lo_q[q] && p <= hi_q[q];
 				G[j][q] = in ? k_sig_grad(t->sig, G[j][q], 1, alpha) : 0;
@@ -434,4 +452,5 @@ void emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t
 			if (!t->frozen || !t->frozen[sen[lo + j]])
 				k_axpy(arow[j], dA + j * d, 1, d);
 	}
+	return dots;
 }

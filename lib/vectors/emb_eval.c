@@ -462,6 +462,7 @@ int emb_eval_analogy(struct emb_eval_analogy_report *r, const struct emb_table *
 	if ((rc = emb_knn_new(&a->ix, t->data, t->rows, t->dim, o->threads, err)) < 0)
 		goto done;
 	emb_knn_restrict(a->ix, c.nrows);
+	r->rows = c.nrows;
 	rc = analogy_read(a, r, in, o, err);
 done:
 	if (a) {
@@ -643,6 +644,7 @@ int emb_eval_pairs(struct emb_eval_pairs_report *r, const struct emb_table *t,
 	r->pearson = r->spearman = NAN;
 	if ((rc = canon_init(&c, t, o, err)) < 0)
 		return rc;
+	r->rows = c.nrows;
 	if ((rc = sniff_delim(in, &delim, err)) < 0 || (rc = emb_tsv_open(&tsv, in, delim, err)) < 0 ||
 	    (rc = pairs_read(r, &c, tsv, in, &acc, &held, o, err)) < 0)
 		goto done;

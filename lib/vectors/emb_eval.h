@@ -38,7 +38,7 @@
 #include "emb_table.h"
 
 struct emb_eval_opts {
-	size_t restrict_rows;  /* rows that count (0 = all) */
+	size_t restrict_rows;  /* rows that count (0 = all); gensim's restrict_vocab default 300000 */
 	bool case_sensitive;   /* false: gensim's case_insensitive=True */
 	bool strict;           /* a malformed line is an error */
 	int method;            /* EMB_KNN_COSINE (3CosAdd) or EMB_KNN_COSMUL (emb_knn.h) */
@@ -47,7 +47,7 @@ struct emb_eval_opts {
 	void *warn_ctx;
 };
 
-#define EMB_EVAL_OPTS_INIT { 30000, false, false, 0, 0, NULL, NULL }
+#define EMB_EVAL_OPTS_INIT { 300000, false, false, 0, 0, NULL, NULL }
 
 struct emb_eval_section {
 	char *name;
@@ -61,6 +61,7 @@ struct emb_eval_analogy_report {
 	size_t questions;       /* well-formed question lines */
 	size_t oov;             /* of them not asked: a word outside the searched rows */
 	size_t skipped;         /* malformed lines */
+	size_t rows;            /* rows that counted: the first min(restrict_rows, rows) */
 	size_t correct, asked;  /* totals over all sections */
 	size_t sem_correct, sem_asked, syn_correct, syn_asked;
 };
@@ -69,6 +70,7 @@ struct emb_eval_pairs_report {
 	size_t pairs;           /* pairs used */
 	size_t oov;             /* pairs with a word outside the searched rows */
 	size_t skipped;         /* malformed or header lines */
+	size_t rows;            /* rows that counted */
 	double pearson, spearman; /* NaN when undefined (fewer than 2 pairs, a constant column) */
 };
 

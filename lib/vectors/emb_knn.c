@@ -17,6 +17,7 @@
  */
 #include "emb_knn.h"
 
+#include <assert.h>
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
@@ -133,7 +134,7 @@ static int hit_cmp(const void *a, const void *b)
 /* ---- kernels ---- */
 
 /* Push the scores s[0..n) of rows r0.. : a vector check skips chunks none of which can enter. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+EMB_TARGET_CLONES("avx512f", "avx2", "default")
 static void push_scores(struct qheap *q, const float *s, size_t r0, size_t n)
 {
 	size_t t = 0;
@@ -157,7 +158,7 @@ static void push_scores(struct qheap *q, const float *s, size_t r0, size_t n)
 }
 
 /* c[t] *= inv[t]: sgemm's dot products become cosines. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+EMB_TARGET_CLONES("avx512f", "avx2", "default")
 static void scale_rows(float *c, const float *inv, size_t n)
 {
 	size_t t = 0;
@@ -174,7 +175,7 @@ static void scale_rows(float *c, const float *inv, size_t n)
  * One pass over rows [lo, hi): out[j * SCAN_CHUNK + (r - lo)] = dot(row r, q_j) / |row r| for
  * the m <= SCAN_MAX query vectors, and inv[r - lo] = 1 / |row r| when inv is not NULL.
  */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+EMB_TARGET_CLONES("avx512f", "avx2", "default")
 static void scan_rows(const float *data, size_t dim, size_t lo, size_t hi, const float *q,
 		      size_t m, float *out, float *inv)
 {
@@ -508,4 +509,160 @@ double emb_knn_cosine(const float *a, const float *b, size_t dim)
 	if (aa == 0 || bb == 0)
 		return 0;
 	return ab / (sqrt(aa) * sqrt(bb));
+}
+
+/* ---- queue ---- */
+
+/* Queries a batch: enough that each tile of the table is multiplied by many of them while it
+ * is in cache, few enough that their k hits each stay small. */
+#define QUEUE_MAX 1024
+#define QUEUE_HITS ((size_t)1 << 22)
+
+struct emb_knn_queue {
+	struct emb_knn *ix;
+	struct emb_knn_batch b;
+	size_t g, cap, n;
+	float *vec;             /* cap * g * dim */
+	size_t *excl, nexcl, excl_cap;  /* every query's exclusions, one after another */
+	size_t *excl_at;        /* cap + 1 offsets into excl */
+	size_t *padded;         /* the exclusions as emb_knn_batch wants them */
+	struct emb_knn_hit *hits;
+	size_t *nhits;
+	bool searched;
+};
+
+int emb_knn_queue_new(struct emb_knn_queue **out, struct emb_knn *ix, int method, size_t npos,
+		      size_t nneg, size_t k, size_t cap, struct emb_err *err)
+{
+	struct emb_knn_queue *qq;
+	size_t dim = ix->dim ? ix->dim : 1, cells;
+
+	*out = NULL;
+	if (!k)
+		return emb_err_set(err, EMB_EINVAL, "the number of neighbours must be at least 1");
+	if (!cap) {
+		cap = QUEUE_HITS / k;
+		cap = cap < 1 ? 1 : cap > QUEUE_MAX ? QUEUE_MAX : cap;
+	}
+	if (!(qq = calloc(1, sizeof *qq)))
+		return emb_err_nomem(err, "creating a query queue");
+	qq->ix = ix;
+	qq->b.method = method;
+	qq->b.npos = method == EMB_KNN_COSMUL ? npos : 1;
+	qq->b.nneg = method == EMB_KNN_COSMUL ? nneg : 0;
+	qq->b.k = k;
+	qq->g = method == EMB_KNN_COSMUL ? npos + nneg : 1;
+	qq->cap = cap;
+	if (!emb_mul_ok(cap * qq->g, dim, &cells) || !emb_mul_ok(cap, k, &cells)) {
+		free(qq);
+		return emb_err_set(err, EMB_ELIMIT, "a batch of %zu queries is too large", cap);
+	}
+	if (!(qq->vec = malloc(cap * qq->g * dim * sizeof *qq->vec)) ||
+	    !(qq->excl_at = calloc(cap + 1, sizeof *qq->excl_at)) ||
+	    !(qq->hits = malloc(cap * k * sizeof *qq->hits)) ||
+	    !(qq->nhits = calloc(cap, sizeof *qq->nhits))) {
+		emb_knn_queue_free(qq);
+		return emb_err_nomem(err, "creating a query queue");
+	}
+	*out = qq;
+	return 0;
+}
+
+void emb_knn_queue_free(struct emb_knn_queue *qq)
+{
+	if (!qq)
+		return;
+	free(qq->vec);
+	free(qq->excl);
+	free(qq->excl_at);
+	free(qq->padded);
+	free(qq->hits);
+	free(qq->nhits);
+	free(qq);
+}
+
+float *emb_knn_queue_slot(struct emb_knn_queue *qq)
+{
+	assert(qq->n < qq->cap && !qq->searched);
+	return qq->vec + qq->n * qq->g * qq->ix->dim;
+}
+
+int emb_knn_queue_add(struct emb_knn_queue *qq, const size_t *excl, size_t nexcl,
+		      struct emb_err *err)
+{
+	size_t need = qq->nexcl + nexcl;
+
+	assert(qq->n < qq->cap && !qq->searched);
+	if (need > qq->excl_cap) {
+		size_t cap = qq->excl_cap ? qq->excl_cap : 64;
+		size_t *p;
+		while (cap < need)
+			cap *= 2;
+		if (!(p = realloc(qq->excl, cap * sizeof *p)))
+			return emb_err_nomem(err, "queueing a query");
+		qq->excl = p;
+		qq->excl_cap = cap;
+	}
+	if (nexcl)
+		memcpy(qq->excl + qq->nexcl, excl, nexcl * sizeof *excl);
+	qq->nexcl = need;
+	qq->excl_at[++qq->n] = need;
+	return qq->n == qq->cap;
+}
+
+int emb_knn_queue_run(struct emb_knn_queue *qq, struct emb_err *err)
+{
+	size_t width = 0, cells;
+
+	if (qq->searched || !qq->n)
+		return 0;
+	for (size_t i = 0; i < qq->n; i++)
+		if (qq->excl_at[i + 1] - qq->excl_at[i] > width)
+			width = qq->excl_at[i + 1] - qq->excl_at[i];
+	free(qq->padded);
+	qq->padded = NULL;
+	if (width) {
+		if (!emb_mul_ok(qq->n, width, &cells) || !(qq->padded = malloc(cells * sizeof *qq->padded)))
+			return emb_err_nomem(err, "searching");
+		for (size_t i = 0; i < qq->n; i++) {
+			size_t a = qq->excl_at[i], z = qq->excl_at[i + 1];
+			for (size_t j = 0; j < width; j++)
+				qq->padded[i * width + j] = a + j < z ? qq->excl[a + j] : EMB_KNN_NONE;
+		}
+	}
+	qq->b.q = qq->vec;
+	qq->b.nq = qq->n;
+	qq->b.exclude = qq->padded;
+	qq->b.nexclude = width;
+	qq->searched = true;
+	return emb_knn_search(qq->ix, &qq->b, qq->hits, qq->nhits, err);
+}
+
+size_t emb_knn_queue_len(const struct emb_knn_queue *qq)
+{
+	return qq->n;
+}
+
+size_t emb_knn_queue_cap(const struct emb_knn_queue *qq)
+{
+	return qq->cap;
+}
+
+bool emb_knn_queue_searched(const struct emb_knn_queue *qq)
+{
+	return qq->searched;
+}
+
+const struct emb_knn_hit *emb_knn_queue_hits(const struct emb_knn_queue *qq, size_t i, size_t *n)
+{
+	assert(qq->searched && i < qq->n);
+	*n = qq->nhits[i];
+	return qq->hits + i * qq->b.k;
+}
+
+void emb_knn_queue_clear(struct emb_knn_queue *qq)
+{
+	qq->n = 0;
+	qq->nexcl = 0;
+	qq->searched = false;
 }

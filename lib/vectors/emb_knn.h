@@ -18,6 +18,7 @@
 #ifndef EMB_KNN_H
 #define EMB_KNN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,43 @@ void emb_knn_restrict(struct emb_knn *ix, size_t n);
  */
 int emb_knn_search(struct emb_knn *ix, const struct emb_knn_batch *b, struct emb_knn_hit *hits,
 		   size_t *nhits, struct emb_err *err);
+
+/*
+ * A queue of queries searched together, so that a stream of queries becomes a few large batches
+ * (matrix products) instead of one pass over the table each.  Fill a query's vectors through
+ * emb_knn_queue_slot(), then emb_knn_queue_add() it with the rows it must not return; when the
+ * queue is full, or at emb_knn_queue_run(), the queued queries are searched as one batch and
+ * their hits stay readable (emb_knn_queue_hits) until emb_knn_queue_clear().
+ *
+ * Ownership: emb_knn_queue_new() hands a queue to *out; emb_knn_queue_free() frees it
+ * (NULL-safe).  The index must outlive the queue.
+ */
+struct emb_knn_queue;
+
+/*
+ * A queue for IX of queries of METHOD (npos + nneg vectors each for COSMUL, else one) and K
+ * hits each; CAP queries a batch (0: as many as keep the hits of a batch within a few MiB).
+ * 0, EMB_EINVAL (k = 0), EMB_ENOMEM, EMB_ELIMIT.
+ */
+int emb_knn_queue_new(struct emb_knn_queue **out, struct emb_knn *ix, int method, size_t npos,
+		      size_t nneg, size_t k, size_t cap, struct emb_err *err);
+void emb_knn_queue_free(struct emb_knn_queue *qq);
+/* Where the next query's vectors go (unit vectors, as emb_knn_batch wants them). */
+float *emb_knn_queue_slot(struct emb_knn_queue *qq);
+/* Queue the slot's query; it never returns the rows EXCL[0..nexcl).  1 when the queue is now
+ * full (run it before the next add), 0, or EMB_ENOMEM. */
+int emb_knn_queue_add(struct emb_knn_queue *qq, const size_t *excl, size_t nexcl,
+		      struct emb_err *err);
+/* Search the queued queries (none queued: nothing to do).  0, EMB_ENOMEM. */
+int emb_knn_queue_run(struct emb_knn_queue *qq, struct emb_err *err);
+/* Queries queued since the last clear; how many fit; whether they were searched. */
+size_t emb_knn_queue_len(const struct emb_knn_queue *qq);
+size_t emb_knn_queue_cap(const struct emb_knn_queue *qq);
+bool emb_knn_queue_searched(const struct emb_knn_queue *qq);
+/* After a run: the hits of query I, best first; *n says how many. */
+const struct emb_knn_hit *emb_knn_queue_hits(const struct emb_knn_queue *qq, size_t i, size_t *n);
+/* Forget the queued queries and their hits. */
+void emb_knn_queue_clear(struct emb_knn_queue *qq);
 
 /* dst = src / |src| (L2); a zero vector stays zero.  Returns |src|.  dst may equal src. */
 double emb_knn_unit(float *dst, const float *src, size_t dim);

@@ -306,6 +306,14 @@ long emb_table_find(const struct emb_table *t, const char *tok, size_t len)
 	return -1;
 }
 
+const float *emb_table_word_vector(const struct emb_table *t, const char *w, size_t len,
+				   float *buf, long *row)
+{
+	(void)buf; /* for vectors built from subwords */
+	*row = emb_table_find(t, w, len);
+	return *row >= 0 ? emb_table_row(t, (size_t)*row) : NULL;
+}
+
 const char *emb_table_token(const struct emb_table *t, size_t i, size_t *len)
 {
 	const char *s;

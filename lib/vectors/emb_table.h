@@ -71,6 +71,15 @@ int emb_table_resize(struct emb_table *t, size_t rows, struct emb_err *err);
  */
 /* Row of token TOK[0..len), or -1. */
 long emb_table_find(const struct emb_table *t, const char *tok, size_t len);
+/*
+ * The vector of word W[0..len): every lookup by word goes through here, so a table that can
+ * build vectors for words it has no row for (subwords) answers them in one place.  Returns a
+ * pointer to dim floats (the row itself, or BUF filled), or NULL when the table has no vector
+ * for the word; *row gets the word's row, or -1 when the vector is not a row of the table.
+ * BUF (dim floats) may be NULL when only rows are wanted.
+ */
+const float *emb_table_word_vector(const struct emb_table *t, const char *w, size_t len,
+				   float *buf, long *row);
 /* Token of row i (NUL-terminated; *len may be NULL); "" for a corrupt mapped entry. */
 const char *emb_table_token(const struct emb_table *t, size_t i, size_t *len);
 /* Count of row i's token (0 when unknown). */

@@ -50,7 +50,7 @@ setup() {
 
 @test "embpack --batch-size 0 is a usage error" {
 	run -2 --separate-stderr t embpack --batch-size 0 "$FIX/ids.txt"
-	assert_equal "$stderr" "embpack: invalid --batch-size '0'
+	assert_equal "$stderr" "embpack: invalid --batch-size '0': out of range (at least 1)
 Try 'embpack --help' for more information."
 }
 

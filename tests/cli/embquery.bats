@@ -34,7 +34,7 @@ Try 'embquery --help' for more information."
 
 @test "embquery nn --k 0 is a usage error" {
   run -2 --separate-stderr t embquery nn --k 0 "$T" king
-  [[ "$stderr" == "embquery: invalid --k '0' (must be at least 1)"* ]]
+  [[ "$stderr" == "embquery: invalid --k '0': out of range (1 to 16777216)"* ]]
 }
 
 @test "embquery nn ranks by cosine, excludes the query word, and prints word<TAB>score" {
@@ -91,6 +91,34 @@ embquery: warning: <stdin>:3: expected a word or 3 numbers, found 2 fields (line
   assert_output "xyz 0 0 0"
 }
 
+@test "embquery: a word whose row holds NaN or inf is an error naming it, a warning under --oov; such rows are never neighbours" {
+  command -v embconv >/dev/null || skip "embconv not built"
+  printf '4 3\na 1 2 3\nb nan 1 1\nc inf 0 1\nd 1 0 0\n' >"$BATS_TEST_TMPDIR/nan.txt"
+  N="$BATS_TEST_TMPDIR/nan.emb"
+  t embconv -q --allow-nonfinite --level 0 "$BATS_TEST_TMPDIR/nan.txt" "$N" # raw: mapped unchecked
+  run -1 --separate-stderr t embquery sim "$N" a b
+  assert_output ""
+  assert_equal "$stderr" "embquery: 'b' has a non-finite vector (row 2)"
+  run -1 --separate-stderr t embquery nn "$N" c
+  assert_equal "$stderr" "embquery: 'c' has a non-finite vector (row 3)"
+  run -1 --separate-stderr t embquery analogy "$N" a b d
+  assert_equal "$stderr" "embquery: 'b' has a non-finite vector (row 2)"
+  run -0 --separate-stderr t embquery nn --k 5 "$N" d
+  assert_output "$(printf 'a\t0.26726124')"
+  run -0 --separate-stderr t embquery nn --k 5 "$N" <<<$'d\nd\nd\nd\nd\nd' # a batch: sgemm
+  assert_output "$(for i in 1 2 3 4 5 6; do [ $i = 1 ] || echo; printf 'a\t0.26726124\n'; done)"
+  run -0 --separate-stderr t embquery nn --k 5 "$N" <<<"0 1 1"
+  assert_output "$(printf 'a\t0.9449112\nd\t0')"
+  run -0 --separate-stderr t embquery sim --oov skip "$N" a c a d
+  assert_output "$(printf 'a\td\t0.26726124')"
+  assert_equal "$stderr" "embquery: warning: 'c' has a non-finite vector (row 3): skipped"
+  run -0 --separate-stderr t embquery sim --oov zero "$N" b a
+  assert_output "$(printf 'b\ta\t0')"
+  refute_output --partial "nan"
+  run -0 --separate-stderr t embquery vec "$N" b   # vec prints what the row holds
+  assert_output "b nan 1 1"
+}
+
 @test "embquery analogy: 3CosAdd and 3CosMul, inputs excluded, a line of two words skipped" {
   run -0 t embquery analogy --k 1 "$T" man woman king
   assert_output "$(printf 'queen\t0.9585689')"
@@ -128,8 +156,11 @@ gram-plural\t1\t1\t1
 semantic\t2\t2\t1
 syntactic\t1\t1\t1
 total\t3\t3\t1
-coverage\t3\t4\t0.75')"
+coverage\t3\t4\t0.75
+restrict\t8')"
   assert_equal "$stderr" "embquery: warning: $FIX/questions.txt:5: expected 4 words (A B C D), found 3"
+  run -0 t embquery eval-analogy -q --restrict 3 --format json "$T" "$FIX/questions.txt"
+  assert_output --partial ',"restrict":3}'
   run -0 t embquery eval-analogy -q --case-sensitive "$T" "$FIX/questions.txt"
   assert_line "$(printf 'coverage\t2\t4\t0.5')"
   run -1 --separate-stderr t embquery eval-analogy --strict "$T" "$FIX/questions.txt"
@@ -141,9 +172,26 @@ coverage\t3\t4\t0.75')"
   assert_line "$(printf 'pairs\t4')"
   assert_line "$(printf 'oov\t1')"
   assert_line "$(printf 'coverage\t0.8')"
+  assert_line "$(printf 'restrict\t8')"
   tsv=$output
   run -0 t embquery eval-sim "$T" "$FIX/pairs.csv"
   assert_equal "$(head -2 <<<"$output")" "$(head -2 <<<"$tsv")"
+}
+
+@test "embquery eval-analogy and eval-sim search gensim's default 300000 rows and say how many counted" {
+  awk 'BEGIN { print "30010 2"; for (i = 1; i <= 30010; i++) print "w" i, i % 7, i % 5 }' \
+    >"$BATS_TEST_TMPDIR/big.txt"
+  printf ': s\nw1 w2 w30005 w30006\n' >"$BATS_TEST_TMPDIR/q.txt"
+  run -0 t embquery eval-analogy -q "$BATS_TEST_TMPDIR/big.txt" "$BATS_TEST_TMPDIR/q.txt"
+  assert_line "$(printf 'coverage\t1\t1\t1')"
+  assert_line "$(printf 'restrict\t30010')"
+  run -0 t embquery eval-analogy -q --restrict 30000 "$BATS_TEST_TMPDIR/big.txt" "$BATS_TEST_TMPDIR/q.txt"
+  assert_line "$(printf 'coverage\t0\t1\t0')"
+  assert_line "$(printf 'restrict\t30000')"
+  printf 'w1\tw30005\t1\nw2\tw30006\t2\nw3\tw4\t3\n' >"$BATS_TEST_TMPDIR/p.tsv"
+  run -0 t embquery eval-sim -q "$BATS_TEST_TMPDIR/big.txt" "$BATS_TEST_TMPDIR/p.tsv"
+  assert_line "$(printf 'pairs\t3')"
+  assert_line "$(printf 'restrict\t30010')"
 }
 
 @test "embquery: an evaluation file that is not one is an error naming it" {

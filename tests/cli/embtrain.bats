@@ -139,13 +139,25 @@ FAST=(-d 12 -e 3 -j 1 -q)
 @test "embtrain refuses --window 0, --negative 0 without --hs, dim 0 and negative numbers (status 2)" {
   local o="$BATS_TEST_TMPDIR/v.emb" a
   for a in "--window 0" "--negative 0" "--dim 0" "--min-count -1" "--epochs 0" "--threads 0" \
-      "--sample -1" "--alpha -0.1" "--negative -5" "--model glove" "--init zero" "--batch=99"; do
+      "--sample -1" "--alpha -0.1" "--negative -5" "--model glove" "--init zero" "--batch=99" \
+      "--alpha 1.5" "--alpha nan" "--alpha inf" "--min-alpha 2" "--ns-exponent 11"; do
     run -2 --separate-stderr t embtrain $a "$G" -o "$o"
     [[ "$stderr" == *"Try 'embtrain --help' for more information."* ]] || { echo "$a: $stderr"; false; }
   done
   run -2 --separate-stderr t embtrain "$G"
   [[ "$stderr" == *"no output given"* ]]
   [ ! -e "$o" ]
+}
+
+@test "embtrain --alpha 1 diverges: 'training diverged', status 1, no output, no checkpoint" {
+  local o="$BATS_TEST_TMPDIR/v.emb" a
+  for a in "-m sg -n 20 -j 1" "-m sg -n 20 -j 2" "--batch -j 1" "-m cbow -n 20 -j 2"; do
+    run -1 --separate-stderr t embtrain -q -d 100 -e 3 --alpha 1 $a "$G" -o "$o" \
+      --checkpoint "$BATS_TEST_TMPDIR/ck"
+    [[ "$stderr" == "embtrain: training diverged after "*" words"* ]] || { echo "$a: $stderr"; false; }
+    [ ! -e "$o" ]
+    [ ! -e "$BATS_TEST_TMPDIR/ck" ]
+  done
 }
 
 @test "embtrain into a directory that does not exist fails before training, status 1" {

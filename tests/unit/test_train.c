@@ -99,7 +99,7 @@ static struct emb_trainer *train(struct emb_train_opts *o, size_t sentences, int
 
 	assert_int_equal(emb_train_corpus_from_ids(&c, ids, n, &err), 0);
 	assert_int_equal(emb_trainer_new(&t, counts, NWORDS, o, -1, &err), 0);
-	assert_int_equal(emb_trainer_run(t, c, o, &err), want_rc);
+	assert_int_equal(emb_trainer_run(t, c, &err), want_rc);
 	emb_train_corpus_free(c);
 	free(ids);
 	return t;
@@ -186,7 +186,6 @@ static void test_checkpoint_resume(void **s)
 	uint64_t counts[NWORDS];
 	char path[] = "/tmp/test_train_ckpt_XXXXXX";
 	size_t n;
-	long pad;
 	uint32_t *ids = grammar(1500, &n, counts);
 	int fd = mkstemp(path);
 
@@ -206,20 +205,22 @@ static void test_checkpoint_resume(void **s)
 		assert_int_equal(emb_vocab_add(v, tok, strlen(tok), counts[i], NULL, &err), 0);
 	}
 	assert_int_equal(emb_train_corpus_from_ids(&c, ids, n, &err), 0);
-	assert_int_equal(emb_trainer_new(&part, counts, NWORDS, &o, -1, &err), 0);
-	emb_trainer_set_vocab(part, v);
 	o.checkpoint = path;
 	o.stop_after_words = 7000;
-	assert_int_equal(emb_trainer_run(part, c, &o, &err), EMB_EINTR);
+	assert_int_equal(emb_trainer_new(&part, counts, NWORDS, &o, -1, &err), 0);
+	emb_trainer_set_vocab(part, v);
+	assert_int_equal(emb_trainer_run(part, c, &err), EMB_EINTR);
 	assert_true(emb_trainer_words(part) >= 7000 && emb_trainer_words(part) < 7000 + 1000);
 
 	o2 = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
-	assert_int_equal(emb_trainer_load_state(&resumed, &v2, &o2, &pad, path, &err), 0);
-	assert_int_equal(o2.epochs, 3);
-	assert_int_equal(o2.dim, 16);
-	assert_true(o2.hs);
+	o2.epochs = 1;          /* training options come from the checkpoint, not from here */
+	assert_int_equal(emb_trainer_resume(&resumed, &v2, path, &o2, &err), 0);
+	assert_int_equal(emb_trainer_opts(resumed)->epochs, 3);
+	assert_int_equal(emb_trainer_opts(resumed)->dim, 16);
+	assert_true(emb_trainer_opts(resumed)->hs);
+	assert_int_equal(emb_trainer_padding(resumed), -1);
 	assert_int_equal(emb_vocab_size(v2), NWORDS);
-	assert_int_equal(emb_trainer_run(resumed, c, &o2, &err), 0);
+	assert_int_equal(emb_trainer_run(resumed, c, &err), 0);
 	assert_memory_equal(emb_trainer_input(whole), emb_trainer_input(resumed),
 			    NWORDS * o.dim * sizeof(float));
 
@@ -229,8 +230,8 @@ static void test_checkpoint_resume(void **s)
 	assert_int_equal(emb_train_corpus_from_ids(&c, ids, n, &err), 0);
 	emb_trainer_free(resumed);
 	emb_vocab_free(v2);
-	assert_int_equal(emb_trainer_load_state(&resumed, &v2, &o2, &pad, path, &err), 0);
-	assert_int_equal(emb_trainer_run(resumed, c, &o2, &err), EMB_EFORMAT);
+	assert_int_equal(emb_trainer_resume(&resumed, &v2, path, &o2, &err), 0);
+	assert_int_equal(emb_trainer_run(resumed, c, &err), EMB_EFORMAT);
 	assert_non_null(strstr(err.msg, "not the one"));
 
 	unlink(path);
@@ -253,13 +254,14 @@ static void test_bad_options(void **s)
 	(void)s;
 	o.dim = 0;
 	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
+	assert_string_equal(err.msg, "dimension must be 1 to 100000"); /* a parameter, not a flag */
 	o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
 	o.window = 0;
 	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
 	o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
 	o.negative = 0;
 	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
-	assert_non_null(strstr(err.msg, "--hs"));
+	assert_string_equal(err.msg, "without negative samples, hierarchical softmax is needed");
 	o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
 	assert_int_equal(emb_trainer_new(&t, zero, 3, &o, -1, &err), EMB_EFORMAT);
 }
@@ -289,7 +291,7 @@ static void test_padding_untouched(void **s)
 	{
 		float w0[16];
 		memcpy(w0, emb_trainer_input(t), sizeof w0);
-		assert_int_equal(emb_trainer_run(t, c, &o, &err), 0);
+		assert_int_equal(emb_trainer_run(t, c, &err), 0);
 		assert_memory_equal(w0, emb_trainer_input(t), sizeof w0);
 	}
 	for (int d = 0; d < 16; d++)
@@ -488,6 +490,103 @@ static void test_sync_threads_and_failure(void **s)
 	emb_trainer_free(t);
 }
 
+/* Too large a learning rate: the run stops with "training diverged" (before: (int)NaN indexed
+ * the sigmoid table and the process died), for every kernel. */
+static void test_diverged(void **s)
+{
+	static const struct { int model; unsigned negative; bool hs; unsigned batch; } k[] = {
+		{ EMB_TRAIN_SG, 20, false, 0 }, { EMB_TRAIN_CBOW, 20, false, 0 },
+		{ EMB_TRAIN_SG, 20, false, 1 },
+	};
+	struct emb_train_opts o;
+	struct emb_trainer *t;
+
+	(void)s;
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+		o = (struct emb_train_opts)EMB_TRAIN_OPTS_INIT;
+		o.dim = 100;
+		o.alpha = 1;
+		o.model = k[i].model;
+		o.negative = k[i].negative;
+		o.hs = k[i].hs;
+		o.batch = k[i].batch;
+		t = train(&o, 1500, EMB_ELIMIT);
+		emb_trainer_free(t);
+	}
+}
+
+/* A NaN in a row (here planted) reaches every lookup of the sigmoid table, hierarchical
+ * softmax's too; it is reported, never used as an index. */
+static void test_nan_row(void **s)
+{
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_train_corpus *c;
+	struct emb_trainer *t;
+	uint64_t counts[NWORDS];
+	size_t n;
+	uint32_t *ids = grammar(200, &n, counts);
+
+	(void)s;
+	for (int model = EMB_TRAIN_SG; model <= EMB_TRAIN_CBOW; model++) {
+		struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+		o.dim = 16;
+		o.model = model;
+		o.negative = 0;
+		o.hs = true;
+		assert_int_equal(emb_train_corpus_from_ids(&c, ids, n, &err), 0);
+		assert_int_equal(emb_trainer_new(&t, counts, NWORDS, &o, -1, &err), 0);
+		emb_trainer_input(t)[5 * 16 + 3] = NAN;
+		assert_int_equal(emb_trainer_run(t, c, &err), EMB_ELIMIT);
+		assert_non_null(strstr(err.msg, "training diverged"));
+		emb_train_corpus_free(c);
+		emb_trainer_free(t);
+	}
+	free(ids);
+}
+
+/* A learning rate above EMB_TRAIN_MAX_ALPHA is refused by name. */
+static void test_alpha_bound(void **s)
+{
+	struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_trainer *t;
+	uint64_t counts[3] = { 5, 3, 1 };
+
+	(void)s;
+	o.alpha = 1.5;
+	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
+	assert_string_equal(err.msg, "learning rate must be above 0 and at most 1");
+	o.alpha = NAN;
+	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), EMB_EINVAL);
+	o.alpha = EMB_TRAIN_MAX_ALPHA;
+	assert_int_equal(emb_trainer_new(&t, counts, 3, &o, -1, &err), 0);
+	emb_trainer_free(t);
+}
+
+static int nan_sync(void *ctx, struct emb_train_sync *s, struct emb_err *err)
+{
+	(void)ctx;
+	(void)err;
+	if (s->done)
+		s->matrix[1][7] = INFINITY;
+	return 0;
+}
+
+/* The end of training checks the whole model: a value spoilt after the last dot product (here
+ * by a sync callback) is caught too. */
+static void test_final_check(void **s)
+{
+	struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+	struct emb_trainer *t;
+
+	(void)s;
+	o.dim = 16;
+	o.epochs = 1;
+	o.sync = nan_sync;
+	t = train(&o, 200, EMB_ELIMIT);
+	emb_trainer_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +606,10 @@ int main(void)
 		cmocka_unit_test(test_sync_one_thread),
 		cmocka_unit_test(test_sync_identity_same_bytes),
 		cmocka_unit_test(test_sync_threads_and_failure),
+		cmocka_unit_test(test_diverged),
+		cmocka_unit_test(test_nan_row),
+		cmocka_unit_test(test_alpha_bound),
+		cmocka_unit_test(test_final_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
