@@ -203,7 +203,8 @@ lint: $(VERSION_H)
 		$(addprefix -I,$(INC_DIRS)) lib formats cmd
 	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) 2>/dev/null
 	$(if $(HAVE_MPICC),clang-tidy --quiet $(MPI_SRC) cmd/embtrain.c -- -DEMB_MPI \
-		$(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) $$($(MPICC) --showme:compile) 2>/dev/null)
+		$(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) \
+		$(addprefix -isystem ,$(shell $(MPICC) --showme:incdirs)) 2>/dev/null)
 
 demo:
 	@sh .ci/deps build

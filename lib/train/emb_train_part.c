@@ -56,15 +56,18 @@ static int inspect(struct input *in, const char *path, struct emb_err *err)
 	return 0;
 }
 
+/* Does input X go before input Y: heavier, or as heavy and given first? */
+static bool goes_first(const struct input *x, const struct input *y)
+{
+	return x->size > y->size || (x->size == y->size && x < y);
+}
+
 /* Whole inputs heaviest first, ties in input order (insertion sort: they are few). */
 static void sort_whole(size_t *idx, size_t n, const struct input *in)
 {
 	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0; j--) {
-			size_t a = idx[j], b = idx[j - 1], t;
-			if (in[a].size < in[b].size || (in[a].size == in[b].size && a > b))
-				break;
-			t = idx[j];
+		for (size_t j = i; j > 0 && goes_first(&in[idx[j]], &in[idx[j - 1]]); j--) {
+			size_t t = idx[j];
 			idx[j] = idx[j - 1];
 			idx[j - 1] = t;
 		}
