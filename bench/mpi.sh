@@ -8,7 +8,8 @@
 #            embtrain-mpi reports it, and the scaling model built from those numbers.
 # Settings as bench/train.sh: sg, dim 100, window 5, negative 5, sample 1e-3, min-count 5.
 # Writes bench/results/mpi.md.  Knobs: MB (default 20; 0 = whole corpus) RUNS (3)
-# SPEED_EPOCHS (1) QUALITY_EPOCHS (5) MODEL (sg) CORPUS (default bench/work/corpus.txt).
+# SPEED_EPOCHS (1) QUALITY_EPOCHS (5) MODEL (sg) CORPUS (default bench/work/corpus.txt)
+# REPORT_ONLY=1 (rewrite the report from the last runs' files).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${EMB_BUILD:-$top/build}
@@ -22,9 +23,12 @@ MODEL=${MODEL:-sg}
 py=/usr/bin/python3
 mkdir -p "$work" "$top/bench/results"
 [ -n "${CORPUS:-}" ] || { sh "$top/bench/corpus.sh"; CORPUS=$top/bench/work/corpus.txt; }
+REPORT_ONLY=${REPORT_ONLY:-}
 [ -x "$B/embtrain-mpi" ] || { echo "bench/mpi.sh: $B/embtrain-mpi not built (mpicc)" >&2; exit 1; }
 if [ "$MB" = 0 ]; then
 	corpus=$CORPUS
+elif [ -n "$REPORT_ONLY" ]; then
+	corpus=$work/corpus.txt
 else
 	head -c "${MB}000000" "$CORPUS" | sed '$d' >"$work/corpus.txt"
 	corpus=$work/corpus.txt
@@ -45,8 +49,9 @@ run() {
 	rm -f "$work/time.$$"
 }
 
-rm -f "$work"/*.times
+[ -n "$REPORT_ONLY" ] || rm -f "$work"/*.times
 i=0
+[ -z "$REPORT_ONLY" ] || i=$RUNS
 while [ $i -lt "$RUNS" ]; do
 	# shellcheck disable=SC2086
 	run threads "$SPEED_EPOCHS" "$work/t.bin" "$B/embtrain" $opts -j 2 -t word2vec-bin
@@ -54,10 +59,12 @@ while [ $i -lt "$RUNS" ]; do
 	run ranks "$SPEED_EPOCHS" "$work/r.bin" $mpirun "$B/embtrain-mpi" $opts -j 1 -t word2vec-bin
 	i=$((i + 1))
 done
-# shellcheck disable=SC2086
-run qthreads "$QUALITY_EPOCHS" "$work/qt.bin" "$B/embtrain" $opts -j 2 -t word2vec-bin
-# shellcheck disable=SC2086
-run qranks "$QUALITY_EPOCHS" "$work/qr.bin" $mpirun "$B/embtrain-mpi" $opts -j 1 -t word2vec-bin
+if [ -z "$REPORT_ONLY" ]; then
+	# shellcheck disable=SC2086
+	run qthreads "$QUALITY_EPOCHS" "$work/qt.bin" "$B/embtrain" $opts -j 2 -t word2vec-bin
+	# shellcheck disable=SC2086
+	run qranks "$QUALITY_EPOCHS" "$work/qr.bin" $mpirun "$B/embtrain-mpi" $opts -j 1 -t word2vec-bin
+fi
 
 evaluate() {
 	$py -c '
@@ -78,7 +85,7 @@ wall_r=$(awk '{ print $1 }' "$work/ranks.times" | median)
 cpu_t=$(awk '{ print $2 + $3 }' "$work/threads.times" | median)
 cpu_r=$(awk '{ print $2 + $3 }' "$work/ranks.times" | median)
 # the averaging times embtrain-mpi printed in the quality run (more rounds than the speed runs)
-avg=$(grep 'averaged' "$work/qranks.err" | tail -n 1)
+avg=$(grep ' merged ' "$work/qranks.err" | tail -n 1)
 full_ms=$(echo "$avg" | sed -n 's/.*whole tables (\([0-9.]*\) ms each).*/\1/p')
 hot_ms=$(echo "$avg" | sed -n 's/.*rows (\([0-9.]*\) ms each).*/\1/p')
 rows=$(head -n 1 "$work/qr.bin" | awk '{ print $1 }')
@@ -87,26 +94,28 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 awk -v w="$words" -v e="$SPEED_EPOCHS" -v wt="$wall_t" -v wr="$wall_r" -v ct="$cpu_t" -v cr="$cpu_r" \
     -v qt="$qt" -v qr="$qr" -v qe="$QUALITY_EPOCHS" -v full="$full_ms" -v hot="$hot_ms" \
     -v rows="$rows" -v model="$MODEL" -v runs="$RUNS" -v load="$load" -v mb="$MB" -v avg="$avg" '
-function model_rate(nodes, gbps,   bw, rate, interval, bytes_hot, bytes_full, t_hot, t_full, comm, lat) {
-	# one node = one process of 16 threads at the measured per-thread rate (Hogwild scales
-	# near-linearly in threads); a round every 100000 words per node, hot rounds of 4096 rows,
-	# a whole table every 8th; ring allreduce of B bytes on N nodes moves 2(N-1)/N B per node
-	# and takes 2(N-1) steps of 5 us latency; input + output matrices, float32, dim 100
+function model_rate(nodes, gbps,   bw, rate, interval, bytes_hot, bytes_full, t_hot, t_full, lat) {
+	# one node = one process of 16 threads at the measured compute rate per thread (Hogwild
+	# scales near-linearly in threads); the default schedule: a round every 100000 words per
+	# thread (1.6M per node), 4096 hot rows, the whole table every 8th round; ring allreduce of
+	# B bytes on N nodes moves 2(N-1)/N B per node in 2(N-1) steps of 5 us; input and output
+	# matrices, float32, dim 100
 	bw = gbps * 1e9 / 8
 	rate = 16 * per_thread
-	interval = 100000 / rate
+	interval = 1600000 / rate
 	bytes_hot = 2 * 4096 * 100 * 4
 	bytes_full = 2 * rows * 100 * 4
 	lat = 2 * (nodes - 1) * 5e-6 * 2
 	t_hot = 2 * (nodes - 1) / nodes * bytes_hot / bw + lat
 	t_full = 2 * (nodes - 1) / nodes * bytes_full / bw + lat
-	comm = (7 * t_hot + t_full) / 8
-	return nodes * 100000 / (interval + comm)
+	return nodes * 1600000 / (interval + (7 * t_hot + t_full) / 8)
 }
 BEGIN {
 	split(qt, a, " "); split(qr, b, " ")
 	rt = w * e / wt; rr = w * e / wr
-	per_thread = rr / 2
+	# compute rate per thread: words per CPU second of embtrain -j 2 (steadier than wall time
+	# on a shared machine; it includes counting and writing, so it is a floor)
+	per_thread = w * e / ct
 	printf "# embtrain-mpi: 2 processes x 1 thread against embtrain 1 process x 2 threads\n\n"
 	printf "Corpus: the first %s MB of bench/work/corpus.txt (whole lines), %d words; %s, dim 100, window 5, negative 5, sample 1e-3, min-count 5.  Load average at the end: %s (shared machine).\n\n", mb, w, model, load
 	printf "## Speed (%d epoch(s), median of %d interleaved runs; wall time includes counting, the vocabulary merge and writing)\n\n", e, runs
@@ -120,7 +129,7 @@ BEGIN {
 	printf "## Merging rounds\n\n`%s`\n\n", avg
 	printf "One round over the whole table (%d rows x 100, input and output matrices, %.1f MB: change, allreduce, apply) took %s ms; one over the 4096 hot rows (3.3 MB) %s ms, between two processes of one machine (shared memory, on a machine shared with other jobs: the time includes waiting for the other process to be scheduled).\n\n", rows, 2 * rows * 100 * 4 / 1e6, full, hot
 	printf "## Scaling model\n\n"
-	printf "From the measured rate (%.0f words/s per thread, 2 processes x 1 thread) and the bytes each round moves.  Assumed: a node is one process of 16 threads (Hogwild scales near-linearly in threads), the default schedule (a round every 100000 words per node, 4096 hot rows, the whole table every 8th round), ring allreduce (2(N-1)/N of the bytes per node, 2(N-1) steps of 5 us), %d rows x dim 100.\n\n", per_thread, rows
+	printf "From the measured compute rate (%.0f words per CPU second of `embtrain -j 2`) and the bytes each round moves.  Assumed: a node is one process of 16 threads (Hogwild scales near-linearly in threads), the default schedule (a round every 100000 words per thread = 1.6M per node, 4096 hot rows, the whole table every 8th round), ring allreduce (2(N-1)/N of the bytes per node, 2(N-1) steps of 5 us), %d rows x dim 100.\n\n", per_thread, rows
 	printf "| nodes | 10 Gb/s: words/s | efficiency | 100 Gb/s: words/s | efficiency |\n|---|---|---|---|---|\n"
 	n = split("1 8 32 128", nodes, " ")
 	for (i = 1; i <= n; i++) {

@@ -24,8 +24,8 @@
 #define MPI_HELP \
 "Parallel training (run by mpirun or srun; one process per part of the corpus):\n" \
 "      --sync-words=N     merge the processes' models about every N words each\n" \
-"                         (default 100000): every process gets the sum of all\n" \
-"                         processes' changes since the last merge\n" \
+"                         (default 100000 per thread): every process gets the sum\n" \
+"                         of all processes' changes since the last merge\n" \
 "      --sync-rows=N      rows merged at most syncs: the N most frequent\n" \
 "                         (default 4096; 0 = always the whole table)\n" \
 "      --full-sync=K      the whole table every K syncs (default 8), and at\n" \
@@ -93,7 +93,7 @@ enum {
 #define BATCH_DEFAULT 1
 
 /* embtrain-mpi's defaults; why these, see embtrain-mpi(1) and bench/results/mpi.md */
-#define SYNC_WORDS 100000
+#define SYNC_WORDS 100000 /* per thread of a process */
 #define SYNC_ROWS 4096
 #define FULL_SYNC 8
 
@@ -416,6 +416,8 @@ static int start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t 
 					     emb_trainer_rows(tr) * emb_trainer_dim(tr), err)) < 0)
 		return rc;
 
+	if (!c->sync_words) /* a round every ~0.1-0.2 s of the process's work, whatever its threads */
+		c->sync_words = SYNC_WORDS * o->threads;
 	emb_train_mpi_sched_init(&c->sched, kept, c->st.kept, o->epochs, c->sync_words,
 				 (size_t)c->sync_rows, c->full_sync);
 	if (o->hs)
@@ -709,7 +711,7 @@ int main(int argc, char **argv)
 	static struct train_cmd c = { .o = EMB_TRAIN_OPTS_INIT, .tok = EMB_TOK_OPTS_INIT,
 				      .common = CLI_COMMON_INIT, .min_count = 5, .padding = -1,
 #ifdef EMB_MPI
-				      .sync_words = SYNC_WORDS, .sync_rows = SYNC_ROWS,
+				      .sync_rows = SYNC_ROWS,
 				      .full_sync = FULL_SYNC,
 #endif
 				      .rank = 0, .size = 1 };
