@@ -13,6 +13,7 @@ pkgconfigdir ?= $(libdir)/pkgconfig
 mandir ?= $(PREFIX)/share/man
 bashcompdir ?= $(PREFIX)/share/bash-completion/completions
 zshcompdir ?= $(PREFIX)/share/zsh/vendor-completions
+pythondir ?= $(PREFIX)/lib/python3/dist-packages
 
 # ---- version: VERSION is the one place; the tools, man pages, library and embkit.pc read it ----
 VERSION := $(strip $(file <VERSION))
@@ -71,6 +72,10 @@ ifeq ($(FUZZ),1)
 B ?= build-fuzz
 CC = clang
 EMB_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+B ?= build-tsan
+EMB_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
 else ifeq ($(SANITIZE),1)
 B ?= build-san
 EMB_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -87,8 +92,10 @@ endif
 MPI_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_mpi.c))
 LIB_SRC = $(filter-out $(MPI_SRC),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
-CLI_OBJ = $(B)/cmd/cli.o
-TOOL_SRC = $(filter-out cmd/cli.c,$(wildcard cmd/*.c))
+# cmd/cli*.c: the front end the tools share (options, messages, other tools' command lines)
+CLI_SRC = $(wildcard cmd/cli*.c)
+CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)
+TOOL_SRC = $(filter-out $(CLI_SRC),$(wildcard cmd/*.c))
 TOOL_BIN = $(TOOL_SRC:cmd/%.c=$(B)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -101,8 +108,8 @@ MAN_OUT = $(MAN_SRC:%=$(B)/%)
 # The installed API: lib/embkit.h includes every one of these (tests/cli/install.bats checks).
 PUBLIC_HDRS = lib/embkit.h $(VERSION_H) lib/core/emb_err.h \
 	lib/io/emb_stream.h lib/io/emb_gzin.h lib/io/emb_out.h \
-	lib/text/emb_tok.h lib/text/emb_vocab.h lib/text/emb_count.h lib/text/emb_tsv.h lib/text/emb_float.h \
-	lib/vectors/emb_table.h lib/vectors/emb_knn.h lib/vectors/emb_eval.h \
+	lib/text/emb_tok.h lib/text/emb_token.h lib/text/emb_vocab.h lib/text/emb_count.h lib/text/emb_hash.h lib/text/emb_tsv.h lib/text/emb_float.h \
+	lib/vectors/emb_table.h lib/vectors/emb_subword.h lib/vectors/emb_knn.h lib/vectors/emb_eval.h lib/vectors/emb_query.h \
 	lib/batch/emb_batch.h lib/train/emb_train.h \
 	formats/emb_format.h formats/emb_convert.h formats/emb_pack.h formats/emb_npz.h
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
@@ -126,12 +133,13 @@ INST_BIN = $(TOOL_BIN) $(filter-out mpi-missing,$(MPI_BIN))
 INST_NAMES = $(TOOL_SRC:cmd/%.c=%) $(if $(HAVE_MPICC),embtrain-mpi)
 INST_MAN = $(filter-out $(if $(HAVE_MPICC),,$(B)/man/embtrain-mpi.1),$(MAN_OUT))
 
-.PHONY: all lib deps check unit cli-tests demo bench install uninstall clean lint fuzz mpi-missing
+.PHONY: all lib deps check unit cli-tests demo bench install install-python uninstall clean lint fuzz tsan \
+	mpi-missing
 all: $(TOOL_BIN) lib $(MAN_OUT) $(MPI_BIN)
 lib: $(B)/libembkit.a $(SHLIB)
 
 # Header dependencies come from the compiler (-MMD -MP); the version header is generated first.
--include $(LIB_OBJ:.o=.d) $(B)/cmd/cli.d $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d) \
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d) \
 	$(MPI_OBJ:.o=.d)
 
 mpi-missing:
@@ -186,6 +194,13 @@ check: deps
 	@EMB_BUILD=$(CURDIR)/$(B) $(if $(filter 1,$(VALGRIND)),EMB_EXEC="$(VALGRIND_EXEC)") \
 		sh tests/run.sh $(UNIT_BIN)
 
+# ThreadSanitizer: every tool built into build-tsan/, then their threaded paths run under it
+# (tests/tsan/run.sh; Hogwild's intended races are suppressed by name in tests/tsan/suppressions).
+tsan:
+	@sh .ci/deps build test
+	@$(MAKE) --no-print-directory TSAN=1 all
+	@EMB_BUILD=$(CURDIR)/build-tsan sh tests/tsan/run.sh
+
 # libFuzzer harnesses (clang): every reader, FUZZ_SECONDS each, seeds from tests/fuzz/corpus/.
 fuzz:
 	@sh .ci/deps build fuzz
@@ -235,6 +250,7 @@ install: all
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libembkit.so
 	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(includedir)/embkit
+	@$(MAKE) --no-print-directory install-python
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(call pc_dir,$(libdir))|' \
 		-e 's|@includedir@|$(call pc_dir,$(includedir))|' \
 		-e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|' \
@@ -246,7 +262,12 @@ uninstall:
 		$(foreach m,$(MAN_SRC),$(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(addprefix $(DESTDIR)$(libdir)/,libembkit.a libembkit.so $(SONAME) $(notdir $(SHLIB))) \
 		$(DESTDIR)$(pkgconfigdir)/embkit.pc
-	rm -rf $(DESTDIR)$(includedir)/embkit
+	rm -rf $(DESTDIR)$(includedir)/embkit $(DESTDIR)$(pythondir)/embkit
+
+# python/embkit where Debian's python3 finds packages (PYTHONPATH=python works from the tree).
+install-python:
+	install -d $(DESTDIR)$(pythondir)/embkit
+	install -m 644 $(wildcard python/embkit/*.py) $(DESTDIR)$(pythondir)/embkit
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-tsan

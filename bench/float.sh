@@ -3,7 +3,7 @@
 # C library (glibc strtof, printf "%g" "%.9g" "%.6f") on the same values, one core, ours and the
 # peer alternating round by round; medians of ROUNDS rounds.  Writes bench/results/float.md.
 #   N=30000000 ROUNDS=5 sh bench/float.sh
-# The driver bench/float_bench.c is compiled here against lib/text/emb_float.c (the peer is libc,
+# The driver bench/float_bench.c is compiled here against lib/text/emb_float*.c (the peer is libc,
 # nothing to fetch).  Times are the thread's CPU time: teammates share the machine.
 # Values: "6-decimal" = values in [-1, 1] with 6 decimals as GloVe-style text has them;
 # "full-precision" = gaussian * 0.3 floats as a trained model holds them.
@@ -18,7 +18,8 @@ mkdir -p "$work" "$top/bench/results"
 
 # Same flags as the library build (no -march=native: what users get).
 $CC -std=c11 -D_DEFAULT_SOURCE -O2 -I"$top/lib" -I"$top/lib/core" -I"$top/lib/text" -o "$work/float_bench" \
-	"$top/bench/float_bench.c" "$top/lib/text/emb_float.c" -lm
+	"$top/bench/float_bench.c" "$top/lib/text/emb_float.c" "$top/lib/text/emb_float_parse.c" \
+	"$top/lib/text/emb_float_fixed.c" "$top/lib/text/emb_f16.c" -lm
 
 echo "float.sh: $N values, $ROUNDS rounds" >&2
 res=$(taskset -c 0 "$work/float_bench" "$N" "$ROUNDS" 2>/dev/null ||

@@ -86,7 +86,7 @@ B="-b 64 --bucket 6400"
 	run plain "$ep" $B -q -j 1 --level 0 -o "$work/out0.pack" "$in"
 	run read_gz "$ep" stats "$work/out.pack"
 	run read_plain "$ep" stats "$work/out0.pack"
-	run pyread_plain "$PY" "$top/formats/packreader.py" "$work/out0.pack"
+	run pyread_plain "$PY" "$top/python/embkit/pack.py" "$work/out0.pack"
 done
 
 raw=$(stat -c %s "$work/out0.pack")
@@ -120,7 +120,7 @@ med() {
 		"torch:python3 torch loop (pad_sequence + pack_padded_sequence):$PY_N" \
 		"read_gz:embpack stats out.pack (read + CRC + checks, gzip, one thread per core):$N" \
 		"read_plain:embpack stats out0.pack (read, uncompressed):$N" \
-		"pyread_plain:python3 formats/packreader.py out0.pack:$N"; do
+		"pyread_plain:python3 python/embkit/pack.py out0.pack:$N"; do
 		name=${v%%:*}
 		rest=${v#*:}
 		label=${rest%:*}

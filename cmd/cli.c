@@ -159,6 +159,12 @@ void cli_common_option(int c, const char *usage, const struct option *longopts,
 	}
 }
 
+char **cli_subcommand_argv(char **argv)
+{
+	argv[1] = (char *)cli_progname;
+	return argv + 1;
+}
+
 int cli_close_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -435,6 +441,13 @@ void cli_progress_done(void)
 		fputc('\n', stderr);
 		progress_shown = false;
 	}
+}
+
+int cli_online_cpus(int max)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > max ? max : (int)n;
 }
 
 double cli_now(void)

@@ -85,6 +85,13 @@ int cli_report(const struct emb_err *err);
 void cli_common_option(int c, const char *usage, const struct option *longopts,
 		       struct cli_common *common);
 
+/*
+ * For a subcommand's options: getopt names itself after argv[0], so parsing ARGV + 1 would
+ * make it say "stats: unrecognized option".  Puts the tool's name in argv[1] (the
+ * subcommand's name is no longer there) and returns argv + 1, to be parsed with argc - 1.
+ */
+char **cli_subcommand_argv(char **argv);
+
 /* Flush stdout and report a delayed write error; returns 0 or 1. */
 int cli_close_stdout(void);
 
@@ -147,6 +154,9 @@ bool cli_progress_enabled(const struct cli_common *c);
 void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* End the progress line (newline) if one was printed. */
 void cli_progress_done(void);
+
+/* The online CPUs, at least 1 and at most MAX: the default of a tool's --threads. */
+int cli_online_cpus(int max);
 
 /* Monotonic seconds. */
 double cli_now(void);

@@ -10,11 +10,14 @@
 static const char usage_text[] =
 "Usage: embconv [OPTION]... [INPUT [OUTPUT]]\n"
 "Convert an embedding table.  INPUT or OUTPUT '-' (or absent) is standard input/output.\n"
-"Formats: glove, word2vec (text; also fastText .vec), word2vec-bin, emb.\n"
+"Formats: glove, word2vec (text; also fastText .vec), word2vec-bin, emb, safetensors,\n"
+"npy (the matrix; its tokens go beside it in NAME.vocab.tsv), and fasttext (a fastText\n"
+".bin model: words and the n-grams that give unseen words vectors).\n"
 "\n"
 "  -f, --from=FORMAT        input format (default: sniffed from the bytes)\n"
 "  -t, --to=FORMAT          output format (default: from OUTPUT's name: .emb .bin .vec\n"
-"                           .txt, then .gz; else emb)\n"
+"                           .txt .safetensors .npy, then .gz; no extension: emb; any\n"
+"                           other extension is an error)\n"
 "  -n, --limit=N            keep the first N rows\n"
 "      --vocab=FILE         keep only FILE's tokens, in its order (row i = token i)\n"
 "      --missing=HOW        vocabulary tokens absent from INPUT: error (default), zero,\n"
@@ -35,6 +38,9 @@ static const char usage_text[] =
 "      --strict             a header count that differs from the rows, or an empty line,\n"
 "                           is an error (default: a warning / skipped)\n"
 "      --allow-nonfinite    accept NaN and infinite values\n"
+"      --max-token=N        refuse a token longer than N bytes (default 1048576)\n"
+"      --unicode-errors=HOW a token that is not UTF-8: keep its bytes (default, with a\n"
+"                           warning), strict (error), replace (U+FFFD) or ignore (drop)\n"
 "  -j, --threads=N          format text output and compress gzip output on N threads\n"
 "                           (default: the number of CPUs, at most 8); the output is\n"
 "                           the same for every N\n"
@@ -47,7 +53,7 @@ CLI_COMMON_HELP
 enum {
 	OPT_VOCAB = CLI_OPT_FIRST_TOOL, OPT_MISSING, OPT_SEED, OPT_PADDING_IDX, OPT_NORMALIZE,
 	OPT_MAX_NORM, OPT_NORM_TYPE, OPT_DTYPE, OPT_PRECISION, OPT_DEDUPE, OPT_HEADER,
-	OPT_NO_HEADER, OPT_STATS, OPT_STRICT, OPT_ALLOW_NONFINITE,
+	OPT_NO_HEADER, OPT_STATS, OPT_STRICT, OPT_ALLOW_NONFINITE, OPT_MAX_TOKEN, OPT_UNICODE_ERRORS,
 };
 
 static void warn(void *ctx, const char *msg)
@@ -95,6 +101,8 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "allow-nonfinite", no_argument, NULL, OPT_ALLOW_NONFINITE },
+		{ "max-token", required_argument, NULL, OPT_MAX_TOKEN },
+		{ "unicode-errors", required_argument, NULL, OPT_UNICODE_ERRORS },
 		{ "threads", required_argument, NULL, 'j' },
 		CLI_OUTPUT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
@@ -105,12 +113,10 @@ int main(int argc, char **argv)
 	struct emb_convert_stats stats;
 	struct emb_err err = EMB_ERR_INIT;
 	bool want_stats = false;
-	long l;
 	int c, k, rc;
 
 	cli_init(argv[0]);
-	l = sysconf(_SC_NPROCESSORS_ONLN);
-	o.wo.threads = l < 1 ? 1 : l > 8 ? 8 : (int)l;
+	o.wo.threads = cli_online_cpus(8);
 	while ((c = getopt_long(argc, argv, "f:t:n:j:" CLI_OUTPUT_SHORTOPTS CLI_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
 		switch (c) {
@@ -182,6 +188,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ALLOW_NONFINITE:
 			o.ro.allow_nonfinite = true;
+			break;
+		case OPT_MAX_TOKEN:
+			if (cli_parse_size("max-token", optarg, 1, EMB_TOKEN_MAX_LIMIT, &o.ro.max_token))
+				return 2;
+			break;
+		case OPT_UNICODE_ERRORS:
+			if (emb_utf8_mode_by_name(optarg, &o.ro.utf8) < 0)
+				return cli_usage_error("invalid --unicode-errors '%s' (keep, strict, replace "
+						       "or ignore)", optarg);
 			break;
 		default:
 			cli_common_option(c, usage_text, longopts, &common);

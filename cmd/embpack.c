@@ -18,13 +18,15 @@ static const char usage_text[] =
 "\n"
 "Batching:\n"
 "  -b, --batch-size=B     sequences per batch (default 32 unless --max-tokens is given)\n"
-"  -t, --max-tokens=T     at most T padded tokens (B x longest) per batch\n"
+"  -t, --max-tokens=T     at most T padded tokens (B x longest) per batch; a longer sequence\n"
+"                         is a batch of its own (counted, with a warning)\n"
 "      --bucket=W         sort by length within windows of W sequences (default 0: keep order)\n"
 "      --shuffle          shuffle the order of the batches within each window\n"
 "      --seed=S           seed of --shuffle (default 0)\n"
 "      --drop-last        drop a final batch of fewer than B sequences\n"
 "      --max-len=N        truncate sequences to N ids\n"
-"      --min-len=N        skip sequences of fewer than N ids (an empty line is otherwise an error)\n"
+"      --min-len=N        skip sequences of fewer than N ids (empty ones are always skipped)\n"
+"      --strict           an empty sequence, or one longer than --max-tokens, is an error\n"
 "  -p, --padding-idx=N    padding value and the zero row of --embed (default 0)\n"
 "      --batch-first      padded is B x T (default T x B, torch's batch_first=False)\n"
 "      --enforce-sorted   fail unless each batch is sorted longest first (torch's enforce_sorted)\n"
@@ -50,7 +52,7 @@ CLI_COMMON_HELP;
 enum {
 	OPT_BUCKET = CLI_OPT_FIRST_TOOL, OPT_SHUFFLE, OPT_SEED, OPT_DROP_LAST, OPT_MAX_LEN,
 	OPT_MIN_LEN, OPT_BATCH_FIRST, OPT_ENFORCE_SORTED, OPT_LOWER, OPT_SPLIT, OPT_UNK,
-	OPT_MAX_NORM, OPT_NORM_TYPE, OPT_TO, OPT_IDS,
+	OPT_MAX_NORM, OPT_NORM_TYPE, OPT_TO, OPT_IDS, OPT_STRICT,
 };
 
 static const struct option sub_longopts[] = {
@@ -116,6 +118,7 @@ int main(int argc, char **argv)
 		{ "drop-last",      no_argument,       NULL, OPT_DROP_LAST },
 		{ "max-len",        required_argument, NULL, OPT_MAX_LEN },
 		{ "min-len",        required_argument, NULL, OPT_MIN_LEN },
+		{ "strict",         no_argument,       NULL, OPT_STRICT },
 		{ "padding-idx",    required_argument, NULL, 'p' },
 		{ "batch-first",    no_argument,       NULL, OPT_BATCH_FIRST },
 		{ "enforce-sorted", no_argument,       NULL, OPT_ENFORCE_SORTED },
@@ -150,8 +153,10 @@ int main(int argc, char **argv)
 	int c, k, rc;
 
 	cli_init(argv[0]);
-	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "stats") == 0))
-		return sub_main(argv[1], argc - 1, argv + 1);
+	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "stats") == 0)) {
+		const char *sub = argv[1];
+		return sub_main(sub, argc - 1, cli_subcommand_argv(argv));
+	}
 	while ((c = getopt_long(argc, argv, "b:t:p:v:e:o:j:" CLI_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -189,6 +194,9 @@ int main(int argc, char **argv)
 			if ((rc = cli_parse_range("padding-idx", optarg, INT32_MIN, INT32_MAX, &pad)))
 				return rc;
 			pad_given = true;
+			break;
+		case OPT_STRICT:
+			o.strict = true;
 			break;
 		case OPT_BATCH_FIRST:
 			o.batch.batch_first = true;
@@ -265,16 +273,17 @@ int main(int argc, char **argv)
 	if (o.to == EMB_PACK_TO_PACK && (rc = cli_refuse_terminal(&common, o.output, true)))
 		return rc;
 	cli_out_opts(&common, &o.out, EMB_OUT_GZIP | EMB_OUT_NO_GZ_NAME);
-	if (!threads) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 ? (size_t)n : 1;
-	}
-	o.out.threads = threads > 64 ? 64 : (int)threads;
+	o.out.threads = threads ? (threads > 64 ? 64 : (int)threads) : cli_online_cpus(64);
 	if (cli_progress_enabled(&common))
 		o.progress = on_progress;
 
 	if (vocab_path && (rc = emb_vocab_load(&vocab, vocab_path, 0, &err)) < 0)
 		goto fail;
+	if (vocab && o.unk == EMB_PACK_UNK_TOKEN &&
+	    emb_vocab_find(vocab, o.unk_token, strlen(o.unk_token)) < 0) {
+		rc = cli_usage_error("--unk token '%s' is not in the vocabulary", o.unk_token);
+		goto out;
+	}
 	if (ids)
 		o.id_limit = emb_vocab_size(vocab);
 	else
@@ -299,11 +308,16 @@ int main(int argc, char **argv)
 
 	if ((rc = emb_pack_run(&o, &tot, &err)) < 0)
 		goto fail;
+	if (tot.over_budget)
+		cli_warn(&common, "%llu sequence%s longer than --max-tokens %zu: each is a batch of "
+			 "its own, over the budget", (unsigned long long)tot.over_budget,
+			 tot.over_budget == 1 ? "" : "s", o.batch.max_tokens);
 	if (o.progress)
-		cli_summary(&common, "%llu batches, %llu sequences, %llu tokens, padding %.2f%%",
-			    (unsigned long long)tot.batches,
+		cli_summary(&common, "%llu batches, %llu sequences, %llu tokens, padding %.2f%%, "
+			    "%llu empty skipped", (unsigned long long)tot.batches,
 			    (unsigned long long)tot.sequences, (unsigned long long)tot.tokens,
-			    tot.cells ? 100.0 * (double)(tot.cells - tot.tokens) / (double)tot.cells : 0.0);
+			    tot.cells ? 100.0 * (double)(tot.cells - tot.tokens) / (double)tot.cells : 0.0,
+			    (unsigned long long)tot.empty);
 	rc = cli_close_stdout();
 	goto out;
 fail:

@@ -21,9 +21,12 @@ static const char usage_text[] =
 "one per line.  Commands:\n"
 "  vec WORD...        the vectors of the words, one row per word\n"
 "  nn WORD...         the nearest rows by cosine similarity (the word itself excluded); a\n"
-"                     query of DIM numbers is a literal vector\n"
+"                     query of DIM numbers is a literal vector; with --negative, all the\n"
+"                     words form one query: gensim's most_similar(positive, negative)\n"
 "  analogy A B C      A is to B as C is to ?  (3CosAdd; A, B, C excluded); queries in threes\n"
 "  sim A B            cosine similarity; queries in pairs\n"
+"  doesnt-match WORD...  the words ranked by their cosine to the mean of them all, the odd\n"
+"                     one first (gensim's doesnt_match)\n"
 "  eval-analogy FILE  accuracy on analogy questions (questions-words.txt format)\n"
 "  eval-sim FILE      Pearson and Spearman correlation with human scores (TSV or CSV pairs)\n"
 "  lookup [IDS]...    the rows of id sequences (nn.Embedding forward), one sequence per line\n"
@@ -32,6 +35,7 @@ static const char usage_text[] =
 "  -k, --k=N             neighbours per query (default 10)\n"
 "  -r, --restrict=N      search only the first N rows (default: all; eval-analogy and\n"
 "                        eval-sim 300000, as gensim)\n"
+"      --negative=WORD   nn: subtract WORD's direction from the query (repeatable)\n"
 "  -m, --method=M        analogy objective: add (3CosAdd, default) or cosmul (3CosMul)\n"
 "  -f, --format=F        tsv (default; vec: text) or json; vec also text\n"
 "      --oov=ACTION      a word not in the table: error (default), skip or zero (a warning\n"
@@ -42,24 +46,30 @@ static const char usage_text[] =
 "      --max-norm=X      lookup: renormalise rows whose norm exceeds X (nn.Embedding max_norm)\n"
 "      --norm-type=P     lookup: the p of that norm (default 2)\n"
 "      --padding-idx=N   lookup: row N reads as zeros (default: the table's padding row)\n"
+"      --max-token=N     refuse a token of VECTORS longer than N bytes (default 1048576)\n"
+"      --unicode-errors=HOW  a token of VECTORS that is not UTF-8: keep (default, with a\n"
+"                        warning), strict (error), replace (U+FFFD) or ignore (drop)\n"
 CLI_COMMON_HELP;
 
 enum {
 	OPT_OOV = CLI_OPT_FIRST_TOOL, OPT_STRICT, OPT_CASE, OPT_MAX_NORM, OPT_NORM_TYPE,
-	OPT_PADDING,
+	OPT_PADDING, OPT_NEGATIVE, OPT_MAX_TOKEN, OPT_UNICODE_ERRORS,
 };
 
-enum { CMD_VEC, CMD_NN, CMD_ANALOGY, CMD_SIM, CMD_EVAL_ANALOGY, CMD_EVAL_SIM, CMD_LOOKUP, NCMD };
+enum {
+	CMD_VEC, CMD_NN, CMD_ANALOGY, CMD_SIM, CMD_DOESNT_MATCH, CMD_EVAL_ANALOGY, CMD_EVAL_SIM,
+	CMD_LOOKUP, NCMD
+};
 
 static const char *const cmd_names[NCMD] = {
-	"vec", "nn", "analogy", "sim", "eval-analogy", "eval-sim", "lookup",
+	"vec", "nn", "analogy", "sim", "doesnt-match", "eval-analogy", "eval-sim", "lookup",
 };
 
 #define B(c) (1u << (c))
 #define ALL ((1u << NCMD) - 1)
 #define SEARCH (B(CMD_NN) | B(CMD_ANALOGY))
 #define EVAL (B(CMD_EVAL_ANALOGY) | B(CMD_EVAL_SIM))
-#define QUERIES (B(CMD_VEC) | SEARCH | B(CMD_SIM) | B(CMD_LOOKUP))
+#define QUERIES (B(CMD_VEC) | SEARCH | B(CMD_SIM) | B(CMD_DOESNT_MATCH) | B(CMD_LOOKUP))
 
 /* Every option, with the commands it belongs to (what `embquery CMD --list-options` shows). */
 static const struct {
@@ -68,6 +78,7 @@ static const struct {
 } all_opts[] = {
 	{ { "k", required_argument, NULL, 'k' }, SEARCH },
 	{ { "restrict", required_argument, NULL, 'r' }, SEARCH | EVAL },
+	{ { "negative", required_argument, NULL, OPT_NEGATIVE }, B(CMD_NN) },
 	{ { "method", required_argument, NULL, 'm' }, B(CMD_ANALOGY) | B(CMD_EVAL_ANALOGY) },
 	{ { "format", required_argument, NULL, 'f' }, ALL },
 	{ { "oov", required_argument, NULL, OPT_OOV }, QUERIES },
@@ -77,6 +88,8 @@ static const struct {
 	{ { "max-norm", required_argument, NULL, OPT_MAX_NORM }, B(CMD_LOOKUP) },
 	{ { "norm-type", required_argument, NULL, OPT_NORM_TYPE }, B(CMD_LOOKUP) },
 	{ { "padding-idx", required_argument, NULL, OPT_PADDING }, B(CMD_LOOKUP) },
+	{ { "max-token", required_argument, NULL, OPT_MAX_TOKEN }, ALL },
+	{ { "unicode-errors", required_argument, NULL, OPT_UNICODE_ERRORS }, ALL },
 };
 #define NOPTS (sizeof all_opts / sizeof all_opts[0])
 
@@ -98,6 +111,10 @@ struct qopts {
 	double max_norm;        /* < 0: none */
 	double norm_type;
 	long padding_idx;       /* -2: the table's */
+	const char **negative;  /* nn --negative words (argc slots) */
+	size_t nneg;
+	uint64_t max_token;     /* reading VECTORS (emb_read_opts) */
+	int utf8;
 };
 
 struct query {
@@ -352,10 +369,14 @@ static bool one_word(const char *s)
 	return *s && !strpbrk(s, " \t\r\n\f\v");
 }
 
-/* Queries from the command line: vec and nn take one argument per query, sim two, analogy three. */
+/*
+ * Queries from the command line: vec and nn take one argument per query, sim two, analogy
+ * three; doesnt-match, and nn with --negative, take all the words as one query.
+ */
 static int run_args(struct query *q, int argc, char **argv)
 {
-	int per = q->o->cmd == CMD_SIM ? 2 : q->o->cmd == CMD_ANALOGY ? 3 : 1;
+	bool all = q->o->cmd == CMD_DOESNT_MATCH || (q->o->cmd == CMD_NN && q->o->nneg);
+	int per = all ? argc : q->o->cmd == CMD_SIM ? 2 : q->o->cmd == CMD_ANALOGY ? 3 : 1;
 	char *buf = NULL;
 	int rc = 0;
 
@@ -373,7 +394,7 @@ static int run_args(struct query *q, int argc, char **argv)
 		len = 0;
 		for (int j = 0; j < per; j++) {
 			size_t l = strlen(argv[i + j]);
-			if (per > 1 && !one_word(argv[i + j])) { /* "a b" c: not 3 words */
+			if ((per > 1 || all) && !one_word(argv[i + j])) { /* "a b" c: not 3 words */
 				rc = cli_usage_error("'%s' is not one word", argv[i + j]) ? EMB_EINVAL : 0;
 				goto done;
 			}
@@ -546,7 +567,8 @@ static int setup_query(struct query *q, const struct emb_table *t, struct emb_er
 {
 	static const int kinds[NCMD] = {
 		[CMD_VEC] = EMB_QUERY_VEC, [CMD_NN] = EMB_QUERY_NN, [CMD_ANALOGY] = EMB_QUERY_ANALOGY,
-		[CMD_SIM] = EMB_QUERY_SIM, [CMD_LOOKUP] = EMB_QUERY_LOOKUP,
+		[CMD_SIM] = EMB_QUERY_SIM, [CMD_DOESNT_MATCH] = EMB_QUERY_DOESNT_MATCH,
+		[CMD_LOOKUP] = EMB_QUERY_LOOKUP,
 	};
 	static const int oov[] = { [OOV_ERROR] = EMB_OOV_ERROR, [OOV_SKIP] = EMB_OOV_SKIP,
 				   [OOV_ZERO] = EMB_OOV_ZERO };
@@ -563,6 +585,8 @@ static int setup_query(struct query *q, const struct emb_table *t, struct emb_er
 	qo.threads = (int)o->threads;
 	qo.oov = oov[o->oov];
 	qo.strict = o->strict;
+	qo.negative = o->negative;
+	qo.nnegative = o->nneg;
 	qo.max_norm = o->max_norm;
 	qo.norm_type = o->norm_type;
 	qo.padding_idx = o->padding_idx == -2 ? EMB_QUERY_PADDING_TABLE : o->padding_idx;
@@ -574,6 +598,7 @@ static int setup_query(struct query *q, const struct emb_table *t, struct emb_er
 static int parse_options(struct qopts *o, int argc, char **argv)
 {
 	static const char *const oov_names[] = { "error", "skip", "zero", NULL };
+	static const char *const method_names[] = { "add", "3cosadd", "cosmul", "3cosmul", NULL };
 	struct option longopts[NOPTS + 6];
 	size_t n = 0;
 	int c, pick;
@@ -596,12 +621,9 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 			o->restrict_set = true;
 			break;
 		case 'm':
-			if (strcmp(optarg, "add") == 0 || strcmp(optarg, "3cosadd") == 0)
-				o->method = EMB_KNN_COSINE;
-			else if (strcmp(optarg, "cosmul") == 0 || strcmp(optarg, "3cosmul") == 0)
-				o->method = EMB_KNN_COSMUL;
-			else
-				return cli_usage_error("invalid --method '%s' (add or cosmul)", optarg);
+			if (cli_parse_choice("method", optarg, method_names, &pick))
+				return 2;
+			o->method = pick < 2 ? EMB_KNN_COSINE : EMB_KNN_COSMUL;
 			break;
 		case 'f':
 			if (strcmp(optarg, "tsv") == 0)
@@ -617,6 +639,13 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 			if (cli_parse_choice("oov", optarg, oov_names, &pick))
 				return 2;
 			o->oov = pick == 0 ? OOV_ERROR : pick == 1 ? OOV_SKIP : OOV_ZERO;
+			break;
+		case OPT_NEGATIVE:
+			if (!one_word(optarg))
+				return cli_usage_error("invalid --negative '%s' (one word)", optarg);
+			if (!o->negative && !(o->negative = calloc((size_t)argc, sizeof *o->negative)))
+				return cli_error("out of memory");
+			o->negative[o->nneg++] = optarg;
 			break;
 		case OPT_STRICT: o->strict = true; break;
 		case OPT_CASE: o->case_sensitive = true; break;
@@ -636,6 +665,15 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 		case OPT_PADDING:
 			if (cli_parse_range("padding-idx", optarg, 0, LONG_MAX, &o->padding_idx))
 				return 2;
+			break;
+		case OPT_MAX_TOKEN:
+			if (cli_parse_count("max-token", optarg, 1, EMB_TOKEN_MAX_LIMIT, &o->max_token))
+				return 2;
+			break;
+		case OPT_UNICODE_ERRORS:
+			if (emb_utf8_mode_by_name(optarg, &o->utf8) < 0)
+				return cli_usage_error("invalid --unicode-errors '%s' (keep, strict, replace "
+						       "or ignore)", optarg);
 			break;
 		default:
 			cli_common_option(c, usage_text, longopts, &o->common);
@@ -674,15 +712,9 @@ static int top_level(int argc, char **argv)
 	return cli_usage_error("missing command");
 }
 
-static void on_load_warning(void *ctx, const char *msg)
+/* Everything after the command's options; o->cmd is known. */
+static int query_main(struct qopts *o, int argc, char **argv)
 {
-	cli_warn(ctx, "%s", msg);
-}
-
-int main(int argc, char **argv)
-{
-	struct qopts o = { CLI_COMMON_INIT, 0, 10, 0, false, EMB_KNN_COSINE, FMT_DEFAULT, OOV_ERROR,
-			   false, false, 0, -1, 2, -2 };
 	struct emb_read_opts ro = EMB_READ_OPTS_INIT;
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_err err = EMB_ERR_INIT;
@@ -691,38 +723,32 @@ int main(int argc, char **argv)
 	const char *vectors;
 	int rc;
 
-	cli_init(argv[0]);
 	memset(&q, 0, sizeof q);
-	if (argc >= 3 && find_cmd(argv[1]) < 0 && argv[1][0] != '-' && find_cmd(argv[2]) >= 0) {
-		char *swap = argv[1]; /* embquery VECTORS COMMAND ...: the same as COMMAND VECTORS ... */
-		argv[1] = argv[2];
-		argv[2] = swap;
-	}
-	if (argc < 2 || (o.cmd = find_cmd(argv[1])) < 0)
-		return top_level(argc, argv);
-	if ((rc = parse_options(&o, argc - 1, argv + 1)) != 0)
+	if ((rc = parse_options(o, argc - 1, cli_subcommand_argv(argv))) != 0)
 		return rc;
 	optind++; /* argv + 1 was parsed */
 	if (optind >= argc)
 		return cli_usage_error("missing VECTORS");
 	vectors = argv[optind++];
-	if ((o.cmd == CMD_EVAL_ANALOGY || o.cmd == CMD_EVAL_SIM) && argc - optind != 1)
+	if ((o->cmd == CMD_EVAL_ANALOGY || o->cmd == CMD_EVAL_SIM) && argc - optind != 1)
 		return cli_usage_error(argc - optind ? "too many arguments" : "missing FILE");
-	if (o.cmd == CMD_SIM && (argc - optind) % 2)
+	if (o->cmd == CMD_SIM && (argc - optind) % 2)
 		return cli_usage_error("sim takes words in pairs");
-	if (o.cmd == CMD_ANALOGY && (argc - optind) % 3)
+	if (o->cmd == CMD_ANALOGY && (argc - optind) % 3)
 		return cli_usage_error("analogy takes words in threes (A B C)");
 
 	ro.want_mmap = true;
 	ro.lazy_vocab = true;
-	ro.warn = on_load_warning;
-	ro.warn_ctx = &o.common;
-	q.o = &o;
+	ro.warn = on_warning;
+	ro.warn_ctx = &o->common;
+	ro.max_token = (size_t)o->max_token;
+	ro.utf8 = o->utf8;
+	q.o = o;
 	q.err = &err;
 	if ((rc = emb_table_load(&t, vectors, NULL, &ro, &err)) < 0 ||
 	    (rc = setup_query(&q, t, &err)) < 0 || (rc = emb_out_open(&q.out, "-", &oo, &err)) < 0)
 		goto done;
-	if (o.cmd == CMD_EVAL_ANALOGY || o.cmd == CMD_EVAL_SIM)
+	if (o->cmd == CMD_EVAL_ANALOGY || o->cmd == CMD_EVAL_SIM)
 		rc = run_eval(&q, t, argv[optind]);
 	else if (optind < argc)
 		rc = run_args(&q, argc - optind, argv + optind);
@@ -741,4 +767,24 @@ done:
 	if (rc == EMB_EINVAL && err.code != EMB_EINVAL)
 		return 2; /* a usage error already reported */
 	return rc < 0 ? cli_report(&err) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct qopts o = { CLI_COMMON_INIT, 0, 10, 0, false, EMB_KNN_COSINE, FMT_DEFAULT, OOV_ERROR,
+			   false, false, 0, -1, 2, -2, NULL, 0, 0, EMB_UTF8_KEEP };
+	int rc;
+
+	cli_init(argv[0]);
+	argv[0] = (char *)cli_progname; /* getopt's messages name the tool, not its path */
+	if (argc >= 3 && find_cmd(argv[1]) < 0 && argv[1][0] != '-' && find_cmd(argv[2]) >= 0) {
+		char *swap = argv[1]; /* embquery VECTORS COMMAND ...: the same as COMMAND VECTORS ... */
+		argv[1] = argv[2];
+		argv[2] = swap;
+	}
+	if (argc < 2 || (o.cmd = find_cmd(argv[1])) < 0)
+		return top_level(argc, argv);
+	rc = query_main(&o, argc, argv);
+	free(o.negative);
+	return rc;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_compat.h"
 #include "emb_format.h"
 #include "emb_train.h"
 
@@ -65,14 +66,24 @@ static const char usage_text[] =
 "                         faster, mini-batched updates (skip-gram, negative sampling)\n"
 "      --seed=S           random seed (default 1); with --threads 1 the output is\n"
 "                         bit-identical for the same seed\n"
+"Subwords (fastText):\n"
+"      --subwords         a word's input is the mean of its row and its character\n"
+"                         n-gram rows, so unseen words get vectors too (written to\n"
+"                         EMB and fasttext output)\n"
+"      --minn=N           shortest n-gram, in characters (default 3)\n"
+"      --maxn=N           longest n-gram (default 6)\n"
+"      --bucket=N         n-gram rows, shared by hashing (default 2000000)\n"
 "Table:\n"
 "      --init=KIND        uniform (word2vec's +-0.5/dim, default) or normal (N(0,1))\n"
 "      --init-from=FILE   start from these vectors (rows matched by token)\n"
 "      --freeze-existing  with --init-from: train only the new rows\n"
+"      --unicode-errors=HOW  --init-from tokens that are not UTF-8: keep (default, with a\n"
+"                         warning), strict (error), replace (U+FFFD) or ignore (drop)\n"
 "      --padding-idx=I    row I stays zero and is never trained (default: '<pad>')\n"
 "Output:\n"
 "  -o, --output=FILE      the vectors ('-' = standard output)\n"
-"  -t, --to=FORMAT        emb (default), word2vec, word2vec-bin or glove\n"
+"  -t, --to=FORMAT        emb (default), word2vec, word2vec-bin, glove or fasttext\n"
+"                         (a .bin model the fasttext tool and gensim read)\n"
 "      --save-context=FILE  also write the output (context) vectors\n"
 "      --checkpoint=FILE  save a resumable state there on interrupt (and every\n"
 "                         --checkpoint-every minutes)\n"
@@ -86,7 +97,8 @@ enum {
 	OPT_MIN_COUNT = CLI_OPT_FIRST_TOOL, OPT_MAX_SIZE, OPT_SPLIT, OPT_LOWER, OPT_NS_EXP, OPT_HS,
 	OPT_SAMPLE, OPT_MIN_ALPHA, OPT_BATCH, OPT_SEED, OPT_INIT, OPT_INIT_FROM, OPT_FREEZE,
 	OPT_PADDING, OPT_SAVE_CONTEXT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME,
-	OPT_SYNC_WORDS, OPT_SYNC_ROWS, OPT_FULL_SYNC, OPT_SAVE_VOCAB, OPT_AVERAGE,
+	OPT_SYNC_WORDS, OPT_SYNC_ROWS, OPT_FULL_SYNC, OPT_MPI_VOCAB, OPT_AVERAGE,
+	OPT_SUBWORDS, OPT_MINN, OPT_MAXN, OPT_BUCKET, OPT_UNICODE_ERRORS,
 };
 
 /* --batch without a value: centre words per group sharing negatives (see bench/results/train.md) */
@@ -102,10 +114,13 @@ struct train_cmd {
 	struct emb_tok_opts tok;
 	struct cli_common common;
 	const char *vocab, *output, *context, *init_from, *resume;
+	const char *save_vocab;  /* word2vec.c's -save-vocab */
+	const char *also_vec;    /* fastText's PREFIX.vec beside PREFIX.bin */
 	const struct emb_format *fmt;
 	uint64_t min_count, max_size;
 	long padding;
-	bool dim_given, freeze, min_count_given;
+	bool dim_given, freeze, min_count_given, ngram_given;
+	int utf8;                /* reading --init-from (enum emb_utf8_mode) */
 	char **corpus;
 	size_t ncorpus;
 	char options[1024];      /* the command line, for the metadata */
@@ -116,7 +131,7 @@ struct train_cmd {
 #ifdef EMB_MPI
 	uint64_t sync_words, sync_rows, full_sync;
 	bool average;            /* --average: mean of the models, not the sum of the changes */
-	const char *save_vocab;
+	const char *vocab_out;   /* --save-vocab: the agreed vocabulary (TSV) */
 	bool agreed, silent;     /* a failure all ranks agreed on; another rank reports it */
 	struct emb_train_mpi_sched sched;
 	struct emb_trainer *tr;
@@ -159,6 +174,20 @@ static int probe_output(const char *path, struct emb_err *err)
 	return 0;
 }
 
+/* fastText's record of the arguments, which a fastText .bin written from the table carries. */
+static int set_fasttext_args(struct emb_table *tab, const struct emb_train_opts *o,
+			     struct emb_err *err)
+{
+	char s[320];
+
+	snprintf(s, sizeof s, "model=%s loss=%s dim=%zu ws=%u epoch=%u minCount=1 neg=%u "
+		 "wordNgrams=1 bucket=%u minn=%u maxn=%u lrUpdateRate=100 t=%.17g",
+		 o->model == EMB_TRAIN_CBOW ? "cbow" : "skipgram", o->negative ? "ns" : "hs", o->dim,
+		 o->window, o->epochs, o->negative, o->subwords ? o->bucket : 0,
+		 o->subwords ? o->minn : 0, o->subwords ? o->maxn : 0, o->sample);
+	return emb_table_meta_set(tab, "fasttext.args", s, err);
+}
+
 static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 		    const struct emb_trainer *tr, struct emb_err *err)
 {
@@ -183,12 +212,13 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 	    (rc = emb_table_meta_set(tab, "vocab.size", b[4], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.words", b[5], err)) < 0)
 		return rc;
-	return 0;
+	return set_fasttext_args(tab, o, err);
 }
 
 /* Write MATRIX (rows of VOCAB) to PATH as a table. */
-static int save(const struct train_cmd *c, const char *path, const float *matrix,
-		const struct emb_vocab *vocab, struct emb_trainer *tr, long padding,
+static int save(const struct train_cmd *c, const char *path, const struct emb_format *fmt,
+		const float *matrix, const struct emb_vocab *vocab, struct emb_trainer *tr,
+		const struct emb_subword *sw, long padding,
 		struct emb_err *err)
 {
 	struct emb_write_opts wo = EMB_WRITE_OPTS_INIT;
@@ -203,17 +233,60 @@ static int save(const struct train_cmd *c, const char *path, const float *matrix
 	if ((rc = emb_table_new(&tab, rows, dim, err)) < 0)
 		return rc;
 	memcpy(tab->data, matrix, rows * dim * sizeof(float));
+	if (sw && (rc = emb_subword_borrow(&tab->subword, sw->minn, sw->maxn, sw->bucket, sw->dim,
+					   sw->rows, err)) < 0)
+		goto done;
 	for (size_t i = 0; i < rows && rc >= 0; i++) {
 		size_t len;
 		const char *tok = emb_vocab_token(vocab, i, &len);
 		rc = emb_vocab_add(tab->vocab, tok, len, emb_vocab_count(vocab, i), NULL, err);
+		/* a word's vector is the mean of its own row and its n-gram rows */
+		if (sw && rc >= 0)
+			emb_subword_vector(sw, tok, len, matrix + i * dim, emb_table_row(tab, i));
 	}
 	tab->padding_idx = padding;
 	cli_out_opts(&c->common, &oo, 0);
 	if (rc >= 0 && (rc = set_meta(tab, c, tr, err)) >= 0)
-		rc = emb_table_save(tab, path, c->fmt, &wo, &oo, err);
+		rc = emb_table_save(tab, path, fmt, &wo, &oo, err);
+done:
 	emb_table_free(tab);
 	return rc;
+}
+
+static void on_load_warning(void *ctx, const char *msg)
+{
+	cli_warn(ctx, "%s", msg);
+}
+
+/*
+ * word2vec.c's -save-vocab: "word count" lines, most frequent first, as word2vec.c writes them
+ * (without its "</s>" line-end entry, which is not a row of our tables).
+ */
+static int save_vocab(const struct train_cmd *c, const char *path, const struct emb_vocab *vocab,
+		      struct emb_err *err)
+{
+	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
+	struct emb_out *out;
+	char num[32];
+	int rc;
+
+	cli_out_opts(&c->common, &oo, 0);
+	oo.flags |= EMB_OUT_NO_GZ_NAME;
+	if ((rc = emb_out_open(&out, path, &oo, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < emb_vocab_size(vocab) && rc >= 0; i++) {
+		size_t len;
+		const char *tok = emb_vocab_token(vocab, i, &len);
+		int n = snprintf(num, sizeof num, " %" PRIu64 "\n", emb_vocab_count(vocab, i));
+
+		if ((rc = emb_out_write(out, tok, len, err)) >= 0)
+			rc = emb_out_write(out, num, (size_t)n, err);
+	}
+	if (rc < 0) {
+		emb_out_abort(out);
+		return rc;
+	}
+	return emb_out_commit(out, err);
 }
 
 /* Rows of the new table found in --init-from take its vectors (and are frozen if asked). */
@@ -226,6 +299,9 @@ static int init_from(struct train_cmd *c, struct emb_trainer *tr, const struct e
 	size_t dim = emb_trainer_dim(tr);
 	int rc;
 
+	ro.utf8 = c->utf8;
+	ro.warn = on_load_warning;
+	ro.warn_ctx = &c->common;
 	if ((rc = emb_table_load(&src, c->init_from, NULL, &ro, err)) < 0)
 		return rc;
 	if (src->dim != dim) {
@@ -441,17 +517,16 @@ static int start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t 
 	return 0;
 }
 
-static int save_vocab(const struct train_cmd *c, const struct emb_vocab *vocab,
-		      struct emb_err *err)
+/* --save-vocab: the vocabulary the processes agreed on, as tokvocab writes one. */
+static int save_agreed_vocab(const struct train_cmd *c, const struct emb_vocab *vocab,
+			     struct emb_err *err)
 {
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_out *out;
 	int rc;
 
-	if (!c->save_vocab)
-		return 0;
 	cli_out_opts(&c->common, &oo, 0);
-	if ((rc = emb_out_open(&out, c->save_vocab, &oo, err)) < 0)
+	if ((rc = emb_out_open(&out, c->vocab_out, &oo, err)) < 0)
 		return rc;
 	if ((rc = emb_vocab_save(vocab, out, 0, err)) < 0) {
 		emb_out_abort(out);
@@ -480,6 +555,27 @@ static int count_vocab(struct train_cmd *c, struct emb_train_corpus *corpus,
 }
 #endif
 
+/* Every output asked for: the vectors, the context vectors, the compat side files. */
+static int save_all(const struct train_cmd *c, struct emb_trainer *tr,
+		    const struct emb_vocab *vocab, long padding, struct emb_err *err)
+{
+	const struct emb_subword *sw = emb_trainer_subword(tr);
+	int rc;
+
+	if ((rc = save(c, c->output, c->fmt, emb_trainer_input(tr), vocab, tr, sw, padding, err)) < 0 ||
+	    (c->context && (rc = save(c, c->context, c->fmt, emb_trainer_output(tr), vocab, tr, NULL,
+				      -1, err)) < 0) ||
+	    (c->also_vec && (rc = save(c, c->also_vec, emb_format_by_name("word2vec"),
+				       emb_trainer_input(tr), vocab, tr, sw, padding, err)) < 0) ||
+	    (c->save_vocab && (rc = save_vocab(c, c->save_vocab, vocab, err)) < 0))
+		return rc;
+#ifdef EMB_MPI
+	if (c->vocab_out && (rc = save_agreed_vocab(c, vocab, err)) < 0)
+		return rc;
+#endif
+	return 0;
+}
+
 /* One step of every process (see agree): on failure, leave train(). */
 #define STEP(expr) do { if ((rc = agree(c, (expr), err)) < 0) goto done; } while (0)
 
@@ -500,7 +596,7 @@ static int train(struct train_cmd *c, struct emb_err *err)
 	if (c->rank == 0 && rc == 0)
 		rc = probe_output(c->ckpt, err);
 	if (c->rank == 0 && rc == 0)
-		rc = probe_output(c->save_vocab, err);
+		rc = probe_output(c->vocab_out, err);
 #endif
 	STEP(rc);
 	if (c->resume) {
@@ -550,6 +646,8 @@ static int train(struct train_cmd *c, struct emb_err *err)
 			if ((rc = emb_trainer_new(&tr, counts, rows, &c->o, padding, err)) == 0 &&
 			    c->init_from)
 				rc = init_from(c, tr, vocab, err);
+			if (rc == 0)
+				rc = emb_trainer_subwords(tr, vocab, err);
 		}
 		STEP(rc);
 	}
@@ -570,14 +668,8 @@ static int train(struct train_cmd *c, struct emb_err *err)
 		goto done;
 #endif
 	/* rank 0 alone writes; the others wait to hear how that went */
-	if (c->rank == 0 &&
-	    ((rc = save(c, c->output, emb_trainer_input(tr), vocab, tr, padding, err)) < 0 ||
-	     (c->context && (rc = save(c, c->context, emb_trainer_output(tr), vocab, tr, -1, err)) < 0)))
-		rc = rc < 0 ? rc : 0;
-#ifdef EMB_MPI
-	if (c->rank == 0 && rc == 0)
-		rc = save_vocab(c, vocab, err);
-#endif
+	if (c->rank == 0)
+		rc = save_all(c, tr, vocab, padding, err);
 	STEP(rc);
 	if (!c->common.quiet) {
 		double s = emb_trainer_seconds(tr);
@@ -690,6 +782,7 @@ int main(int argc, char **argv)
 		{ "init", required_argument, NULL, OPT_INIT },
 		{ "init-from", required_argument, NULL, OPT_INIT_FROM },
 		{ "freeze-existing", no_argument, NULL, OPT_FREEZE },
+		{ "unicode-errors", required_argument, NULL, OPT_UNICODE_ERRORS },
 		{ "padding-idx", required_argument, NULL, OPT_PADDING },
 		{ "output", required_argument, NULL, 'o' },
 		{ "to", required_argument, NULL, 't' },
@@ -697,11 +790,15 @@ int main(int argc, char **argv)
 		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		{ "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
 		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "subwords", no_argument, NULL, OPT_SUBWORDS },
+		{ "minn", required_argument, NULL, OPT_MINN },
+		{ "maxn", required_argument, NULL, OPT_MAXN },
+		{ "bucket", required_argument, NULL, OPT_BUCKET },
 #ifdef EMB_MPI
 		{ "sync-words", required_argument, NULL, OPT_SYNC_WORDS },
 		{ "sync-rows", required_argument, NULL, OPT_SYNC_ROWS },
 		{ "full-sync", required_argument, NULL, OPT_FULL_SYNC },
-		{ "save-vocab", required_argument, NULL, OPT_SAVE_VOCAB },
+		{ "save-vocab", required_argument, NULL, OPT_MPI_VOCAB },
 		{ "average", no_argument, NULL, OPT_AVERAGE },
 #endif
 		CLI_OUTPUT_LONGOPTS,
@@ -718,19 +815,31 @@ int main(int argc, char **argv)
 	struct emb_err err = EMB_ERR_INIT;
 	double every = 10;
 	uint64_t u;
-	long l;
 	size_t used = 0;
 	static const char *const model_names[] = { "sg", "skipgram", "cbow", NULL };
 	static const char *const init_names[] = { "uniform", "normal", NULL };
 	int ch, pick, rc;
+	static struct cli_compat compat; /* static: its vectors live as long as argv */
+	int argc0;
+	char **argv0;
 
 	cli_init(argv[0]);
-	l = sysconf(_SC_NPROCESSORS_ONLN);
-	c.o.threads = l > 0 && l < 1024 ? (unsigned)l : 1;
+	c.o.threads = (unsigned)cli_online_cpus(1024);
 #ifdef EMB_MPI
 	if (mpi_start(&c, &argc, &argv, &err) < 0)
 		return cli_report(&err);
 #endif
+	argc0 = argc;
+	argv0 = argv;
+	/* word2vec.c's or fastText's command line becomes embtrain's own (see cli_compat.h) */
+	if (cli_compat_translate(&compat, argc, argv))
+		return 2;
+	if (compat.mode) {
+		argc = compat.argc;
+		argv = compat.argv;
+		c.save_vocab = compat.save_vocab;
+		c.also_vec = compat.also_output;
+	}
 	while ((ch = getopt_long(argc, argv, "v:d:m:n:w:a:e:j:o:t:" CLI_OUTPUT_SHORTOPTS
 				 CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
@@ -740,7 +849,7 @@ int main(int argc, char **argv)
 		case OPT_INIT_FROM: c.init_from = optarg; break;
 		case OPT_RESUME: c.resume = optarg; break;
 #ifdef EMB_MPI
-		case OPT_SAVE_VOCAB: c.save_vocab = optarg; break;
+		case OPT_MPI_VOCAB: c.vocab_out = optarg; break;
 		case OPT_AVERAGE: c.average = true; break;
 		case OPT_SYNC_WORDS:
 			if (cli_parse_count("sync-words", optarg, 1, UINT64_MAX, &c.sync_words))
@@ -759,6 +868,25 @@ int main(int argc, char **argv)
 		case OPT_LOWER: c.tok.lower = true; break;
 		case OPT_HS: c.o.hs = true; break;
 		case OPT_FREEZE: c.freeze = true; break;
+		case OPT_SUBWORDS: c.o.subwords = true; break;
+		case OPT_MINN:
+		case OPT_MAXN:
+			if (cli_parse_uint(ch == OPT_MINN ? "minn" : "maxn", optarg, 1, EMB_SUBWORD_MAX_N,
+					   ch == OPT_MINN ? &c.o.minn : &c.o.maxn))
+				return 2;
+			c.ngram_given = true;
+			break;
+		case OPT_BUCKET:
+			if (cli_parse_count("bucket", optarg, 1, INT32_MAX, &u))
+				return 2;
+			c.o.bucket = (uint32_t)u;
+			c.ngram_given = true;
+			break;
+		case OPT_UNICODE_ERRORS:
+			if (emb_utf8_mode_by_name(optarg, &c.utf8) < 0)
+				return cli_usage_error("invalid --unicode-errors '%s' (keep, strict, "
+						       "replace or ignore)", optarg);
+			break;
 		case OPT_MIN_COUNT:
 			if (cli_parse_count("min-count", optarg, 0, UINT64_MAX, &c.min_count))
 				return 2;
@@ -861,6 +989,18 @@ int main(int argc, char **argv)
 		return cli_usage_error("--freeze-existing needs --init-from");
 	if (c.o.batch && (c.o.model != EMB_TRAIN_SG || c.o.hs || c.o.negative == 0))
 		return cli_usage_error("--batch is for skip-gram with negative sampling only");
+	if (c.ngram_given && !c.o.subwords)
+		return cli_usage_error("--minn, --maxn and --bucket need --subwords");
+	if (c.o.subwords && c.o.minn > c.o.maxn)
+		return cli_usage_error("--minn %u is above --maxn %u", c.o.minn, c.o.maxn);
+#ifdef EMB_MPI
+	/* the merges cover the word rows only: each process's n-gram rows would drift apart */
+	if (c.o.subwords)
+		return cli_usage_error("--subwords does not work with embtrain-mpi yet (use embtrain)");
+#endif
+	if (c.o.subwords && (c.o.batch || c.o.checkpoint || c.resume))
+		return cli_usage_error("--subwords does not work with %s yet",
+				       c.o.batch ? "--batch" : c.resume ? "--resume" : "--checkpoint");
 	if (cli_refuse_terminal(&c.common, c.output, !emb_format_for_output(c.output, c.fmt)->text) ||
 	    (c.context &&
 	     cli_refuse_terminal(&c.common, c.context, !emb_format_for_output(c.context, c.fmt)->text)))
@@ -879,8 +1019,9 @@ int main(int argc, char **argv)
 	c.o.progress = on_progress;
 	c.o.progress_ctx = &c;
 	c.o.stop = &cli_interrupted;
-	for (int i = 1; i < argc && used + 2 < sizeof c.options; i++) {
-		int k = snprintf(c.options + used, sizeof c.options - used, "%s%s", i > 1 ? " " : "", argv[i]);
+	for (int i = 1; i < argc0 && used + 2 < sizeof c.options; i++) {
+		int k = snprintf(c.options + used, sizeof c.options - used, "%s%s", i > 1 ? " " : "",
+				 argv0[i]);
 		used += k > 0 ? (size_t)k : 0;
 	}
 	if (used >= sizeof c.options)

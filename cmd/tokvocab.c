@@ -30,7 +30,8 @@ static const char usage_main[] =
 "                       words: runs of letters and digits, punctuation apart\n"
 #define FILE_HELP \
 "  -o, --output=FILE    write to FILE (default standard output)\n" \
-"      --csv            vocabulary files are comma-separated instead of TSV\n"
+"      --csv            vocabulary files are comma-separated instead of TSV\n" \
+"      --max-token=N    refuse a token longer than N bytes (default 1048576)\n"
 
 static const char usage_count[] =
 "Usage: tokvocab count [OPTION]... [FILE]...\n"
@@ -79,10 +80,12 @@ enum {
 	OPT_BOS,
 	OPT_EOS,
 	OPT_MAX_LEN,
+	OPT_MAX_TOKEN,
 };
 
 #define LO(name, arg, val) { name, arg, NULL, val }
-#define LO_FILE LO("output", required_argument, 'o'), LO("csv", no_argument, OPT_CSV)
+#define LO_FILE LO("output", required_argument, 'o'), LO("csv", no_argument, OPT_CSV), \
+	LO("max-token", required_argument, OPT_MAX_TOKEN)
 #define LO_SELECT LO("min-count", required_argument, OPT_MIN_COUNT), \
 	LO("max-size", required_argument, OPT_MAX_SIZE), LO("specials", required_argument, OPT_SPECIALS)
 #define LO_TOK LO("lower", no_argument, OPT_LOWER), LO("split", required_argument, OPT_SPLIT)
@@ -113,6 +116,7 @@ struct tv_opts {
 	enum unk_mode unk;
 	const char *unk_token, *bos, *eos;
 	uint64_t max_len;
+	size_t max_token;                /* 0: the library's default */
 	char **files;
 	int nfiles;
 };
@@ -210,6 +214,10 @@ static int parse(struct tv_opts *o, int argc, char **argv, const struct option *
 			*(c == OPT_BOS ? &o->bos : &o->eos) =
 				optarg ? optarg : c == OPT_BOS ? "<bos>" : "<eos>";
 			break;
+		case OPT_MAX_TOKEN:
+			if ((rc = cli_parse_size("max-token", optarg, 1, EMB_TOKEN_MAX_LIMIT, &o->max_token)))
+				return rc;
+			break;
 		case OPT_MAX_LEN:
 			if ((rc = cli_parse_count("max-len", optarg, 1, UINT64_MAX, &o->max_len)))
 				return rc;
@@ -291,6 +299,7 @@ static int count_files(const struct tv_opts *o, struct emb_vocab **counts, struc
 
 	co.tok = o->tok;
 	co.threads = o->threads;
+	co.max_token = o->max_token;
 	if (cli_progress_enabled(&o->common)) {
 		co.progress = show_progress;
 		co.progress_ctx = &pr;
@@ -326,13 +335,9 @@ static int merge_files(const struct tv_opts *o, struct emb_vocab **sum, struct e
 		return rc;
 	for (int i = 0; i < o->nfiles; i++) {
 		struct emb_vocab *v;
-		if ((rc = emb_vocab_load(&v, o->files[i], o->vflags, err)) < 0)
+		if ((rc = emb_vocab_load_limit(&v, o->files[i], o->vflags, o->max_token, err)) < 0)
 			return rc;
-		for (size_t id = 0; id < emb_vocab_size(v) && rc == 0; id++) {
-			size_t len;
-			const char *tok = emb_vocab_token(v, id, &len);
-			rc = emb_vocab_add_count(*sum, tok, len, emb_vocab_count(v, id), err);
-		}
+		rc = emb_vocab_add_counts(*sum, v, o->files[i], err);
 		emb_vocab_free(v);
 		if (rc < 0)
 			return rc;
@@ -404,7 +409,8 @@ static int encode_stream(struct encoder *e, struct emb_tokenizer *t, struct emb_
 		e->n = 0;
 		if (e->bos >= 0 && (rc = push_id(e, (size_t)e->bos)) < 0)
 			return rc;
-		if ((rc = emb_tokenizer_line(t, line, len, encode_token, e, e->err)) != 0)
+		if ((rc = emb_token_check_line(e->in, line, len, e->err)) < 0 ||
+		    (rc = emb_tokenizer_line(t, line, len, encode_token, e, e->err)) != 0)
 			return rc;
 		/* truncate the text, never the specials (main checked keep >= their number) */
 		if (e->n + (e->eos >= 0) > keep)
@@ -577,7 +583,7 @@ static int run(enum cmd cmd, struct tv_opts *o, struct emb_err *err)
 		break;
 	case CMD_ENCODE:
 	case CMD_DECODE:
-		if ((rc = emb_vocab_load(&v, o->vocab, o->vflags, err)) < 0)
+		if ((rc = emb_vocab_load_limit(&v, o->vocab, o->vflags, o->max_token, err)) < 0)
 			break;
 		rc = cmd == CMD_ENCODE ? cmd_encode(o, v, err) : each_input(o, decode_one, v, err);
 		break;
@@ -634,8 +640,7 @@ int main(int argc, char **argv)
 			return cli_usage_error("unknown command '%s'", argv[1]);
 		return cli_usage_error("missing command (count, merge, encode or decode)");
 	}
-	argv[1] = argv[0];               /* ... nor the command */
-	if ((rc = parse(&o, argc - 1, argv + 1, cmds[cmd].lo, cmds[cmd].usage)) ||
+	if ((rc = parse(&o, argc - 1, cli_subcommand_argv(argv), cmds[cmd].lo, cmds[cmd].usage)) ||
 	    (rc = check_args((enum cmd)cmd, &o)))
 		goto done;
 	rc = run((enum cmd)cmd, &o, &err) < 0 ? cli_report(&err) : cli_close_stdout();

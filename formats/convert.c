@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emb_bytes.h"
 #include "emb_rng.h"
-#include "internal.h"
 
 #define PROGRESS_EVERY 65536
 
@@ -129,7 +129,7 @@ static int reorder(struct emb_table **out, const struct emb_table *src,
 	int rc;
 
 	*out = NULL;
-	if ((rc = emb_vocab_load(&v, o->vocab, EMB_VOCAB_NO_COUNTS, err)) < 0)
+	if ((rc = emb_vocab_load_limit(&v, o->vocab, EMB_VOCAB_NO_COUNTS, o->ro.max_token, err)) < 0)
 		return rc;
 	n = emb_vocab_size(v);
 	if ((rc = emb_table_new(&t, n, src->dim, err)) < 0)
@@ -371,6 +371,21 @@ static int convert_streaming(const struct emb_convert_opts *o, const struct emb_
 	return 0;
 }
 
+/* Does the last part of PATH (before a final .gz) have a dot that is not its first byte? */
+static bool has_extension(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 3 && strcmp(base + n - 3, ".gz") == 0)
+		n -= 3;
+	while (n > 1 && base[n - 1] != '.')
+		n--;
+	return n > 1;
+}
+
 int emb_convert(const struct emb_convert_opts *o, struct emb_err *err)
 {
 	const struct emb_format *from = o->from, *to = o->to;
@@ -378,11 +393,15 @@ int emb_convert(const struct emb_convert_opts *o, struct emb_err *err)
 	bool header, stream;
 	int rc;
 
+	if (!to && o->write_output && strcmp(o->output, "-") != 0 &&
+	    !emb_format_by_filename(o->output) && has_extension(o->output))
+		return emb_err_set(err, EMB_EINVAL, "the extension of '%s' names no table format "
+				   "(.emb .safetensors .npy .bin .vec .txt, optionally .gz)", o->output);
 	to = emb_format_for_output(o->write_output ? o->output : "-", to);
 	if (o->header_set && (to == &emb_format_glove || to == &emb_format_word2vec))
 		to = o->wo.header ? &emb_format_word2vec : &emb_format_glove;
 	if (o->wo.f16 && to != &emb_format_emb)
-		return emb_err_set(err, EMB_EINVAL, "--dtype f16 needs EMB output, not %s", to->name);
+		return emb_err_set(err, EMB_EINVAL, "float16 values need EMB output, not %s", to->name);
 	if ((rc = emb_stream_open(&in, o->input, err)) < 0 ||
 	    (!from && (rc = emb_format_detect(&from, in, err)) < 0))
 		goto done;

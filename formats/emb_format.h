@@ -2,8 +2,8 @@
  * emb_format: the embedding-table file formats (glove, word2vec text, word2vec binary, EMB)
  * and the entry points every tool uses to load and save a table.
  *
- * Detection goes by the bytes (gzip magic -> inflate and look inside; the EMB magic; a header
- * line of two integers followed by text or binary rows; otherwise GloVe), never by the name.
+ * Detection goes by the bytes (gzip magic -> inflate and look inside; the EMB magic; fastText's
+ * model magic; a header line of two integers followed by text or binary rows; otherwise GloVe), never by the name.
  * Each format file exports one `const struct emb_format emb_format_<name>`; registry.c holds
  * the list and picks the reader whose bid is highest.
  */
@@ -18,6 +18,7 @@
 #include "emb_out.h"
 #include "emb_stream.h"
 #include "emb_table.h"
+#include "emb_token.h"
 
 struct emb_read_opts {
 	size_t limit;          /* keep the first N rows (0 = all) */
@@ -35,11 +36,18 @@ struct emb_read_opts {
 	bool strict_blank;
 	/* when non-NULL, counts the rows that --dedupe first|last dropped or overwrote */
 	uint64_t *duplicates;
+	/* the longest token accepted, in bytes (0 = EMB_TOKEN_MAX_DEFAULT); it also bounds the
+	 * line a text reader holds in memory: see emb_token.h for the rest of the token rule */
+	size_t max_token;
+	/* enum emb_utf8_mode: a token that is not valid UTF-8 is kept (and counted in a warning),
+	 * refused, or repaired */
+	int utf8;
 };
 
 enum { EMB_DEDUPE_ERROR = 0, EMB_DEDUPE_FIRST = 1, EMB_DEDUPE_LAST = 2 };
 
-#define EMB_READ_OPTS_INIT { 0, false, false, EMB_DEDUPE_ERROR, true, NULL, NULL, false, false, NULL }
+#define EMB_READ_OPTS_INIT \
+	{ 0, false, false, EMB_DEDUPE_ERROR, true, NULL, NULL, false, false, NULL, 0, EMB_UTF8_KEEP }
 
 struct emb_write_opts {
 	int precision;   /* text: -1 = shortest round-trip, else fixed digits after the point */
@@ -79,7 +87,7 @@ struct emb_format {
 const struct emb_format *emb_format_for_output(const char *path, const struct emb_format *fmt);
 
 extern const struct emb_format emb_format_glove, emb_format_word2vec, emb_format_word2vec_bin,
-	emb_format_emb;
+	emb_format_emb, emb_format_safetensors, emb_format_npy, emb_format_fasttext;
 
 /* Upper bounds on header values: a larger dimension is refused as absurd before any read. */
 #define EMB_MAX_DIM ((size_t)1 << 20)
@@ -102,15 +110,24 @@ struct emb_rows {
 	const char *tok;
 	size_t len;
 	float *vec;               /* dim values, owned */
+	char *fixed;              /* tok repaired under EMB_UTF8_REPLACE/IGNORE, owned */
+	size_t fixed_cap;
+	uint64_t bad_utf8;        /* tokens so far that were not valid UTF-8 */
 	int (*next)(struct emb_rows *r, struct emb_err *err);
 	void *state;              /* the format's, freed with free() */
 };
 void emb_rows_release(struct emb_rows *r);
+/* The token rule (emb_token.h) and the UTF-8 choice for the current row's tok/len (a repaired
+ * token replaces them): every row reader calls it once per row.  0 or a located error. */
+int emb_rows_check_token(struct emb_rows *r, struct emb_err *err);
 /* An error about the current row: "FILE:LINE: msg" or "FILE: byte N: msg". */
 int emb_rows_fail(const struct emb_rows *r, struct emb_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* At EOF: compare the header's count with the rows read (warning, or error when strict). */
+/* At EOF: compare the header's count with the rows read (warning, or error when strict), and
+ * warn once with the number of tokens that were not valid UTF-8. */
 int emb_rows_check_count(const struct emb_rows *r, struct emb_err *err);
+/* Warn (o->warn) that N tokens read from NAME were not valid UTF-8, saying what o->utf8 did. */
+void emb_utf8_warn(const struct emb_read_opts *o, const char *name, uint64_t n);
 /* Read every remaining row of R into a new table (limit, dedupe, count check). */
 int emb_rows_collect(struct emb_table **out, struct emb_rows *r, struct emb_err *err);
 /* The read() of row formats: FMT->rows_open, then emb_rows_collect. */
@@ -143,7 +160,8 @@ void emb_rowsink_abort(struct emb_rowsink *w);
 int emb_rows_write_table(const struct emb_format *fmt, const struct emb_table *t,
 			 struct emb_out *out, const struct emb_write_opts *o, struct emb_err *err);
 
-/* "glove", "word2vec" (also "vec", "fasttext"), "word2vec-bin", "emb"; NULL if unknown. */
+/* "glove", "word2vec" (also "vec"), "word2vec-bin", "emb", "fasttext" (the .bin model; also
+ * "fasttext-bin"); NULL if unknown. */
 const struct emb_format *emb_format_by_name(const char *name);
 /* The format an output name asks for (.emb .bin .txt .vec, before a final .gz); NULL if none. */
 const struct emb_format *emb_format_by_filename(const char *path);

@@ -30,6 +30,9 @@ enum emb_npy_type {
 
 struct emb_npz;
 
+/* Start the .npz archive PATH (written atomically through emb_out) into *out; add arrays, then
+ * emb_npz_commit() (writes the zip directory, renames into place; frees Z, even on error) or
+ * emb_npz_abort() (removes the temporary file, frees; NULL-safe). */
 int emb_npz_open(struct emb_npz **out, const char *path, const struct emb_out_opts *oo,
 		 struct emb_err *err);
 /* Add NAME.npy: an array of NDIM (1 or 2) dimensions SHAPE, C order, from DATA. */

@@ -38,6 +38,9 @@ struct emb_pack_header {
 
 struct emb_pack_totals {
 	uint64_t batches, sequences, tokens, cells; /* cells: B x T summed (tokens + padding) */
+	/* emb_pack_run only: empty sequences skipped, and sequences longer than the token budget
+	 * (each written as a batch of its own, over the budget) */
+	uint64_t empty, over_budget;
 };
 
 int emb_pack_write_header(struct emb_out *out, const struct emb_pack_header *h,
@@ -55,6 +58,8 @@ const struct emb_pack_header *emb_pack_reader_header(const struct emb_pack_reade
  * totals must match what was read), or a negative error. */
 int emb_pack_reader_next(struct emb_pack_reader *r, const struct emb_batch **b,
 			 struct emb_err *err);
+/* What the batches read so far hold. */
+const struct emb_pack_totals *emb_pack_reader_totals(const struct emb_pack_reader *r);
 /* Bytes of PACK read so far (decompressed). */
 uint64_t emb_pack_reader_bytes(const struct emb_pack_reader *r);
 int emb_pack_reader_close(struct emb_pack_reader *r, struct emb_err *err);
@@ -73,7 +78,10 @@ struct emb_pack_opts {
 	enum emb_pack_to to;
 	struct emb_batch_opts batch;  /* batch.name is set from input */
 	size_t max_len;               /* truncate (0 = no limit) */
-	size_t min_len;               /* drop shorter sequences (0 = none; empty is then an error) */
+	size_t min_len;               /* drop shorter sequences (0 = none) */
+	/* an empty sequence, or one longer than batch.max_tokens, is an error; by default the
+	 * first is skipped and the second becomes a batch of its own, both counted in the totals */
+	bool strict;
 	const struct emb_vocab *vocab;/* text input: tokenize and look up (NULL: id lines) */
 	struct emb_tok_opts tok;
 	enum emb_pack_unk unk;
@@ -88,7 +96,7 @@ struct emb_pack_opts {
 	void *progress_ctx;
 };
 
-#define EMB_PACK_OPTS_INIT { "-", "-", EMB_PACK_TO_PACK, EMB_BATCH_OPTS_INIT, 0, 0, NULL, \
+#define EMB_PACK_OPTS_INIT { "-", "-", EMB_PACK_TO_PACK, EMB_BATCH_OPTS_INIT, 0, 0, false, NULL, \
 	EMB_TOK_OPTS_INIT, EMB_PACK_UNK_DEFAULT, NULL, 0, NULL, 0, 2, -1, EMB_OUT_OPTS_INIT, NULL, NULL }
 
 /* Run embpack; *tot receives what was written. */

@@ -13,6 +13,7 @@
  * on access; the matrix CRC is not verified (that would read the whole file).
  */
 #include "emb_format.h"
+#include "fmt_text.h"
 
 #include <errno.h>
 #include <libdeflate.h>
@@ -24,249 +25,9 @@
 #include <sys/stat.h>
 
 #include "emb_float.h"
-#include "internal.h"
-
-static const unsigned char magic[8] = { 0x89, 'E', 'M', 'B', '\r', '\n', 0x1a, '\n' };
-
-#define HEADER_LEN 64
-#define SECTION_LEN 16
-#define ALIGN 64
-#define VERSION 1
-#define DTYPE_F32 1
-#define DTYPE_F16 2
-#define FLAG_COUNTS 1u
-#define MAX_META ((uint64_t)16 << 20)
-#define CHUNK ((size_t)4 << 20)
-
-enum { S_META, S_TOKS, S_OFFS, S_CNTS, S_HASH, S_MATX, NSECT };
-static const char tags[NSECT][5] = { "META", "TOKS", "OFFS", "CNTS", "HASH", "MATX" };
-
-struct hdr {
-	uint32_t dtype, flags;
-	uint64_t rows, dim;
-	int64_t padding_idx;
-};
-
-static uint32_t crc32_of(uint32_t crc, const void *p, size_t n)
-{
-	return libdeflate_crc32(crc, p, n);
-}
-
-/* Offset of the payload of the section whose header may start at POS (a multiple of ALIGN). */
-static uint64_t payload_at(uint64_t pos)
-{
-	return (pos + SECTION_LEN + ALIGN - 1) / ALIGN * ALIGN;
-}
-
-/* ---- writing ---- */
-
-struct wbuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static int wb_put(struct wbuf *b, const void *p, size_t n, struct emb_err *err)
-{
-	if (b->cap - b->len < n) {
-		size_t ncap = b->cap ? b->cap : 4096;
-		unsigned char *np;
-		while (ncap - b->len < n)
-			ncap *= 2;
-		if (!(np = realloc(b->p, ncap)))
-			return emb_err_nomem(err, "building the EMB vocabulary");
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-static int wb_u32(struct wbuf *b, uint32_t v, struct emb_err *err)
-{
-	unsigned char x[4];
-	emb_put_le32(x, v);
-	return wb_put(b, x, 4, err);
-}
-
-static int wb_u64(struct wbuf *b, uint64_t v, struct emb_err *err)
-{
-	unsigned char x[8];
-	emb_put_le64(x, v);
-	return wb_put(b, x, 8, err);
-}
-
-/* Zero padding up to the next section's header, then that header. */
-static int put_section_header(struct emb_out *out, uint64_t *pos, int s, uint32_t crc,
-			      uint64_t len, struct emb_err *err)
-{
-	static const unsigned char zeros[ALIGN];
-	unsigned char h[SECTION_LEN];
-	uint64_t at = payload_at(*pos) - SECTION_LEN;
-	int rc;
-
-	if ((rc = emb_out_write(out, zeros, (size_t)(at - *pos), err)) < 0)
-		return rc;
-	memcpy(h, tags[s], 4);
-	emb_put_le32(h + 4, crc);
-	emb_put_le64(h + 8, len);
-	if ((rc = emb_out_write(out, h, SECTION_LEN, err)) < 0)
-		return rc;
-	*pos = at + SECTION_LEN + len;
-	return 0;
-}
-
-static int put_section(struct emb_out *out, uint64_t *pos, int s, const struct wbuf *b,
-		       struct emb_err *err)
-{
-	int rc = put_section_header(out, pos, s, crc32_of(0, b->p, b->len), b->len, err);
-	return rc < 0 ? rc : emb_out_write(out, b->p, b->len, err);
-}
-
-/* Convert values [i, i+n) to float16 into dst; ELIMIT for a finite value out of range. */
-static int to_f16(unsigned char *dst, const float *v, size_t n, struct emb_err *err)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		uint16_t h = emb_f32_to_f16(v[i]);
-		if ((h & 0x7c00) == 0x7c00 && isfinite(v[i]))
-			return emb_err_set(err, EMB_ELIMIT, "value %g does not fit float16", v[i]);
-		dst[2 * i] = (unsigned char)h;
-		dst[2 * i + 1] = (unsigned char)(h >> 8);
-	}
-	return 0;
-}
-
-static int put_matrix(const struct emb_table *t, struct emb_out *out, uint64_t *pos, bool f16,
-		      struct emb_err *err)
-{
-	size_t n = t->rows * t->dim, i, step = CHUNK / 2;
-	unsigned char *buf = NULL;
-	uint32_t crc = 0;
-	int rc = 0, pass;
-
-#if __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
-	if (!f16) {
-		if ((rc = put_section_header(out, pos, S_MATX, crc32_of(0, t->data, n * 4), n * 4,
-					     err)) < 0)
-			return rc;
-		return emb_out_write(out, t->data, n * 4, err);
-	}
-#endif
-	if (!(buf = malloc(CHUNK)))
-		return emb_err_nomem(err, "writing the matrix");
-	/* pass 0 computes the CRC that precedes the payload, pass 1 writes it */
-	for (pass = 0; pass < 2 && rc == 0; pass++) {
-		if (pass == 1 && (rc = put_section_header(out, pos, S_MATX, crc,
-							  (uint64_t)n * (f16 ? 2 : 4), err)) < 0)
-			break;
-		for (i = 0; i < n && rc == 0; i += step) {
-			size_t k = n - i < step ? n - i : step, bytes = k * (f16 ? 2 : 4), j;
-			if (f16)
-				rc = to_f16(buf, t->data + i, k, err);
-			else
-				for (j = 0; j < k; j++) {
-					uint32_t u;
-					memcpy(&u, t->data + i + j, 4);
-					emb_put_le32(buf + 4 * j, u);
-				}
-			if (rc == 0 && pass == 0)
-				crc = crc32_of(crc, buf, bytes);
-			else if (rc == 0)
-				rc = emb_out_write(out, buf, bytes, err);
-		}
-	}
-	free(buf);
-	return rc;
-}
-
-static int build_vocab_sections(const struct emb_table *t, struct wbuf *toks, struct wbuf *offs,
-				struct wbuf *cnts, struct wbuf *hash, struct emb_err *err)
-{
-	uint64_t nslots = 0, mask, i;
-	bool counts = false;
-	int rc = 0;
-
-	for (i = 0; i < t->rows && !counts; i++)
-		counts = emb_table_count(t, i) != 0;
-	for (i = 0; i < t->rows && rc == 0; i++) {
-		size_t len;
-		const char *tok = emb_table_token(t, i, &len);
-		if ((rc = wb_u64(offs, toks->len, err)) == 0 && (rc = wb_put(toks, tok, len, err)) == 0)
-			rc = wb_put(toks, "", 1, err);
-		if (rc == 0 && counts)
-			rc = wb_u64(cnts, emb_table_count(t, i), err);
-	}
-	if (rc < 0 || (rc = wb_u64(offs, toks->len, err)) < 0)
-		return rc;
-	if (t->rows < UINT32_MAX / 4)
-		for (nslots = 16; nslots < 2 * (uint64_t)t->rows; nslots *= 2)
-			;
-	if ((rc = wb_u64(hash, nslots, err)) < 0)
-		return rc;
-	if (nslots == 0)
-		return 0;
-	if (!(hash->p = realloc(hash->p, 8 + 4 * nslots)))
-		return emb_err_nomem(err, "building the EMB index");
-	memset(hash->p + 8, 0, 4 * nslots);
-	hash->len = hash->cap = 8 + 4 * nslots;
-	mask = nslots - 1;
-	for (i = 0; i < t->rows; i++) {
-		size_t len;
-		const char *tok = emb_table_token(t, i, &len);
-		uint64_t h = emb_table_hash(tok, len);
-		while (emb_le32(hash->p + 8 + 4 * (h & mask)))
-			h++;
-		emb_put_le32(hash->p + 8 + 4 * (h & mask), (uint32_t)(i + 1));
-	}
-	return 0;
-}
-
-static int emb_write(const struct emb_table *t, struct emb_out *out, const struct emb_write_opts *o,
-		     struct emb_err *err)
-{
-	struct wbuf b[NSECT - 1];
-	unsigned char h[HEADER_LEN];
-	uint64_t pos = HEADER_LEN;
-	size_t i;
-	int rc = 0, s;
-
-	memset(b, 0, sizeof b);
-	if ((rc = wb_u32(&b[S_META], (uint32_t)emb_table_meta_count(t), err)) < 0)
-		goto done;
-	for (i = 0; i < emb_table_meta_count(t) && rc == 0; i++) {
-		const char *k, *v;
-		emb_table_meta_at(t, i, &k, &v);
-		if ((rc = wb_u32(&b[S_META], (uint32_t)strlen(k), err)) == 0 &&
-		    (rc = wb_put(&b[S_META], k, strlen(k), err)) == 0 &&
-		    (rc = wb_u32(&b[S_META], (uint32_t)strlen(v), err)) == 0)
-			rc = wb_put(&b[S_META], v, strlen(v), err);
-	}
-	if (rc < 0 || (rc = build_vocab_sections(t, &b[S_TOKS], &b[S_OFFS], &b[S_CNTS], &b[S_HASH],
-						 err)) < 0)
-		goto done;
-	memset(h, 0, sizeof h);
-	memcpy(h, magic, 8);
-	emb_put_le32(h + 8, VERSION);
-	emb_put_le32(h + 12, o->f16 ? DTYPE_F16 : DTYPE_F32);
-	emb_put_le64(h + 16, t->rows);
-	emb_put_le64(h + 24, t->dim);
-	emb_put_le64(h + 32, (uint64_t)(int64_t)t->padding_idx);
-	emb_put_le32(h + 40, b[S_CNTS].len ? FLAG_COUNTS : 0);
-	emb_put_le32(h + 44, NSECT);
-	emb_put_le32(h + 60, crc32_of(0, h, 60));
-	if ((rc = emb_out_write(out, h, HEADER_LEN, err)) < 0)
-		goto done;
-	for (s = 0; s < S_MATX && rc == 0; s++)
-		rc = put_section(out, &pos, s, &b[s], err);
-	if (rc == 0)
-		rc = put_matrix(t, out, &pos, o->f16, err);
-done:
-	for (s = 0; s < S_MATX; s++)
-		free(b[s].p);
-	return rc;
-}
+#include "emb_bytes.h"
+#include "emb_subword.h"
+#include "embbin_impl.h"
 
 /* ---- reading ---- */
 
@@ -281,7 +42,7 @@ static int parse_header(struct emb_stream *in, const unsigned char *h, struct hd
 {
 	uint32_t version;
 
-	if (memcmp(h, magic, 8) != 0)
+	if (memcmp(h, emb_magic, 8) != 0)
 		return bad(in, err, EMB_EFORMAT, 0, "not an EMB file (bad magic)");
 	if (crc32_of(0, h, 60) != emb_le32(h + 60))
 		return bad(in, err, EMB_EFORMAT, 60, "header CRC mismatch");
@@ -304,7 +65,8 @@ static int parse_header(struct emb_stream *in, const unsigned char *h, struct hd
 		return bad(in, err, EMB_ELIMIT, 16, "absurd row count");
 	if (hd->padding_idx < -1 || (hd->padding_idx >= 0 && (uint64_t)hd->padding_idx >= hd->rows))
 		return bad(in, err, EMB_EFORMAT, 32, "padding_idx out of range");
-	if (hd->flags & ~FLAG_COUNTS || emb_le32(h + 44) != NSECT)
+	hd->nsect = hd->flags & FLAG_SUBWORDS ? NSECT : S_MATX + 1;
+	if (hd->flags & ~(FLAG_COUNTS | FLAG_SUBWORDS) || emb_le32(h + 44) != hd->nsect)
 		return bad(in, err, EMB_EFORMAT, 40, "unknown flags or section count");
 	return 0;
 }
@@ -318,6 +80,8 @@ static uint64_t expected_len(const struct hdr *hd, int s)
 	case S_OFFS: return 8 * (hd->rows + 1);
 	case S_CNTS: return hd->flags & FLAG_COUNTS ? 8 * hd->rows : 0;
 	case S_MATX: return hd->rows * hd->dim * esz;
+	case S_SUBW: return SUBW_LEN;
+	case S_NGRM: return (uint64_t)hd->bucket * hd->dim * esz;
 	default: return UINT64_MAX;
 	}
 }
@@ -339,6 +103,20 @@ static int check_section(struct emb_stream *in, const unsigned char *sh, uint64_
 			 (unsigned long long)*len);
 		return bad(in, err, EMB_EFORMAT, at + 8, m);
 	}
+	return 0;
+}
+
+/* The SUBW payload P (its CRC already checked) into HD. */
+static int parse_subw(struct emb_stream *in, const unsigned char *p, uint64_t at, struct hdr *hd,
+		      struct emb_err *err)
+{
+	hd->minn = emb_le32(p);
+	hd->maxn = emb_le32(p + 4);
+	hd->bucket = emb_le32(p + 8);
+	if (emb_le32(p + 12) != SUBW_FASTTEXT)
+		return bad(in, err, EMB_EFORMAT, at + 12, "unknown n-gram hashing");
+	if (hd->maxn > EMB_SUBWORD_MAX_N || hd->bucket == 0)
+		return bad(in, err, EMB_EFORMAT, at, "n-gram lengths or bucket count out of range");
 	return 0;
 }
 
@@ -370,6 +148,11 @@ static int parse_meta(struct emb_table *t, struct emb_stream *in, const unsigned
 					free(kv[0]);
 				return bad(in, err, EMB_EFORMAT, at + off, "META entry overruns its section");
 			}
+			if (memchr(p + off + 4, 0, (size_t)k)) {
+				if (j)
+					free(kv[0]);
+				return bad(in, err, EMB_EFORMAT, at + off, "META entry holds a NUL byte");
+			}
 			if (!(kv[j] = strndup((const char *)p + off + 4, (size_t)k))) {
 				if (j)
 					free(kv[0]);
@@ -383,32 +166,98 @@ static int parse_meta(struct emb_table *t, struct emb_stream *in, const unsigned
 		if (rc < 0)
 			return rc;
 	}
+	if (off != len)
+		return bad(in, err, EMB_EFORMAT, at + off, "META section longer than its entries");
 	return 0;
 }
 
-/* Fill t->vocab from the TOKS/OFFS/CNTS payloads (every offset checked). */
-static int fill_vocab(struct emb_table *t, struct emb_stream *in, const struct emb_table_index *ix,
-		      uint64_t at, struct emb_err *err)
+/*
+ * TOKS and OFFS agree: offsets rise from 0 to the length of TOKS, each token ends with the
+ * section's NUL and holds none of its own (TOKS has exactly ROWS of them), and every token
+ * follows the token rule.  One pass over OFFS and a memchr pass over TOKS: cheap next to
+ * the matrix, and what makes a mapped table answer as the same file streamed.
+ */
+static int check_tokens(struct emb_stream *in, const struct emb_table_index *ix, size_t rows,
+			uint64_t at_toks, uint64_t at_offs, size_t max_token, struct emb_err *err)
 {
-	size_t i;
+	struct emb_token_at ta = { emb_stream_name(in), 0, 0 };
+	const char *p = ix->toks, *end = ix->toks + ix->toks_len;
+	uint64_t a = emb_le64(ix->offs), nuls = 0;
+	size_t i, max = max_token ? max_token : EMB_TOKEN_MAX_DEFAULT;
+	bool slow;
 	int rc;
 
-	for (i = 0; i < t->rows; i++) {
-		uint64_t a = emb_le64(ix->offs + 8 * i), b = emb_le64(ix->offs + 8 * (i + 1));
-		char tb[256];
-		if (a >= b || b > ix->toks_len || ix->toks[b - 1] != 0)
-			return bad(in, err, EMB_EFORMAT, at + 8 * i, "token offsets out of order or bounds");
-		rc = emb_vocab_add(t->vocab, ix->toks + a, (size_t)(b - a - 1),
-				   ix->counts ? emb_le64(ix->counts + 8 * i) : 0, NULL, err);
-		if (rc < 0)
+	if (a != 0 || emb_le64(ix->offs + 8 * rows) != ix->toks_len)
+		return bad(in, err, EMB_EFORMAT, a ? at_offs : at_offs + 8 * rows,
+			   "OFFS does not span TOKS (first offset 0, last the length of TOKS)");
+	for (i = 0; i < rows; i++, a = emb_le64(ix->offs + 8 * i)) {
+		uint64_t b = emb_le64(ix->offs + 8 * (i + 1));
+		if (b <= a || b > ix->toks_len || ix->toks[b - 1] != 0)
+			return bad(in, err, EMB_EFORMAT, at_offs + 8 * (i + 1),
+				   "token offsets out of order or bounds");
+		ta.byte = at_toks + a;
+		if ((b - a == 1 || b - a - 1 > max) &&
+		    (rc = emb_token_check(ix->toks + a, (size_t)(b - a - 1), max, &ta, err)) < 0)
 			return rc;
-		if (rc == EMB_EOF)
-			return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
-					      "duplicate token '%s' in row %zu",
-					      emb_err_token(tb, sizeof tb, ix->toks + a, (size_t)(b - a - 1)),
-					      i + 1);
+	}
+	while ((p = memchr(p, 0, (size_t)(end - p)))) {
+		p++;
+		nuls++;
+	}
+	slow = nuls != rows || memchr(ix->toks, '\n', ix->toks_len) || memchr(ix->toks, '\r', ix->toks_len);
+	for (i = 0; slow && i < rows; i++) { /* a byte no token may hold: name the token */
+		a = emb_le64(ix->offs + 8 * i);
+		ta.byte = at_toks + a;
+		if ((rc = emb_token_check(ix->toks + a, (size_t)(emb_le64(ix->offs + 8 * (i + 1)) - a - 1),
+					  max, &ta, err)) < 0)
+			return rc;
 	}
 	return 0;
+}
+
+/* Fill t->vocab from the TOKS/OFFS/CNTS payloads (checked by check_tokens() first), each
+ * token as o->utf8 says. */
+static int fill_vocab(struct emb_table *t, struct emb_stream *in, const struct emb_table_index *ix,
+		      uint64_t at_toks, uint64_t at_offs, const struct emb_read_opts *o,
+		      struct emb_err *err)
+{
+	struct emb_token_at ta = { emb_stream_name(in), 0, 0 };
+	char *fixed = NULL;
+	size_t i, fixed_cap = 0;
+	uint64_t bad_utf8 = 0;
+	int rc;
+
+	if ((rc = check_tokens(in, ix, t->rows, at_toks, at_offs, o->max_token, err)) < 0)
+		return rc;
+	for (i = 0; i < t->rows; i++) {
+		uint64_t a = emb_le64(ix->offs + 8 * i), b = emb_le64(ix->offs + 8 * (i + 1));
+		const char *tok;
+		size_t len;
+		char tb[256];
+		ta.byte = at_toks + a;
+		if ((rc = emb_token_utf8(ix->toks + a, (size_t)(b - a - 1), o->utf8, &fixed, &fixed_cap,
+					 &tok, &len, &ta, err)) < 0)
+			break;
+		if (rc == 1) {
+			bad_utf8++;
+			if ((rc = emb_token_check(tok, len, o->max_token, &ta, err)) < 0)
+				break;
+		}
+		rc = emb_vocab_add(t->vocab, tok, len, ix->counts ? emb_le64(ix->counts + 8 * i) : 0,
+				   NULL, err);
+		if (rc < 0)
+			break;
+		if (rc == EMB_EOF) {
+			rc = emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
+					    "duplicate token '%s' in row %zu",
+					    emb_err_token(tb, sizeof tb, tok, len), i + 1);
+			break;
+		}
+	}
+	free(fixed);
+	if (rc >= 0)
+		emb_utf8_warn(o, emb_stream_name(in), bad_utf8);
+	return rc < 0 ? rc : 0;
 }
 
 static void matrix_from(float *dst, const unsigned char *src, size_t n, uint32_t dtype)
@@ -428,20 +277,6 @@ static void matrix_from(float *dst, const unsigned char *src, size_t n, uint32_t
 #else
 	memcpy(dst, src, n * 4);
 #endif
-}
-
-static int check_finite(const struct emb_table *t, struct emb_stream *in, const struct emb_read_opts *o,
-			struct emb_err *err)
-{
-	size_t i, n = t->rows * t->dim;
-
-	if (o->allow_nonfinite)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isfinite(t->data[i]))
-			return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
-					      "row %zu holds a non-finite value", i / t->dim + 1);
-	return 0;
 }
 
 /* Read LEN payload bytes into a buffer grown as they arrive (a lying length allocates
@@ -499,8 +334,9 @@ static int read_section_header(struct emb_stream *in, uint64_t pos, unsigned cha
 	return 0;
 }
 
-static int read_matrix(struct emb_table *t, struct emb_stream *in, const struct hdr *hd,
-		       uint32_t crc_want, uint64_t at, struct emb_err *err)
+/* ROWS rows of the matrix section at AT into T, grown as they arrive. */
+static int read_matrix(struct emb_table *t, uint64_t rows, int s, struct emb_stream *in,
+		       const struct hdr *hd, uint32_t crc_want, uint64_t at, struct emb_err *err)
 {
 	size_t esz = hd->dtype == DTYPE_F16 ? 2 : 4, row_bytes = (size_t)hd->dim * esz;
 	size_t per = CHUNK / row_bytes ? CHUNK / row_bytes : 1, done = 0;
@@ -510,8 +346,8 @@ static int read_matrix(struct emb_table *t, struct emb_stream *in, const struct 
 
 	if (hd->dtype == DTYPE_F16 && !buf)
 		return emb_err_nomem(err, "reading the matrix");
-	while (done < hd->rows) {
-		size_t k = hd->rows - done < per ? (size_t)(hd->rows - done) : per;
+	while (done < rows) {
+		size_t k = rows - done < per ? (size_t)(rows - done) : per;
 		unsigned char *dst;
 		if ((rc = emb_table_resize(t, done + k, err)) < 0)
 			break;
@@ -527,23 +363,63 @@ static int read_matrix(struct emb_table *t, struct emb_stream *in, const struct 
 		done += k;
 	}
 	free(buf);
-	if (rc == 0 && crc != crc_want)
-		rc = bad(in, err, EMB_EFORMAT, at, "MATX section CRC mismatch");
+	if (rc == 0 && crc != crc_want) {
+		char m[64];
+		snprintf(m, sizeof m, "%s section CRC mismatch", tags[s]);
+		rc = bad(in, err, EMB_EFORMAT, at, m);
+	}
 	return rc;
 }
 
-static int read_streamed(struct emb_table *t, struct emb_stream *in, const struct hdr *hd,
+/* Streamed: the SUBW and NGRM sections after the matrix at *POS, into t->subword. */
+static int read_subwords(struct emb_table *t, struct emb_stream *in, struct hdr *hd,
+			 const struct emb_read_opts *o, uint64_t *pos, struct emb_err *err)
+{
+	unsigned char sh[SECTION_LEN], p[SUBW_LEN];
+	struct emb_subword *sw = NULL;
+	uint64_t at, n;
+	int rc;
+
+	if ((rc = read_section_header(in, *pos, sh, err)) < 0 ||
+	    (rc = check_section(in, sh, (at = payload_at(*pos)) - SECTION_LEN, S_SUBW, hd, &n,
+				err)) < 0)
+		return rc;
+	if ((rc = emb_stream_read_full(in, p, SUBW_LEN, err)) != 0)
+		return rc == EMB_EOF || rc == EMB_ETRUNC
+			       ? bad(in, err, EMB_ETRUNC, emb_stream_offset(in), "input ends inside a section")
+			       : rc;
+	if (crc32_of(0, p, SUBW_LEN) != emb_le32(sh + 4))
+		return bad(in, err, EMB_EFORMAT, at, "SUBW section CRC mismatch");
+	*pos = at + SUBW_LEN;
+	if ((rc = parse_subw(in, p, at, hd, err)) < 0 || (rc = read_section_header(in, *pos, sh, err)) < 0 ||
+	    (rc = check_section(in, sh, (at = payload_at(*pos)) - SECTION_LEN, S_NGRM, hd, &n,
+				err)) < 0 ||
+	    (rc = emb_subword_new(&sw, hd->minn, hd->maxn, 0, (size_t)hd->dim, err)) < 0)
+		return rc;
+	*pos = at + n;
+	if ((rc = read_matrix(sw->own, hd->bucket, S_NGRM, in, hd, emb_le32(sh + 4), at, err)) < 0 ||
+	    (rc = fmt_check_finite(sw->own, in, o, err)) < 0) {
+		emb_subword_free(sw);
+		return rc;
+	}
+	sw->bucket = hd->bucket;
+	sw->rows = sw->own->data;
+	t->subword = sw;
+	return 0;
+}
+
+static int read_streamed(struct emb_table *t, struct emb_stream *in, struct hdr *hd,
 			 const struct emb_read_opts *o, struct emb_err *err)
 {
-	unsigned char *pay[NSECT - 1] = { 0 };
-	uint64_t len[NSECT - 1] = { 0 }, at[NSECT] = { 0 };
+	unsigned char *pay[S_MATX] = { 0 };
+	uint64_t len[S_MATX] = { 0 }, at[S_MATX + 1] = { 0 };
 	uint64_t pos = HEADER_LEN;
 	unsigned char sh[SECTION_LEN], extra;
 	struct emb_table_index ix;
 	size_t got;
 	int rc = 0, s;
 
-	for (s = 0; s < NSECT; s++) {
+	for (s = 0; s <= S_MATX; s++) {
 		uint64_t n;
 		if ((rc = read_section_header(in, pos, sh, err)) < 0)
 			goto done;
@@ -566,7 +442,8 @@ static int read_streamed(struct emb_table *t, struct emb_stream *in, const struc
 	if ((rc = parse_meta(t, in, pay[S_META], len[S_META], at[S_META], err)) < 0 ||
 	    (rc = check_hash_len(in, pay[S_HASH], len[S_HASH], at[S_HASH], err)) < 0)
 		goto done;
-	if ((rc = read_matrix(t, in, hd, emb_le32(sh + 4), at[S_MATX], err)) < 0)
+	if ((rc = read_matrix(t, hd->rows, S_MATX, in, hd, emb_le32(sh + 4), at[S_MATX], err)) < 0 ||
+	    (hd->nsect == NSECT && (rc = read_subwords(t, in, hd, o, &pos, err)) < 0))
 		goto done;
 	if ((rc = emb_stream_read(in, &extra, 1, &got, err)) < 0)
 		goto done;
@@ -580,17 +457,18 @@ static int read_streamed(struct emb_table *t, struct emb_stream *in, const struc
 	ix.offs = pay[S_OFFS];
 	ix.counts = len[S_CNTS] ? pay[S_CNTS] : NULL;
 	t->rows = (size_t)hd->rows;
-	if ((rc = fill_vocab(t, in, &ix, at[S_OFFS], err)) < 0 || (rc = check_finite(t, in, o, err)) < 0)
+	if ((rc = fill_vocab(t, in, &ix, at[S_TOKS], at[S_OFFS], o, err)) < 0 ||
+	    (rc = fmt_check_finite(t, in, o, err)) < 0)
 		goto done;
 	t->padding_idx = (long)hd->padding_idx;
 done:
-	for (s = 0; s < NSECT - 1; s++)
+	for (s = 0; s < S_MATX; s++)
 		free(pay[s]);
 	return rc;
 }
 
 /* Raw EMB from a regular file: point the table into a read-only mapping. */
-static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, const struct hdr *hd,
+static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, struct hdr *hd,
 		       const struct emb_read_opts *o, struct emb_err *err)
 {
 	struct emb_table_index ix;
@@ -608,7 +486,7 @@ static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, const
 	if (m == MAP_FAILED)
 		return emb_err_set(err, EMB_EIO, "%s: mmap: %s", emb_stream_name(in), strerror(errno));
 	emb_table_adopt_mapping(t, m, (size_t)size);
-	for (s = 0; s < NSECT; s++) {
+	for (s = 0; s < (int)hd->nsect; s++) {
 		at[s] = payload_at(pos);
 		if (at[s] > size)
 			return bad(in, err, EMB_ETRUNC, pos, "file ends between sections");
@@ -618,6 +496,11 @@ static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, const
 		if (len[s] > size - at[s])
 			return bad(in, err, EMB_ETRUNC, at[s], "file ends inside a section");
 		pos = at[s] + len[s];
+		/* NGRM's length follows from SUBW: check and parse it now (it is 16 bytes) */
+		if (s == S_SUBW && crc32_of(0, m + at[s], SUBW_LEN) != emb_le32(m + at[s] - 12))
+			return bad(in, err, EMB_EFORMAT, at[s], "SUBW section CRC mismatch");
+		if (s == S_SUBW && (rc = parse_subw(in, m + at[s], at[s], hd, err)) < 0)
+			return rc;
 	}
 	if (pos != size)
 		return bad(in, err, EMB_EFORMAT, pos, "trailing bytes after the matrix");
@@ -635,13 +518,20 @@ static int read_mapped(struct emb_table *t, struct emb_stream *in, int fd, const
 	t->rows = (size_t)hd->rows;
 	t->data = (float *)(void *)(m + at[S_MATX]);
 	t->padding_idx = (long)hd->padding_idx;
-	if (o->lazy_vocab) {
+	if (hd->nsect == NSECT &&
+	    (rc = emb_subword_borrow(&t->subword, hd->minn, hd->maxn, hd->bucket, (size_t)hd->dim,
+				     (const float *)(const void *)(m + at[S_NGRM]), err)) < 0)
+		return rc;
+	/* a lazy table answers with the stored bytes: only when they are to be kept as they are */
+	if (o->lazy_vocab && o->utf8 == EMB_UTF8_KEEP) {
+		if ((rc = check_tokens(in, &ix, t->rows, at[S_TOKS], at[S_OFFS], o->max_token, err)) < 0)
+			return rc;
 		emb_vocab_free(t->vocab);
 		t->vocab = NULL;
 		emb_table_adopt_index(t, &ix);
 		return 0;
 	}
-	return fill_vocab(t, in, &ix, at[S_OFFS], err);
+	return fill_vocab(t, in, &ix, at[S_TOKS], at[S_OFFS], o, err);
 }
 
 static int emb_read(struct emb_table **out, struct emb_stream *in, const struct emb_read_opts *o,
@@ -664,25 +554,8 @@ static int emb_read(struct emb_table **out, struct emb_stream *in, const struct 
 		rc = read_mapped(t, in, fd, &hd, o, err);
 	else
 		rc = read_streamed(t, in, &hd, o, err);
-	if (rc == 0 && o->limit && o->limit < t->rows) {
-		t->rows = o->limit;
-		rc = emb_table_resize(t, o->limit, err);
-		/* the vocabulary keeps only the first LIMIT tokens */
-		if (rc == 0 && t->vocab) {
-			struct emb_vocab *v = NULL;
-			size_t i;
-			if ((rc = emb_vocab_new(&v, err)) == 0)
-				for (i = 0; i < o->limit && rc == 0; i++) {
-					size_t n;
-					const char *tok = emb_vocab_token(t->vocab, i, &n);
-					rc = emb_vocab_add(v, tok, n, emb_vocab_count(t->vocab, i), NULL, err);
-				}
-			emb_vocab_free(t->vocab);
-			t->vocab = v;
-		}
-		if (t->padding_idx >= (long)t->rows)
-			t->padding_idx = -1;
-	}
+	if (rc == 0 && o->limit)
+		rc = emb_table_truncate(t, o->limit, err);
 	if (rc < 0) {
 		emb_table_free(t);
 		return rc;
@@ -693,13 +566,13 @@ static int emb_read(struct emb_table **out, struct emb_stream *in, const struct 
 
 static int emb_bid(const unsigned char *p, size_t n)
 {
-	return n >= 8 && memcmp(p, magic, 8) == 0 ? 100 : 0;
+	return n >= 8 && memcmp(p, emb_magic, 8) == 0 ? 100 : 0;
 }
 
 const struct emb_format emb_format_emb = {
 	.name = "emb",
 	.bid = emb_bid,
 	.read = emb_read,
-	.write = emb_write,
+	.write = fmt_emb_write,
 	.has_header = false,
 };

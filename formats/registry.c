@@ -8,18 +8,21 @@
  * grows the table as rows arrive.
  */
 #include "emb_format.h"
+#include "fmt_text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
-#include "internal.h"
+#include "emb_bytes.h"
 
 #define SNIFF_BYTES ((size_t)64 << 10)
 
 static const struct emb_format *const formats[] = {
-	&emb_format_emb, &emb_format_word2vec_bin, &emb_format_word2vec, &emb_format_glove,
+	&emb_format_emb, &emb_format_fasttext, &emb_format_safetensors, &emb_format_npy,
+	&emb_format_word2vec_bin, &emb_format_word2vec, &emb_format_glove,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])
@@ -28,10 +31,12 @@ const struct emb_format *emb_format_by_name(const char *name)
 {
 	size_t i;
 
-	if (strcmp(name, "vec") == 0 || strcmp(name, "fasttext") == 0 || strcmp(name, "text") == 0)
+	if (strcmp(name, "vec") == 0 || strcmp(name, "text") == 0)
 		name = "word2vec";
 	if (strcmp(name, "bin") == 0)
 		name = "word2vec-bin";
+	if (strcmp(name, "fasttext-bin") == 0)
+		name = "fasttext";
 	for (i = 0; i < NFORMATS; i++)
 		if (strcmp(formats[i]->name, name) == 0)
 			return formats[i];
@@ -58,6 +63,10 @@ const struct emb_format *emb_format_by_filename(const char *path)
 		return &emb_format_word2vec;
 	if (ends_with(path, n, ".txt"))
 		return &emb_format_glove;
+	if (ends_with(path, n, ".safetensors"))
+		return &emb_format_safetensors;
+	if (ends_with(path, n, ".npy"))
+		return &emb_format_npy;
 	return NULL;
 }
 
@@ -66,6 +75,42 @@ const struct emb_format *emb_format_for_output(const char *path, const struct em
 	if (!fmt && strcmp(path, "-") != 0)
 		fmt = emb_format_by_filename(path);
 	return fmt ? fmt : &emb_format_emb;
+}
+
+/*
+ * A "token<TAB or space>count" first line (tokvocab, word2vec -save-vocab, GloVe vocab_count)
+ * would read as a GloVe table of dimension 1, or of none: detection refuses it.  A count is
+ * digits only, which a table's value of dimension 1 practically never is on every line, so
+ * the first two lines must both look so (or the file have only one).
+ */
+static bool vocab_line(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = end;
+
+	while (q > p && (q[-1] == '\r' || q[-1] == ' '))
+		q--;
+	end = q;
+	while (q > p && q[-1] >= '0' && q[-1] <= '9')
+		q--;
+	if (q == end || q == p || (q[-1] != ' ' && q[-1] != '\t'))
+		return false;
+	for (q--; p < q; p++)
+		if (*p == ' ' || *p == '\t')
+			return false;
+	return true;
+}
+
+static bool looks_like_vocab(const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n, *nl = memchr(p, '\n', n);
+
+	if (!vocab_line(p, nl ? nl : end))
+		return false;
+	if (!nl || nl + 1 == end)
+		return true;
+	p = nl + 1;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	return nl ? vocab_line(p, nl) : vocab_line(p, end);
 }
 
 int emb_format_detect(const struct emb_format **out, struct emb_stream *in, struct emb_err *err)
@@ -89,6 +134,12 @@ int emb_format_detect(const struct emb_format **out, struct emb_stream *in, stru
 	if (!*out)
 		return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
 				      "not an embedding table");
+	if (*out == &emb_format_glove && looks_like_vocab(p, n)) {
+		*out = NULL;
+		return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 1,
+				      "a vocabulary ('token count' lines), not an embedding table (name "
+				      "the format glove to read it as a table of dimension 1)");
+	}
 	return 0;
 }
 
@@ -149,8 +200,41 @@ void emb_rows_release(struct emb_rows *r)
 {
 	free(r->vec);
 	free(r->state);
+	free(r->fixed);
 	r->vec = NULL;
 	r->state = NULL;
+	r->fixed = NULL;
+	r->fixed_cap = 0;
+}
+
+int emb_rows_check_token(struct emb_rows *r, struct emb_err *err)
+{
+	struct emb_token_at at = { emb_stream_name(r->in), 0, r->row_offset };
+	int rc;
+
+	if (!r->binary)
+		at.line = emb_stream_lineno(r->in);
+	if ((rc = emb_token_check(r->tok, r->len, r->o->max_token, &at, err)) < 0 ||
+	    (rc = emb_token_utf8(r->tok, r->len, r->o->utf8, &r->fixed, &r->fixed_cap, &r->tok,
+				 &r->len, &at, err)) <= 0)
+		return rc;
+	r->bad_utf8++;
+	/* a repaired token may have become empty */
+	return emb_token_check(r->tok, r->len, r->o->max_token, &at, err);
+}
+
+/* The warning for tokens that were not valid UTF-8 (N of them, read from NAME under MODE). */
+void emb_utf8_warn(const struct emb_read_opts *o, const char *name, uint64_t n)
+{
+	static const char *const done[] = { "kept as they are", "", "replaced by U+FFFD",
+					    "dropped" };
+	char msg[256];
+
+	if (!n || !o->warn || o->utf8 < 0 || o->utf8 > EMB_UTF8_IGNORE)
+		return;
+	snprintf(msg, sizeof msg, "%s: %llu token%s not valid UTF-8: invalid bytes %s", name,
+		 (unsigned long long)n, n == 1 ? " is" : "s are", done[o->utf8]);
+	o->warn(o->warn_ctx, msg);
 }
 
 int emb_rows_fail(const struct emb_rows *r, struct emb_err *err, int code, const char *fmt, ...)
@@ -171,6 +255,7 @@ int emb_rows_check_count(const struct emb_rows *r, struct emb_err *err)
 {
 	char msg[256];
 
+	emb_utf8_warn(r->o, emb_stream_name(r->in), r->bad_utf8);
 	if (!r->has_header || r->header_rows == r->nread)
 		return 0;
 	snprintf(msg, sizeof msg, "%s: header says %llu rows, found %llu", emb_stream_name(r->in),
@@ -285,4 +370,18 @@ void emb_rowsink_abort(struct emb_rowsink *w)
 	w->abort = NULL;
 	if (abort_fn)
 		abort_fn(w);
+}
+
+int fmt_check_finite(const struct emb_table *t, struct emb_stream *in,
+		     const struct emb_read_opts *o, struct emb_err *err)
+{
+	size_t i, n = t->rows * t->dim;
+
+	if (o->allow_nonfinite)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isfinite(t->data[i]))
+			return emb_err_set_at(err, EMB_EFORMAT, emb_stream_name(in), 0,
+					      "row %zu holds a non-finite value", i / t->dim + 1);
+	return 0;
 }

@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-
-#define MAX_WORD ((size_t)1 << 20)
+#include "emb_bytes.h"
 
 /* One allocation, word included: emb_rows_release() frees r->state with a plain free(). */
 struct bin_state {
@@ -37,7 +35,7 @@ static int truncated(struct emb_rows *r, struct emb_err *err)
 static int read_word(struct emb_rows *r, struct emb_err *err)
 {
 	struct bin_state *st = (struct bin_state *)r->state;
-	size_t n = 0;
+	size_t n = 0, max = r->o->max_token ? r->o->max_token : EMB_TOKEN_MAX_DEFAULT;
 	bool started = false;
 
 	for (;;) {
@@ -62,9 +60,9 @@ static int read_word(struct emb_rows *r, struct emb_err *err)
 		}
 		sp = memchr(p, ' ', avail);
 		k = sp ? (size_t)(sp - p) : avail;
-		if (n + k + 1 > MAX_WORD)
-			return emb_rows_fail(r, err, EMB_EFORMAT, "token longer than %zu bytes (is this "
-					     "really word2vec binary?)", MAX_WORD);
+		if (n + k > max)
+			return emb_rows_fail(r, err, EMB_ELIMIT, "token longer than the token limit of %zu "
+					     "bytes (is this really word2vec binary?)", max);
 		if (n + k + 1 > st->cap) {
 			size_t ncap = st->cap * 2 > n + k + 1 ? st->cap * 2 : n + k + 1;
 			struct bin_state *ns = realloc(st, sizeof *st + ncap);
@@ -79,12 +77,10 @@ static int read_word(struct emb_rows *r, struct emb_err *err)
 		if (sp)
 			break;
 	}
-	if (n == 0)
-		return emb_rows_fail(r, err, EMB_EFORMAT, "empty token");
 	st->word[n] = 0;
 	r->tok = st->word;
 	r->len = n;
-	return 0;
+	return emb_rows_check_token(r, err);
 }
 
 static int bin_next(struct emb_rows *r, struct emb_err *err)

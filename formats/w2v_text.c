@@ -20,7 +20,7 @@
 
 #include "emb_float.h"
 #include "emb_ring.h"
-#include "internal.h"
+#include "emb_bytes.h"
 
 struct text_state {
 	bool glove;
@@ -103,14 +103,15 @@ int fmt_check_header(struct emb_stream *in, uint64_t rows, uint64_t dim, struct 
 
 int fmt_check_token(const char *tok, size_t len, bool spaces, struct emb_err *err)
 {
+	const char *why = emb_token_fault(tok, len, EMB_TOKEN_MAX_LIMIT);
 	char tb[256];
 
-	if (len == 0)
-		return emb_err_set(err, EMB_EFORMAT, "an empty token cannot be written in a text format");
-	if (memchr(tok, '\n', len) || (!spaces && memchr(tok, ' ', len)))
-		return emb_err_set(err, EMB_EFORMAT, "token '%s' holds a %s, which this format cannot store",
-				   emb_err_token(tb, sizeof tb, tok, len),
-				   memchr(tok, '\n', len) ? "line end" : "space");
+	if (why)
+		return emb_err_set(err, EMB_EFORMAT, "token '%s' %s, which no table format can store",
+				   emb_err_token(tb, sizeof tb, tok, len), why);
+	if (!spaces && memchr(tok, ' ', len))
+		return emb_err_set(err, EMB_EFORMAT, "token '%s' holds a space, which this format "
+				   "cannot store", emb_err_token(tb, sizeof tb, tok, len));
 	return 0;
 }
 
@@ -214,12 +215,11 @@ static int parse_row(struct emb_rows *r, struct text_state *st, char *line, size
 	float *vec = r->vec;
 	size_t i, dim = r->dim;
 
+	if (line[0] == ' ')
+		return emb_rows_fail(r, err, EMB_EFORMAT, "the row starts with a space: its word is empty");
 	p = memchr(line, ' ', len);
-	if (!p || p == line) {
-		if (p == line && st->glove)
-			return parse_from_end(r, line, end, err);
+	if (!p)
 		return too_few_or_many(r, err, line, end);
-	}
 	r->tok = line;
 	r->len = (size_t)(p - line);
 	for (i = 0; i < dim; i++) {
@@ -256,7 +256,11 @@ static int next_line(struct emb_rows *r, char **line, size_t *len, struct emb_er
 	for (;;) {
 		char *s;
 		size_t n;
-		if ((rc = emb_stream_getline(r->in, &s, &n, err)) != 0)
+		if ((rc = emb_stream_getline(r->in, &s, &n, err)) == EMB_ELIMIT)
+			return emb_stream_fail(r->in, err, EMB_ELIMIT, "line longer than the token limit "
+					       "(%zu bytes) plus 1 KiB a value",
+					       r->o->max_token ? r->o->max_token : EMB_TOKEN_MAX_DEFAULT);
+		if (rc != 0)
 			return rc;
 		if (emb_stream_lineno(r->in) == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
 			s += 3;
@@ -289,7 +293,7 @@ static int text_next(struct emb_rows *r, struct emb_err *err)
 	} else if ((rc = next_line(r, &line, &len, err)) != 0) {
 		return rc;
 	}
-	if ((rc = parse_row(r, st, line, len, err)) < 0)
+	if ((rc = parse_row(r, st, line, len, err)) < 0 || (rc = emb_rows_check_token(r, err)) < 0)
 		return rc;
 	r->nread++;
 	return 0;
@@ -316,6 +320,52 @@ static size_t glove_dim(const char *line, size_t len)
 	return n;
 }
 
+/*
+ * The longest line a row of DIM values may take: the token limit plus 1 KiB a value (a
+ * shortest float32 takes at most 16 bytes; fixed precision, padding and runs of spaces get
+ * the rest), so a line that is mostly one giant token is refused after about the token limit.
+ */
+static size_t line_limit(const struct emb_read_opts *o, size_t dim)
+{
+	size_t max = o->max_token ? o->max_token : EMB_TOKEN_MAX_DEFAULT, n;
+
+	if (!emb_mul_ok(dim + 1, 1024, &n) || !emb_add_ok(n, max, &n))
+		return EMB_STREAM_MAX_LINE;
+	return n;
+}
+
+/* True when [s, e) is an integer (a sign allowed: a header's number gone wrong). */
+static bool is_integer(const char *s, const char *e)
+{
+	if (s < e && (*s == '-' || *s == '+'))
+		s++;
+	if (s == e)
+		return false;
+	for (; s < e; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* A first line of two integers that is no valid "ROWS DIM" header (a negative or out of range
+ * number) is a broken header, not a GloVe row of dimension 1 whose word is a number. */
+static int bad_header(struct emb_stream *in, const char *line, size_t len, struct emb_err *err)
+{
+	const char *end = line + len, *sp = memchr(line, ' ', len), *q;
+	char tb[128];
+
+	if (!sp || !is_integer(line, sp))
+		return 0;
+	for (q = sp; q < end && *q == ' '; q++)
+		;
+	if (!is_integer(q, end))
+		return 0;
+	return emb_stream_fail(in, err, EMB_EFORMAT, "bad 'ROWS DIM' header '%s': the row count must "
+			       "be 0 to %llu and the dimension 1 to %zu",
+			       emb_err_token(tb, sizeof tb, line, len), (unsigned long long)EMB_MAX_ROWS,
+			       EMB_MAX_DIM);
+}
+
 int fmt_text_rows_open(struct emb_rows *r, struct emb_stream *in, const struct emb_read_opts *o,
 		       bool glove, struct emb_err *err)
 {
@@ -332,6 +382,7 @@ int fmt_text_rows_open(struct emb_rows *r, struct emb_stream *in, const struct e
 	r->state = st;
 	r->next = text_next;
 	st->glove = glove;
+	emb_stream_set_max_line(in, line_limit(o, EMB_MAX_DIM / 32));
 	if ((rc = next_line(r, &line, &len, err)) < 0)
 		goto fail;
 	if (rc == EMB_EOF) {
@@ -350,6 +401,8 @@ int fmt_text_rows_open(struct emb_rows *r, struct emb_stream *in, const struct e
 		r->header_rows = rows;
 		r->dim = (size_t)dim;
 	} else {
+		if ((rc = bad_header(in, line, len, err)) < 0)
+			goto fail;
 		r->dim = glove_dim(line, len);
 		if (r->dim == 0) {
 			rc = emb_stream_fail(in, err, EMB_EFORMAT,
@@ -368,6 +421,7 @@ int fmt_text_rows_open(struct emb_rows *r, struct emb_stream *in, const struct e
 		rc = emb_err_nomem(err, "opening a text table");
 		goto fail;
 	}
+	emb_stream_set_max_line(in, line_limit(o, r->dim));
 	return 0;
 fail:
 	emb_rows_release(r);

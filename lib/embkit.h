@@ -22,13 +22,14 @@
  *   emb_float    exact, fast float <-> text and float16 conversion
  *  vectors and search
  *   emb_table    embedding tables (torch.nn.Embedding semantics) and their metadata
+ *   emb_subword  character n-gram rows (fastText): a vector for any word
  *   emb_knn      exact top-k cosine search and analogies
  *   emb_eval     word-analogy and word-pair evaluation (gensim's numbers)
  *  batches and training
  *   emb_batch    padded and packed batches (pad_sequence / pack_padded_sequence)
  *   emb_train    word2vec training: corpus cache, trainer, checkpoints
  *  file formats
- *   emb_format   table formats (GloVe, word2vec text/binary, EMB): detect, load, save, rows
+ *   emb_format   table formats (GloVe, word2vec text/binary, EMB, fastText): detect, load, save
  *   emb_convert  the whole of a table conversion (embconv below its command line)
  *   emb_pack     the PACK batch stream: writer, validating reader, the embpack pipeline
  *   emb_npz      one NumPy .npz per batch
@@ -45,14 +46,18 @@
 #include "emb_stream.h"
 
 #include "emb_count.h"
+#include "emb_hash.h"
 #include "emb_float.h"
 #include "emb_tok.h"
+#include "emb_token.h"
 #include "emb_tsv.h"
 #include "emb_vocab.h"
 
 #include "emb_eval.h"
 #include "emb_knn.h"
+#include "emb_query.h"
 #include "emb_table.h"
+#include "emb_subword.h"
 
 #include "emb_batch.h"
 #include "emb_train.h"

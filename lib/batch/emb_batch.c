@@ -107,7 +107,7 @@ int emb_batch_fill(struct emb_batch *b, const int32_t *const *seq, const size_t 
 		if (enforce_sorted && i > 0 && len[i] > len[i - 1])
 			return emb_err_set_at(err, EMB_EFORMAT, name, (unsigned long long)pos[i] + 1,
 					      "sequence of length %zu follows one of length %zu: "
-					      "not sorted longest first (--enforce-sorted)",
+					      "not sorted longest first (enforce_sorted)",
 					      len[i], len[i - 1]);
 	}
 	if (T > INT32_MAX || n > INT32_MAX || !emb_mul_ok(n, T, &cells))

@@ -1,6 +1,6 @@
 /*
- * Private helpers shared by lib/ and formats/: overflow-checked sizes, little-endian access,
- * UTF-8 validation.  Not installed; cmd/ does not include it.
+ * Private to lib/: the byte helpers (emb_bytes.h), the online CPU count, UTF-8 validation and
+ * decoding.  Not installed; formats/ includes emb_bytes.h instead, cmd/ neither.
  */
 #ifndef EMB_INTERNAL_H
 #define EMB_INTERNAL_H
@@ -12,30 +12,29 @@
 #include <unistd.h>
 
 #include "banned.h"
+#include "emb_bytes.h"
 
 /*
- * EMB_TARGET_CLONES("avx2", "default"): compile a hot function once per listed x86-64 ISA and
- * let the loader pick one (an ifunc, so glibc and ELF).  Anywhere else (arm64, ppc64el, musl)
- * it is nothing: the same portable vector-extension code is compiled once for the target's
- * baseline.  -DEMB_NO_TARGET_CLONES forces the portable build on x86-64 too.
+ * EMB_TARGET_CLONES("arch=x86-64-v3", "default"): compile a hot function once per listed x86-64
+ * ISA and let the loader pick one (an ifunc, so glibc and ELF).  Anywhere else (arm64, ppc64el,
+ * musl) it is nothing: the same portable vector-extension code is compiled once for the target's
+ * baseline.  Not under ThreadSanitizer either: the dynamic loader runs ifunc resolvers while
+ * relocating, before TSan's runtime is set up, and the instrumented resolver crashes the process
+ * before main (what broke `make tsan`).  -DEMB_NO_TARGET_CLONES forces the portable build.
  */
+#if defined(__SANITIZE_THREAD__)
+#define EMB_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EMB_TSAN 1
+#endif
+#endif
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && defined(__GLIBC__) && \
-	!defined(EMB_NO_TARGET_CLONES)
+	!defined(EMB_NO_TARGET_CLONES) && !defined(EMB_TSAN)
 #define EMB_TARGET_CLONES(...) __attribute__((target_clones(__VA_ARGS__)))
 #else
 #define EMB_TARGET_CLONES(...)
 #endif
-
-/* *r = a * b; false on overflow. */
-static inline bool emb_mul_ok(size_t a, size_t b, size_t *r)
-{
-	return !__builtin_mul_overflow(a, b, r);
-}
-
-static inline bool emb_add_ok(size_t a, size_t b, size_t *r)
-{
-	return !__builtin_add_overflow(a, b, r);
-}
 
 /* Online CPUs, at least 1 and at most MAX: the library's "0 threads = one per core". */
 static inline int emb_online_cpus(int max)
@@ -45,43 +44,10 @@ static inline int emb_online_cpus(int max)
 	return n < 1 ? 1 : n > max ? max : (int)n;
 }
 
-static inline uint32_t emb_le32(const void *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap32(v);
-#endif
-	return v;
-}
 
-static inline uint64_t emb_le64(const void *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
-
-static inline void emb_put_le32(void *p, uint32_t v)
-{
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap32(v);
-#endif
-	memcpy(p, &v, 4);
-}
-
-static inline void emb_put_le64(void *p, uint64_t v)
-{
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	memcpy(p, &v, 8);
-}
-
-/* Length of the valid UTF-8 prefix of s[0..n); == n when all of it is valid. */
-size_t emb_utf8_valid_prefix(const unsigned char *s, size_t n);
+/* Decode the code point at s[0..n) (n > 0) into *cp and return its length; for ill-formed
+ * input *cp = -1 and the length is that of the maximal ill-formed subsequence (Unicode's
+ * definition: the unit one U+FFFD replaces), at least 1. */
+size_t emb_utf8_decode(const unsigned char *s, size_t n, int32_t *cp);
 
 #endif

@@ -8,7 +8,9 @@
  * ring order, freeing each at the next call.  At the first member that is not sized, that
  * looks damaged or that the file cuts short, queueing stops; once the ring is empty the
  * caller decodes the rest serially from that very byte, which also produces the errors, so
- * they read the same with and without workers.
+ * they read the same with and without workers.  A damaged member is corrupt (EMB_EFORMAT:
+ * CRC, header, deflate data or size field wrong); only input that ends inside a member is
+ * truncated (EMB_ETRUNC), with the words emb_stream uses for the same faults.
  */
 #include "emb_gzin.h"
 
@@ -32,12 +34,19 @@
 /* A sized member larger than this is left to the serial path (ours are about 1 MiB at most). */
 #define SIZED_MAX ((size_t)16 << 20)
 
-enum { MORE_INPUT = EMB_GZIN_TOO_BIG + 1 }; /* inflate_member: the member goes on past Z_LEN */
+/* inflate_member's outcomes besides 0, EMB_GZIN_TOO_BIG and EMB_ENOMEM */
+enum {
+	MORE_INPUT = EMB_GZIN_TOO_BIG + 1, /* the member goes on past Z_LEN */
+	BAD_CRC, BAD_HEADER, BAD_DATA,     /* what igzip found wrong */
+	BAD_SIZE,                          /* our size field disagrees with the member */
+	CUT,                               /* the file ends inside the member */
+};
 
 struct job {
 	unsigned char *z, *out;
 	size_t z_len, z_cap, out_len, out_cap;
-	int rc;      /* 0, EMB_GZIN_TOO_BIG, EMB_ETRUNC (bad member) or EMB_ENOMEM */
+	uint64_t off; /* the member's offset in the file */
+	int rc;       /* 0, EMB_GZIN_TOO_BIG, EMB_ENOMEM or one of the BAD_* */
 };
 
 struct emb_gzin {
@@ -45,7 +54,10 @@ struct emb_gzin {
 	char *path;
 	unsigned char *in, *out;  /* raw input; the serial path's output */
 	size_t in_pos, in_len, in_cap, out_cap;
+	uint64_t in_off;          /* file offset of in[0] */
+	uint64_t stop_off;        /* file offset of the member that was EMB_GZIN_TOO_BIG */
 	bool in_eof;
+	bool first_sized;         /* the file starts with a sized member */
 	/* parallel: jobs head.. (npending of them) are queued, busy or done; tail fills next */
 	struct emb_ring *ring;    /* NULL: serial only */
 	int njobs, head, tail, npending;
@@ -56,7 +68,7 @@ struct emb_gzin {
 
 /*
  * Inflate the member at Z (at most Z_LEN bytes) into *OUT, grown as needed: 0 with *OUT_LEN
- * decoded and *USED raw bytes, MORE_INPUT, EMB_GZIN_TOO_BIG, EMB_ENOMEM or EMB_ETRUNC.
+ * decoded and *USED raw bytes, MORE_INPUT, EMB_GZIN_TOO_BIG, EMB_ENOMEM or BAD_CRC/HEADER/DATA.
  */
 static int inflate_member(const unsigned char *z, size_t z_len, unsigned char **out,
 			  size_t *out_cap, size_t *out_len, size_t *used)
@@ -88,7 +100,9 @@ static int inflate_member(const unsigned char *z, size_t z_len, unsigned char **
 			*out_cap *= 2;
 			continue;
 		}
-		return res == ISAL_END_INPUT ? MORE_INPUT : EMB_ETRUNC;
+		return res == ISAL_END_INPUT ? MORE_INPUT : res == ISAL_INCORRECT_CHECKSUM ? BAD_CRC :
+		       res == ISAL_INVALID_WRAPPER || res == ISAL_UNSUPPORTED_METHOD ? BAD_HEADER :
+		       BAD_DATA;
 	}
 }
 
@@ -118,7 +132,7 @@ static void inflate_job(void *ctx, int slot)
 		j->out_cap = OUT_START;
 	rc = inflate_member(j->z, j->z_len, &j->out, &j->out_cap, &j->out_len, &used);
 	if ((rc == 0 && !size_agrees(j->z, used)) || rc == MORE_INPUT) /* the size lied */
-		rc = EMB_ETRUNC;
+		rc = BAD_SIZE;
 	j->rc = rc;
 }
 
@@ -176,8 +190,10 @@ int emb_gzin_open(struct emb_gzin **out, const char *path, int threads, struct e
 		emb_gzin_close(g);
 		return emb_err_nomem(err, "opening a gzip input");
 	}
-	if (k == EMB_GZ_HEADER && sized_header(m))
+	if (k == EMB_GZ_HEADER && sized_header(m)) {
+		g->first_sized = true;
 		workers_start(g, threads);
+	}
 	*out = g;
 	return 0;
 }
@@ -189,6 +205,7 @@ static int fill(struct emb_gzin *g, struct emb_err *err)
 
 	if (g->in_pos > 0) {
 		memmove(g->in, g->in + g->in_pos, g->in_len - g->in_pos);
+		g->in_off += g->in_pos;
 		g->in_len -= g->in_pos;
 		g->in_pos = 0;
 	}
@@ -256,6 +273,7 @@ static int queue_sized(struct emb_gzin *g, struct emb_err *err)
 		}
 		memcpy(j->z, g->in + g->in_pos, size);
 		j->z_len = size;
+		j->off = g->in_off + g->in_pos;
 		g->in_pos += size;
 		emb_ring_queue(g->ring, g->tail);
 		g->tail = (g->tail + 1) % g->njobs;
@@ -264,14 +282,37 @@ static int queue_sized(struct emb_gzin *g, struct emb_err *err)
 	return 0;
 }
 
-/* A member's outcome (0 or a job rc) as emb_gzin_next() reports it, the same on both paths. */
-static int member_rc(struct emb_gzin *g, int rc, struct emb_err *err)
+/*
+ * A member's outcome (0 or a job rc) as emb_gzin_next() reports it, the same on both paths;
+ * OFF is the member's offset in the file.
+ */
+static int member_rc(struct emb_gzin *g, int rc, uint64_t off, struct emb_err *err)
 {
-	if (rc == 0 || rc == EMB_GZIN_TOO_BIG)
+	switch (rc) {
+	case 0:
+		return 0;
+	case EMB_GZIN_TOO_BIG:
+		g->stop_off = off;
 		return rc;
-	if (rc == EMB_ENOMEM)
+	case EMB_ENOMEM:
 		return emb_err_nomem(err, "reading a gzip input");
-	return emb_err_set(err, EMB_ETRUNC, "%s: truncated or corrupt gzip member", g->path);
+	case CUT:
+		return emb_err_set(err, EMB_ETRUNC, "%s: truncated gzip input", g->path);
+	}
+	return emb_err_set(err, EMB_EFORMAT, "%s: corrupt gzip input (%s in the member at byte %llu)",
+			   g->path, rc == BAD_CRC ? "CRC mismatch" : rc == BAD_HEADER ? "bad gzip header" :
+			   rc == BAD_SIZE ? "member size field disagrees" : "bad data",
+			   (unsigned long long)off);
+}
+
+uint64_t emb_gzin_offset(const struct emb_gzin *g)
+{
+	return g->stop_off;
+}
+
+bool emb_gzin_sized(const struct emb_gzin *g)
+{
+	return g->first_sized;
 }
 
 /* The next decoded member from the serial path (any gzip member), in the caller's thread. */
@@ -291,14 +332,17 @@ static int next_serial(struct emb_gzin *g, const unsigned char **p, size_t *n, s
 		rc = inflate_member(g->in + g->in_pos, avail, &g->out, &g->out_cap, &len, &used);
 		if (rc == MORE_INPUT && !g->in_eof) { /* the member goes on past the buffer */
 			if (avail >= EMB_GZIN_MAX)
-				return EMB_GZIN_TOO_BIG;
-			if ((rc = fill(g, err)) < 0)
+				rc = EMB_GZIN_TOO_BIG;
+			else if ((rc = fill(g, err)) < 0)
 				return rc;
-			continue;
+			else
+				continue;
 		}
+		if (rc == MORE_INPUT)
+			rc = CUT;
 		if (rc == 0 && !size_agrees(g->in + g->in_pos, used))
-			rc = EMB_ETRUNC;
-		if ((rc = member_rc(g, rc, err)) != 0)
+			rc = BAD_SIZE;
+		if ((rc = member_rc(g, rc, g->in_off + g->in_pos, err)) != 0)
 			return rc;
 		g->in_pos += used;
 		if (len) {
@@ -330,7 +374,7 @@ int emb_gzin_next(struct emb_gzin *g, const unsigned char **p, size_t *n, struct
 		j = &g->jobs[g->head];
 		emb_ring_done(g->ring, g->head, true);
 		g->handed = true;
-		if ((rc = member_rc(g, j->rc, err)) != 0)
+		if ((rc = member_rc(g, j->rc, j->off, err)) != 0)
 			return rc;
 		if (j->out_len) {
 			*p = j->out;

@@ -12,7 +12,9 @@
 #ifndef EMB_GZIN_H
 #define EMB_GZIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "emb_err.h"
 
@@ -32,11 +34,20 @@ int emb_gzin_open(struct emb_gzin **out, const char *path, int threads, struct e
 
 /*
  * The next member's decoded bytes at *p, *n of them (never 0: empty members are skipped),
- * valid until the next call.  0, EMB_EOF after the last member, EMB_GZIN_TOO_BIG, or a
- * negative error: EMB_ETRUNC "PATH: truncated or corrupt gzip member" (CRC, length or data
- * wrong, or the file ends inside a member), EMB_EIO, EMB_ENOMEM.
+ * valid until the next call.  0, EMB_EOF after the last member, EMB_GZIN_TOO_BIG (the member
+ * at emb_gzin_offset() is left to a streaming decoder), or a negative error:
+ * EMB_ETRUNC "PATH: truncated gzip input" (the file ends inside a member),
+ * EMB_EFORMAT "PATH: corrupt gzip input (CRC mismatch in the member at byte N)" (or bad gzip
+ * header, bad data, member size field disagrees), EMB_EIO, EMB_ENOMEM.
+ * Corrupt and truncated read the same with and without workers.
  */
 int emb_gzin_next(struct emb_gzin *g, const unsigned char **p, size_t *n, struct emb_err *err);
+
+/* After EMB_GZIN_TOO_BIG: the file offset where that member starts. */
+uint64_t emb_gzin_offset(const struct emb_gzin *g);
+
+/* Whether the file starts with one of our sized members (emb_out's gzip). */
+bool emb_gzin_sized(const struct emb_gzin *g);
 
 /* Stop the workers and free everything.  NULL-safe. */
 void emb_gzin_close(struct emb_gzin *g);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "emb_ring.h"
+#include "emb_tmp.h"
 #include "internal.h"
 
 #define MAX_TEMPS 64
@@ -286,8 +287,6 @@ static int open_target(struct emb_out *o, const char *path, struct emb_err *err)
 {
 	struct stat st;
 	mode_t mask, mode = 0666;
-	const char *slash;
-	size_t dirlen;
 
 	if (strcmp(path, "-") == 0) {
 		o->is_stdout = true;
@@ -309,12 +308,9 @@ static int open_target(struct emb_out *o, const char *path, struct emb_err *err)
 		umask(mask);
 		mode &= ~mask;
 	}
-	slash = strrchr(path, '/');
-	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	if (!(o->tmp = malloc(dirlen + strlen(path + dirlen) + 16)))
+	emb_tmp_sweep(path); /* leftovers of killed runs (see emb_tmp.h) */
+	if (!(o->tmp = emb_tmp_template(path)))
 		return emb_err_nomem(err, "opening an output");
-	memcpy(o->tmp, path, dirlen);
-	snprintf(o->tmp + dirlen, strlen(path + dirlen) + 16, ".%s.XXXXXX", path + dirlen);
 	if ((o->fd = mkstemp(o->tmp)) < 0) {
 		int e = errno;
 		free(o->tmp);

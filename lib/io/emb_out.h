@@ -4,8 +4,10 @@
  * A named output is written to a temporary file beside it (mkstemp, same directory, so the
  * rename is atomic) and renamed over the target only by emb_out_commit(); emb_out_abort(), the
  * exit path and the signal handler (emb_out_cleanup_all) remove it.  A failed run therefore
- * never leaves a partial file and never damages an existing one.  "-" is standard output; an
- * existing target that is not a regular file (/dev/full, a FIFO) is written in place.
+ * never leaves a partial file and never damages an existing one; only SIGKILL or a crash
+ * leaves the temporary file, whose name says whose it was and which a later output in the same
+ * directory removes once that is safe (emb_tmp.h).  "-" is standard output; an existing target
+ * that is not a regular file (/dev/full, a FIFO) is written in place.
  *
  * Gzip output is a series of independent gzip members of at most EMB_OUT_BLOCK input bytes,
  * compressed by ISA-L's igzip at level 1 and by libdeflate at levels 2-12 (both several times

@@ -7,6 +7,12 @@
  * member end so concatenated members read as one stream.  The inflater reports neither
  * truncation nor trailing junk by itself: running out of raw input inside a member is our
  * EMB_ETRUNC, a bad header or CRC is EMB_EFORMAT.
+ *
+ * A regular file opened by path that starts with one of our own sized members (emb_out's
+ * gzip) is instead decoded by emb_gzin, several members at once, and copied into the same
+ * buffer, so every reader of our gzip outputs gets the parallel decoder through this one path.
+ * Should emb_gzin meet a member too big for it, the stream seeks its own descriptor to that
+ * member and inflates the rest itself.
  */
 #include "emb_stream.h"
 
@@ -21,6 +27,7 @@
 #include <unistd.h>
 #include <isa-l/igzip_lib.h>
 
+#include "emb_gzin.h"
 #include "internal.h"
 
 #define INITIAL_CAP ((size_t)256 << 10)
@@ -39,12 +46,17 @@ struct emb_stream {
 	uint64_t base;      /* decoded offset of buf[0] */
 	bool eof;           /* no more decoded bytes will come */
 	unsigned long long line;
+	size_t max_line;    /* getline refuses longer lines (EMB_STREAM_MAX_LINE at most) */
 
 	bool gz;
 	bool in_member;     /* inside a gzip member (its end not yet seen) */
 	bool raw_eof;
 	unsigned char *raw;
 	struct inflate_state *zs; /* 87 KB of tables: allocated for gzip input only */
+
+	struct emb_gzin *gzin;    /* non-NULL: members come from emb_gzin (s->gz is set too) */
+	const unsigned char *zp;  /* the current member's bytes not yet copied into buf */
+	size_t zlen;
 };
 
 static int raw_read(struct emb_stream *s, unsigned char *dst, size_t n, size_t *got,
@@ -146,6 +158,49 @@ static int inflate_some(struct emb_stream *s, size_t *got, struct emb_err *err)
 	}
 }
 
+/* Inflate from file offset OFF on, with our own inflater (emb_gzin left that member to us). */
+static int leave_gzin(struct emb_stream *s, uint64_t off, size_t *got, struct emb_err *err)
+{
+	emb_gzin_close(s->gzin);
+	s->gzin = NULL;
+	if (lseek(s->fd, (off_t)off, SEEK_SET) < 0)
+		return emb_err_set(err, EMB_EIO, "%s: seek: %s", s->name, strerror(errno));
+	if (!(s->raw = malloc(RAW_CAP)) || !(s->zs = malloc(sizeof *s->zs)))
+		return emb_err_nomem(err, "reading a gzip input");
+	isal_inflate_init(s->zs);
+	s->zs->avail_in = 0;
+	s->in_member = false;
+	s->raw_eof = false;
+	return inflate_some(s, got, err);
+}
+
+/* Copy the next decoded bytes out of emb_gzin's members. */
+static int gzin_some(struct emb_stream *s, size_t *got, struct emb_err *err)
+{
+	size_t k = s->cap - 1 - s->end;
+	int rc;
+
+	*got = 0;
+	while (s->zlen == 0) {
+		rc = emb_gzin_next(s->gzin, &s->zp, &s->zlen, err);
+		if (rc == EMB_EOF) {
+			s->eof = true;
+			return 0;
+		}
+		if (rc == EMB_GZIN_TOO_BIG)
+			return leave_gzin(s, emb_gzin_offset(s->gzin), got, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (k > s->zlen)
+		k = s->zlen;
+	memcpy(s->buf + s->end, s->zp, k);
+	s->zp += k;
+	s->zlen -= k;
+	*got = k;
+	return 0;
+}
+
 /* Append decoded bytes after end.  Sets eof when the input is exhausted. */
 static int fill(struct emb_stream *s, struct emb_err *err)
 {
@@ -156,7 +211,10 @@ static int fill(struct emb_stream *s, struct emb_err *err)
 		return 0;
 	if (s->cap - 1 - s->end < 4096 && (rc = make_room(s, err)) < 0)
 		return rc;
-	if (s->gz) {
+	if (s->gzin) {
+		if ((rc = gzin_some(s, &got, err)) < 0)
+			return rc;
+	} else if (s->gz) {
 		if ((rc = inflate_some(s, &got, err)) < 0)
 			return rc;
 	} else {
@@ -181,6 +239,7 @@ static int stream_new(struct emb_stream **out, const char *name, struct emb_err 
 		return emb_err_nomem(err, "opening an input");
 	}
 	s->cap = INITIAL_CAP;
+	s->max_line = EMB_STREAM_MAX_LINE;
 	s->fd = -1;
 	*out = s;
 	return 0;
@@ -208,6 +267,23 @@ static int sniff(struct emb_stream *s, struct emb_err *err)
 	s->end = 0;
 	s->gz = true;
 	s->in_member = true;
+	return 0;
+}
+
+/* Our own gzip members in a regular file: let emb_gzin decode them (else leave s alone). */
+static int open_gzin(struct emb_stream *s, const char *path, struct emb_err *err)
+{
+	struct emb_gzin *g;
+	int rc;
+
+	if ((rc = emb_gzin_open(&g, path, 0, err)) < 0 || !g)
+		return rc;
+	if (!emb_gzin_sized(g)) {
+		emb_gzin_close(g);
+		return 0;
+	}
+	s->gzin = g;
+	s->gz = true;
 	return 0;
 }
 
@@ -256,7 +332,8 @@ int emb_stream_open(struct emb_stream **out, const char *path, struct emb_err *e
 	if (s->regular)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-	if ((rc = sniff(s, err)) < 0) {
+	if ((s->regular && (rc = open_gzin(s, path, err)) < 0) ||
+	    (!s->gzin && (rc = sniff(s, err)) < 0)) {
 		emb_stream_abort(s);
 		return rc;
 	}
@@ -311,14 +388,19 @@ int emb_stream_getline(struct emb_stream *s, char **line, size_t *len, struct em
 			s->line++;
 			return 0;
 		}
-		if (s->end - s->start > EMB_STREAM_MAX_LINE) {
+		if (s->end - s->start > s->max_line) {
 			s->line++;
 			return emb_stream_fail(s, err, EMB_ELIMIT, "line longer than %zu bytes",
-					       EMB_STREAM_MAX_LINE);
+					       s->max_line);
 		}
 		if ((rc = fill(s, err)) < 0)
 			return rc;
 	}
+}
+
+void emb_stream_set_max_line(struct emb_stream *s, size_t max)
+{
+	s->max_line = max < 1 ? 1 : max > EMB_STREAM_MAX_LINE ? EMB_STREAM_MAX_LINE : max;
 }
 
 int emb_stream_borrow(struct emb_stream *s, const unsigned char **p, size_t *len,
@@ -440,6 +522,7 @@ int emb_stream_fail(const struct emb_stream *s, struct emb_err *err, int code, c
 
 static void stream_free(struct emb_stream *s)
 {
+	emb_gzin_close(s->gzin);
 	free(s->zs);
 	free(s->raw);
 	free(s->buf);

@@ -43,6 +43,10 @@ int emb_stream_open_fd(struct emb_stream **out, const char *name, int fd, struct
  */
 int emb_stream_getline(struct emb_stream *s, char **line, size_t *len, struct emb_err *err);
 
+/* Make getline refuse lines longer than MAX bytes (EMB_ELIMIT, "line longer than MAX bytes"),
+ * so a reader bounds the memory one line may take (default and cap: EMB_STREAM_MAX_LINE). */
+void emb_stream_set_max_line(struct emb_stream *s, size_t max);
+
 /*
  * Up to N decoded bytes into DST; *got is how many.  Returns 0 (with *got > 0), EMB_EOF
  * (*got == 0, end of input) or a negative error.  Mixes freely with getline.

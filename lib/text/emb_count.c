@@ -41,6 +41,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "emb_token.h"
 #include "internal.h"
 
 #define DEFAULT_CHUNK ((size_t)4 << 20)
@@ -69,6 +70,8 @@ struct table {
 struct chunk {
 	char *data;       /* cap + PAD bytes */
 	size_t len, cap;
+	const char *name; /* the stream's, and the offset in it of data[0]: for messages */
+	uint64_t base;
 	struct chunk *next;     /* in the queue or the free list */
 	struct chunk *all_next; /* in the list of every chunk */
 };
@@ -309,14 +312,26 @@ static inline const unsigned char *token_end(const unsigned char *p)
 #endif
 }
 
-/* The fast path: whitespace split, no folding.  DATA has PAD writable bytes past LEN. */
-static int count_ws(struct table *t, char *data, size_t len, struct emb_err *err)
+/* A token over the limit in chunk CH (TOK points into it, or NULL: it was folded). */
+static int too_long(const struct chunk *ch, const char *tok, size_t len, size_t max,
+		    struct emb_err *err)
 {
-	const unsigned char *p = (const unsigned char *)data, *end = p + len;
+	struct emb_token_at at = { ch->name, 0, EMB_TOKEN_NO_BYTE };
+
+	if (tok >= ch->data && tok < ch->data + ch->len)
+		at.byte = ch->base + (uint64_t)(tok - ch->data);
+	return emb_token_check(tok, len, max, &at, err);
+}
+
+/* The fast path: whitespace split, no folding.  DATA has PAD writable bytes past LEN. */
+static int count_ws(struct table *t, const struct chunk *ch, size_t max, struct emb_err *err)
+{
+	char *data = ch->data;
+	const unsigned char *p = (const unsigned char *)data, *end = p + ch->len;
 	struct pending b[BATCH];
 	int n = 0, rc;
 
-	data[len] = ' ';
+	data[ch->len] = ' ';
 	for (;;) {
 		const unsigned char *s;
 		while (ws[*p] && p < end)
@@ -327,6 +342,8 @@ static int count_ws(struct table *t, char *data, size_t len, struct emb_err *err
 		p = token_end(p);
 		b[n].p = (const char *)s;
 		b[n].len = (size_t)(p - s);
+		if (b[n].len > max)
+			return too_long(ch, b[n].p, b[n].len, max, err);
 		b[n].h = token_hash(b[n].p, b[n].len, b[n].w);
 		__builtin_prefetch(&t->s[b[n].h & t->mask], 1);
 		if (++n == BATCH) {
@@ -340,6 +357,8 @@ static int count_ws(struct table *t, char *data, size_t len, struct emb_err *err
 
 struct tok_ctx {
 	struct table *t;
+	const struct chunk *ch;
+	size_t max;
 	struct emb_err *err;
 };
 
@@ -350,6 +369,8 @@ static int count_one(void *ctx, const char *tok, size_t len)
 	char tmp[INLINE_MAX + 8];
 	uint32_t h;
 
+	if (len > c->max)
+		return too_long(c->ch, tok, len, c->max, c->err);
 	/* tokenizer output has no guaranteed padding: short tokens are copied out first */
 	if (len <= INLINE_MAX) {
 		memset(tmp, 0, sizeof tmp);
@@ -362,10 +383,11 @@ static int count_one(void *ctx, const char *tok, size_t len)
 
 static int count_chunk(struct worker *w, struct chunk *ch)
 {
-	struct tok_ctx ctx = { &w->t, &w->err };
+	size_t max = w->c->o.max_token ? w->c->o.max_token : EMB_TOKEN_MAX_DEFAULT;
+	struct tok_ctx ctx = { &w->t, ch, max, &w->err };
 
 	if (!w->tok)
-		return count_ws(&w->t, ch->data, ch->len, &w->err);
+		return count_ws(&w->t, ch, max, &w->err);
 	return emb_tokenizer_line(w->tok, ch->data, ch->len, count_one, &ctx, &w->err);
 }
 
@@ -390,10 +412,16 @@ static void *work(void *arg)
 			c->queue_tail = NULL;
 		pthread_mutex_unlock(&c->mu);
 
-		if (w->rc == 0 && (w->rc = count_chunk(w, ch)) < 0) {
-			pthread_mutex_lock(&c->mu);
-			c->failed = true;
-			pthread_mutex_unlock(&c->mu);
+		/* rc and failed are read by the reading thread under the lock (w->err, written first,
+		 * is published with them); only this thread writes rc, so it reads it freely */
+		if (w->rc == 0) {
+			int rc = count_chunk(w, ch);
+			if (rc < 0) {
+				pthread_mutex_lock(&c->mu);
+				w->rc = rc;
+				c->failed = true;
+				pthread_mutex_unlock(&c->mu);
+			}
 		}
 
 		pthread_mutex_lock(&c->mu);
@@ -529,23 +557,39 @@ static int dispatch(struct emb_counter *c, struct chunk *ch, struct emb_err *err
 
 static int worker_error(struct emb_counter *c, struct emb_err *err)
 {
-	for (int i = 0; i < c->nworkers; i++)
+	int rc = 0;
+
+	pthread_mutex_lock(&c->mu);
+	for (int i = 0; i < c->nworkers && rc == 0; i++)
 		if (c->w[i].rc < 0) {
 			*err = c->w[i].err;
-			return c->w[i].rc;
+			rc = c->w[i].rc;
 		}
-	return 0;
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static bool any_failed(struct emb_counter *c)
+{
+	bool f;
+
+	pthread_mutex_lock(&c->mu);
+	f = c->failed;
+	pthread_mutex_unlock(&c->mu);
+	return f;
 }
 
 int emb_counter_add(struct emb_counter *c, struct emb_stream *in, struct emb_err *err)
 {
 	struct chunk *ch = NULL, *next;
-	size_t got;
+	size_t got, max = c->o.max_token ? c->o.max_token : EMB_TOKEN_MAX_DEFAULT;
 	int rc;
 	bool eof = false;
 
 	if ((rc = start_threads(c, err)) < 0 || (rc = get_chunk(c, &ch, err)) < 0)
 		return rc;
+	ch->name = emb_stream_name(in);
+	ch->base = emb_stream_offset(in);
 	while (!eof) {
 		size_t cut;
 
@@ -557,23 +601,38 @@ int emb_counter_add(struct emb_counter *c, struct emb_stream *in, struct emb_err
 				eof = true;
 				break;
 			}
+			/* a NUL would be part of a token: the token rule refuses it (located here, where
+			 * the offset is known) */
+			if (memchr(ch->data + ch->len, 0, got)) {
+				struct emb_token_at at = { ch->name, 0, ch->base };
+				rc = emb_token_check_text(ch->data, ch->len + got, &at, err);
+				goto fail;
+			}
 			ch->len += got;
 			c->bytes += got;
 		}
 		if (c->o.progress)
 			c->o.progress(c->o.progress_ctx, c->bytes);
-		if (c->failed)
+		if (any_failed(c))
 			break;
 		if (eof) {
 			cut = ch->len;
 		} else {
 			for (cut = ch->len; cut > 0 && !ws[(unsigned char)ch->data[cut - 1]]; cut--)
 				;
-			if (cut == 0) {    /* one token fills the chunk: read on */
+			if (cut == 0) {    /* one token fills the chunk: read on, up to the limit */
+				if (ch->len > max) {
+					rc = too_long(ch, ch->data, ch->len, max, err);
+					goto fail;
+				}
 				if ((rc = grow_chunk(ch, err)) < 0)
 					goto fail;
 				continue;
 			}
+		}
+		if (ch->len - cut > max) {
+			rc = too_long(ch, ch->data + cut, ch->len - cut, max, err);
+			goto fail;
 		}
 		if ((rc = get_chunk(c, &next, err)) < 0)
 			goto fail;
@@ -582,6 +641,8 @@ int emb_counter_add(struct emb_counter *c, struct emb_stream *in, struct emb_err
 				goto fail;
 		memcpy(next->data, ch->data + cut, ch->len - cut);
 		next->len = ch->len - cut;
+		next->name = ch->name;
+		next->base = ch->base + cut;
 		ch->len = cut;
 		if ((rc = dispatch(c, ch, err)) < 0) {
 			ch = next;

@@ -1,6 +1,5 @@
 /*
- * emb_count: exact, parallel token counting (the engine of `tokvocab count`), and the byte
- * hash shared by every hash table of embkit's text side.
+ * emb_count: exact, parallel token counting (the engine of `tokvocab count`).
  *
  * A counter reads any number of streams.  Each stream is cut into large chunks that end at an
  * ASCII whitespace byte (so neither a token nor a UTF-8 sequence is ever split, and a corpus
@@ -8,6 +7,7 @@
  * their own open-addressing tables; emb_counter_finish() merges the tables into a vocabulary.
  * Counts are exact and independent of the number of threads and of how the input was split
  * into files, so counting shards and summing them equals counting their concatenation.
+ * Its tables hash with emb_hash_bytes() (emb_hash.h), as the vocabulary's do.
  *
  * Ownership: emb_counter_new() hands a counter to *out; emb_counter_free() frees it
  * (NULL-safe).  Streams passed to emb_counter_add() stay the caller's.
@@ -17,55 +17,30 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "emb_err.h"
+#include "emb_hash.h"
 #include "emb_stream.h"
 #include "emb_tok.h"
 #include "emb_vocab.h"
-
-/*
- * 64-bit hash of s[0..n): eight bytes per multiply, then a final avalanche (the tail word is
- * zero-padded and the length mixed in, so "a" and "a\0" differ).  Fast rather than keyed: the
- * tables it serves hold counts of the caller's own data.
- */
-static inline uint64_t emb_hash_bytes(const void *s, size_t n)
-{
-	const unsigned char *p = s;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * 0xff51afd7ed558ccdull);
-	uint64_t w;
-
-	while (n >= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 29;
-		p += 8;
-		n -= 8;
-	}
-	if (n) {
-		w = 0;
-		memcpy(&w, p, n);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-	}
-	h ^= h >> 32;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 29;
-	return h;
-}
 
 struct emb_count_opts {
 	struct emb_tok_opts tok;
 	int threads;          /* worker threads; <= 0 = one per online CPU */
 	size_t chunk;         /* bytes per chunk; 0 = default (4 MiB) */
+	size_t max_token;     /* longest token in bytes (0 = EMB_TOKEN_MAX_DEFAULT): a longer one, or
+			       * a NUL byte in the text, is an error naming the file and byte */
 	/* Called now and then from the reading thread with the bytes read so far (may be NULL). */
 	void (*progress)(void *ctx, uint64_t bytes);
 	void *progress_ctx;
 };
 
-#define EMB_COUNT_OPTS_INIT { EMB_TOK_OPTS_INIT, 0, 0, NULL, NULL }
+#define EMB_COUNT_OPTS_INIT { EMB_TOK_OPTS_INIT, 0, 0, 0, NULL, NULL }
 
 struct emb_counter;
 
+/* A counter for OPTS into *out (its threads start with the first emb_counter_add).  0 or
+ * EMB_ENOMEM; emb_counter_free() joins the threads and frees it (NULL-safe, at any point). */
 int emb_counter_new(struct emb_counter **out, const struct emb_count_opts *opts,
 		    struct emb_err *err);
 

@@ -78,61 +78,6 @@ static int reserve(struct emb_tokenizer *t, size_t n, struct emb_err *err)
 	return 0;
 }
 
-/*
- * Decode the code point at s[0..n) (n > 0) into *cp and return its length; for ill-formed input
- * *cp = -1 and the length is that of the maximal ill-formed subsequence (at least 1).
- */
-static size_t decode(const unsigned char *s, size_t n, int32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t need, k;
-	unsigned char lo = 0x80, hi = 0xbf;
-	int32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		v = c & 0x0f;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		v = c & 0x07;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		*cp = -1;
-		return 1;
-	}
-	for (k = 1; k <= need; k++) {
-		unsigned char b;
-		if (k >= n)
-			break;
-		b = s[k];
-		if (b < lo || b > hi)
-			break;
-		lo = 0x80;
-		hi = 0xbf;
-		v = (v << 6) | (b & 0x3f);
-	}
-	if (k <= need) {
-		*cp = -1;
-		return k;
-	}
-	*cp = v;
-	return need + 1;
-}
-
 /* Append cp (folded when asked) or, if cp < 0, the raw bytes s[0..k), to t->buf at *o. */
 static void put(struct emb_tokenizer *t, size_t *o, int32_t cp, const unsigned char *s, size_t k)
 {
@@ -194,7 +139,7 @@ static size_t fold(struct emb_tokenizer *t, const char *s, size_t len)
 			t->buf[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 			continue;
 		}
-		k = decode(p + i, len - i, &cp);
+		k = emb_utf8_decode(p + i, len - i, &cp);
 		if (cp < 0)
 			t->invalid++;
 		put(t, &o, cp, p + i, k);
@@ -245,7 +190,7 @@ static int split_words(struct emb_tokenizer *t, const char *s, size_t len, emb_t
 			word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 			space = ws[c];
 		} else {
-			k = decode(p + i, len - i, &cp);
+			k = emb_utf8_decode(p + i, len - i, &cp);
 			if (cp < 0)
 				t->invalid++;
 			word = cp < 0 || is_word(cp);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "emb_err.h"
+#include "emb_token.h"
 
 enum emb_split { EMB_SPLIT_WS = 0, EMB_SPLIT_WORDS = 1 };
 
@@ -31,6 +32,8 @@ typedef int (*emb_tok_fn)(void *ctx, const char *tok, size_t len);
 
 struct emb_tokenizer;
 
+/* A tokenizer for OPTS into *out (it owns a case-folding buffer: one per thread).  0 or
+ * EMB_ENOMEM; emb_tokenizer_free() frees it (NULL-safe). */
 int emb_tokenizer_new(struct emb_tokenizer **out, const struct emb_tok_opts *opts,
 		      struct emb_err *err);
 void emb_tokenizer_free(struct emb_tokenizer *t);

@@ -17,8 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emb_count.h"
+#include "emb_hash.h"
 #include "emb_stream.h"
+#include "emb_token.h"
 #include "emb_tsv.h"
 #include "internal.h"
 
@@ -250,6 +251,25 @@ int emb_vocab_add_count(struct emb_vocab *v, const char *tok, size_t len, uint64
 	return 0;
 }
 
+int emb_vocab_add_counts(struct emb_vocab *sum, const struct emb_vocab *v, const char *name,
+			 struct emb_err *err)
+{
+	char shown[96];
+	int rc;
+
+	for (size_t id = 0; id < v->n; id++) {
+		const char *tok = v->arena + v->off[id];
+		long old = emb_vocab_find(sum, tok, v->len[id]);
+		if (old >= 0 && sum->count[old] > UINT64_MAX - v->count[id])
+			return emb_err_set_at(err, EMB_ELIMIT, name, 0, "the count of token '%s' "
+					      "overflows 64 bits when summed",
+					      emb_err_token(shown, sizeof shown, tok, v->len[id]));
+		if ((rc = emb_vocab_add_count(sum, tok, v->len[id], v->count[id], err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 long emb_vocab_find(const struct emb_vocab *v, const char *tok, size_t len)
 {
 	size_t where;
@@ -478,7 +498,7 @@ int emb_vocab_select(struct emb_vocab **out, const struct emb_vocab *counts,
 
 	*out = NULL;
 	if (sel->nspecials > max)
-		return emb_err_set(err, EMB_EINVAL, "--max-size %llu is smaller than the %zu specials",
+		return emb_err_set(err, EMB_EINVAL, "maximum size %llu is smaller than the %zu specials",
 				   (unsigned long long)max, sel->nspecials);
 	if ((rc = emb_vocab_new(&v, err)) < 0)
 		return rc;
@@ -548,15 +568,23 @@ bad:
 			      emb_err_token(shown, sizeof shown, s, n));
 }
 
+struct load {
+	unsigned flags;
+	size_t max_token;
+};
+
 static int add_loaded(struct emb_vocab *v, const char *tok, size_t tlen, uint64_t count,
-		      unsigned flags, const char *name, unsigned long long line, struct emb_err *err)
+		      const struct load *ld, const char *name, unsigned long long line,
+		      struct emb_err *err)
 {
+	unsigned flags = ld->flags;
+	struct emb_token_at at = { name, line, EMB_TOKEN_NO_BYTE };
 	char shown[96];
 	size_t id;
 	int rc;
 
-	if (tlen == 0)
-		return emb_err_set_at(err, EMB_EFORMAT, name, line, "empty token");
+	if ((rc = emb_token_check(tok, tlen, ld->max_token, &at, err)) < 0)
+		return rc;
 	rc = emb_vocab_add(v, tok, tlen, count, &id, err);
 	if (rc == EMB_EOF && !(flags & EMB_VOCAB_ALLOW_DUP))
 		return emb_err_set_at(err, EMB_EFORMAT, name, line,
@@ -571,9 +599,10 @@ static int no_count(const char *name, unsigned long long line, const char *layou
 	return emb_err_set_at(err, EMB_EFORMAT, name, line, "no count (expected '%s')", layout);
 }
 
-static int read_table(struct emb_vocab *v, struct emb_stream *in, unsigned flags,
+static int read_table(struct emb_vocab *v, struct emb_stream *in, const struct load *ld,
 		      struct emb_err *err)
 {
+	unsigned flags = ld->flags;
 	const char *name = emb_stream_name(in);
 	const char *layout = flags & EMB_VOCAB_CSV ? "token,count" : "token<TAB>count";
 	struct emb_tsv *t;
@@ -597,7 +626,7 @@ static int read_table(struct emb_vocab *v, struct emb_stream *in, unsigned flags
 		if (row->n == 2 && (rc = parse_count(row->field[1], row->len[1], &count, name,
 						     row->line, err)) < 0)
 			break;
-		if ((rc = add_loaded(v, row->field[0], row->len[0], count, flags, name, row->line,
+		if ((rc = add_loaded(v, row->field[0], row->len[0], count, ld, name, row->line,
 				     err)) < 0)
 			break;
 	}
@@ -605,9 +634,10 @@ static int read_table(struct emb_vocab *v, struct emb_stream *in, unsigned flags
 	return rc == EMB_EOF ? 0 : rc;
 }
 
-static int read_spaced(struct emb_vocab *v, struct emb_stream *in, unsigned flags,
+static int read_spaced(struct emb_vocab *v, struct emb_stream *in, const struct load *ld,
 		       struct emb_err *err)
 {
+	unsigned flags = ld->flags;
 	const char *name = emb_stream_name(in);
 	char *line, *sp;
 	size_t len;
@@ -635,7 +665,7 @@ static int read_spaced(struct emb_vocab *v, struct emb_stream *in, unsigned flag
 					     err)) < 0) {
 			return rc;
 		}
-		if ((rc = add_loaded(v, line, (size_t)(sp - line), count, flags, name, no, err)) < 0)
+		if ((rc = add_loaded(v, line, (size_t)(sp - line), count, ld, name, no, err)) < 0)
 			return rc;
 	}
 	return rc == EMB_EOF ? 0 : rc;
@@ -674,16 +704,27 @@ static int sniff_table(struct emb_stream *in, unsigned flags, bool *table, struc
 
 int emb_vocab_load(struct emb_vocab **out, const char *path, unsigned flags, struct emb_err *err)
 {
+	return emb_vocab_load_limit(out, path, flags, 0, err);
+}
+
+int emb_vocab_load_limit(struct emb_vocab **out, const char *path, unsigned flags,
+			 size_t max_token, struct emb_err *err)
+{
+	struct load ld = { flags, max_token ? max_token : EMB_TOKEN_MAX_DEFAULT };
 	struct emb_stream *in = NULL;
 	struct emb_vocab *v = NULL;
 	bool table;
 	int rc;
 
 	*out = NULL;
-	if ((rc = emb_stream_open(&in, path, err)) < 0 || (rc = emb_vocab_new(&v, err)) < 0 ||
-	    (rc = sniff_table(in, flags, &table, err)) < 0)
+	if ((rc = emb_stream_open(&in, path, err)) < 0 || (rc = emb_vocab_new(&v, err)) < 0)
 		goto done;
-	rc = table ? read_table(v, in, flags, err) : read_spaced(v, in, flags, err);
+	/* a line holds one token (its quotes doubled at worst) and a count */
+	emb_stream_set_max_line(in, ld.max_token > EMB_STREAM_MAX_LINE / 2 ? EMB_STREAM_MAX_LINE
+						: 2 * ld.max_token + 64);
+	if ((rc = sniff_table(in, flags, &table, err)) < 0)
+		goto done;
+	rc = table ? read_table(v, in, &ld, err) : read_spaced(v, in, &ld, err);
 	if (rc < 0)
 		goto done;
 	rc = emb_stream_close(in, err);

@@ -28,6 +28,7 @@ enum {
 	EMB_VOCAB_NO_COUNTS = 1 << 2,/* load: lines may be a bare token (count 0) */
 };
 
+/* An empty vocabulary into *out (0 or EMB_ENOMEM); emb_vocab_free() frees it (NULL-safe). */
 int emb_vocab_new(struct emb_vocab **out, struct emb_err *err);
 void emb_vocab_free(struct emb_vocab *v);
 
@@ -41,9 +42,11 @@ int emb_vocab_add(struct emb_vocab *v, const char *tok, size_t len, uint64_t cou
 /* Id of a token, or -1. */
 long emb_vocab_find(const struct emb_vocab *v, const char *tok, size_t len);
 
+/* Number of tokens (ids are 0 .. size - 1). */
 size_t emb_vocab_size(const struct emb_vocab *v);
 /* Token bytes of id (NUL-terminated; *len may be NULL). */
 const char *emb_vocab_token(const struct emb_vocab *v, size_t id, size_t *len);
+/* Count of id, and replacing it (id < size). */
 uint64_t emb_vocab_count(const struct emb_vocab *v, size_t id);
 void emb_vocab_set_count(struct emb_vocab *v, size_t id, uint64_t count);
 /* Sum of all counts. */
@@ -54,6 +57,10 @@ uint64_t emb_vocab_total(const struct emb_vocab *v);
  * count, a count that is not a non-negative integer, a duplicate token (unless ALLOW_DUP).
  */
 int emb_vocab_load(struct emb_vocab **out, const char *path, unsigned flags, struct emb_err *err);
+/* The same with a token limit (emb_token.h; 0 = EMB_TOKEN_MAX_DEFAULT): a longer token is an
+ * EMB_ELIMIT error, and no line longer than twice the limit is held in memory. */
+int emb_vocab_load_limit(struct emb_vocab **out, const char *path, unsigned flags,
+			 size_t max_token, struct emb_err *err);
 
 /* Write "token<TAB>count" lines (or CSV), in id order. */
 int emb_vocab_save(const struct emb_vocab *v, struct emb_out *out, unsigned flags,
@@ -91,6 +98,11 @@ struct emb_vocab_select {
  */
 int emb_vocab_select(struct emb_vocab **out, const struct emb_vocab *counts,
 		     const struct emb_vocab_select *sel, struct emb_err *err);
+
+/* Add every token of V with its count to SUM (emb_vocab_add_count): a sum that overflows is
+ * an EMB_ELIMIT error naming NAME (V's file) and the token. */
+int emb_vocab_add_counts(struct emb_vocab *sum, const struct emb_vocab *v, const char *name,
+			 struct emb_err *err);
 
 /* Add COUNT to the token's count, appending it first when absent.  0 or ENOMEM/ELIMIT. */
 int emb_vocab_add_count(struct emb_vocab *v, const char *tok, size_t len, uint64_t count,

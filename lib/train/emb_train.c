@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "emb_rng.h"
+#include "emb_subword.h"
 #include "internal.h"
 
 #define READ_IDS 65536          /* ids per read from the cache (256 KB) */
@@ -46,23 +47,27 @@ void *emb_train_alloc_matrix(size_t rows, size_t dim, bool zero)
 	return p;
 }
 
-static void init_input(struct emb_trainer *t)
+void emb_train_init_values(float *m, size_t n, size_t dim, int init, uint64_t seed)
 {
-	uint64_t s = t->o.seed;
-	size_t n = t->rows * t->dim;
+	uint64_t s = seed;
 
-	if (t->o.init == EMB_TRAIN_INIT_NORMAL) {
+	if (init == EMB_TRAIN_INIT_NORMAL) {
 		for (size_t i = 0; i < n; i += 2) {
 			double u1 = emb_rng_unit(emb_rng_splitmix64(&s), 1);
 			double u2 = emb_rng_unit(emb_rng_splitmix64(&s), 0), z1;
-			t->syn0[i] = (float)emb_rng_box_muller(u1, u2, &z1);
+			m[i] = (float)emb_rng_box_muller(u1, u2, &z1);
 			if (i + 1 < n)
-				t->syn0[i + 1] = (float)z1;
+				m[i + 1] = (float)z1;
 		}
 	} else {
 		for (size_t i = 0; i < n; i++)
-			t->syn0[i] = (float)((((double)(emb_rng_splitmix64(&s) >> 40) * 0x1p-24) - 0.5) / (double)t->dim);
+			m[i] = (float)((((double)(emb_rng_splitmix64(&s) >> 40) * 0x1p-24) - 0.5) / (double)dim);
 	}
+}
+
+static void init_input(struct emb_trainer *t)
+{
+	emb_train_init_values(t->syn0, t->rows * t->dim, t->dim, t->o.init, t->o.seed);
 	if (t->padding >= 0)
 		memset(t->syn0 + (size_t)t->padding * t->dim, 0, t->dim * sizeof(float));
 }
@@ -181,6 +186,9 @@ void emb_trainer_free(struct emb_trainer *t)
 	free(t->code_off);
 	free(t->code_len);
 	free(t->ts);
+	free(t->sub_off);
+	free(t->sub_ids);
+	emb_subword_free(t->sw);
 	free(t);
 }
 
@@ -238,10 +246,10 @@ static int diverged(struct emb_err *err, uint64_t words)
 static int check_finite(const struct emb_trainer *t, struct emb_err *err)
 {
 	const float *m[3] = { t->syn0, t->syn1neg, t->syn1 };
-	size_t n = t->rows * t->dim;
 
 	for (int k = 0; k < 3; k++)
-		for (size_t i = 0; m[k] && i < n; i++)
+		for (size_t i = 0, n = (k == 0 && t->syn0_rows ? t->syn0_rows : t->rows) * t->dim;
+		     m[k] && i < n; i++)
 			if (!isfinite(m[k][i]))
 				return diverged(err, global_done(t, atomic_load(&t->done_words)));
 	return 0;
@@ -318,7 +326,11 @@ static void *worker_main(void *arg)
 			/* from the words seen by this thread: with one thread, the exact schedule
 			 * whatever the timing, so a resumed run repeats an uninterrupted one */
 			float alpha = emb_train_alpha_at(t, seen + pending), dots;
-			if (t->o.model == EMB_TRAIN_CBOW)
+			if (t->sub_off)
+				dots = t->o.model == EMB_TRAIN_CBOW
+					       ? emb_train_cbow_sub(t, sen, n, alpha, &ts->rng, &sc)
+					       : emb_train_sg_sub(t, sen, n, alpha, &ts->rng, &sc);
+			else if (t->o.model == EMB_TRAIN_CBOW)
 				dots = emb_train_cbow(t, sen, n, alpha, &ts->rng, &sc);
 			else if (t->o.batch && t->syn1neg && !t->syn1)
 				dots = emb_train_sg_batch(t, sen, n, alpha, &ts->rng, &sc);

@@ -112,10 +112,17 @@ struct emb_train_opts {
 	uint64_t sync_words;              /* words between sync calls (0: epoch ends and the end only) */
 	uint64_t corpus_words;            /* trainable words of one epoch over all processes, for the
 					   * learning rate and progress (0: this corpus's) */
+	/* fastText's subword model, set up by emb_trainer_subwords(): a word's input vector is
+	 * the mean of its row and the rows of its character n-grams (minn..maxn characters of
+	 * "<word>", hashed into bucket rows after the words'); the gradient goes to all of them */
+	bool subwords;
+	unsigned minn, maxn;              /* 3, 6 (fastText's defaults) */
+	uint32_t bucket;                  /* 2000000 */
 };
 
 #define EMB_TRAIN_OPTS_INIT { 100, EMB_TRAIN_SG, 5, 0.75, false, 5, 1e-3, -1, -1, 5, 1, 1, \
-	EMB_TRAIN_INIT_UNIFORM, 0, NULL, NULL, 0, NULL, NULL, 0.25, 0, NULL, NULL, 0, 0 }
+	EMB_TRAIN_INIT_UNIFORM, 0, NULL, NULL, 0, NULL, NULL, 0.25, 0, NULL, NULL, 0, 0, false, 3, 6, \
+	2000000 }
 
 /* ---- 1. corpus ---------------------------------------------------------------------- */
 
@@ -211,6 +218,17 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, stru
 /* Attach the data-parallel hook of O (sync, sync_ctx, sync_words, corpus_words) to a trainer
  * made without it, e.g. one loaded from a checkpoint, before emb_trainer_run(). */
 void emb_trainer_set_sync(struct emb_trainer *t, const struct emb_train_opts *o);
+
+/*
+ * Turn on the subword model of the options (o.subwords) for the words of VOCAB (row i = token
+ * i): every word's n-gram rows are listed once, and the input matrix gains o.bucket rows,
+ * initialised as the word rows are.  Call once, after _new (and --init-from) and before run.
+ * EMB_EINVAL for n-gram lengths outside 1 <= minn <= maxn <= 64, bucket 0, more rows than ids
+ * hold, or with checkpoints, a sync callback or batch mode (which do not carry them yet).
+ */
+int emb_trainer_subwords(struct emb_trainer *t, const struct emb_vocab *vocab, struct emb_err *err);
+/* The trained n-gram rows as subwords (owned by the trainer), or NULL without them. */
+const struct emb_subword *emb_trainer_subword(const struct emb_trainer *t);
 
 /* Words processed by the last run and its wall time in seconds. */
 uint64_t emb_trainer_words(const struct emb_trainer *t);

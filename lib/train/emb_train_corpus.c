@@ -36,14 +36,22 @@ struct emb_train_corpus {
 	size_t remap_n;
 };
 
-/* A buffered appender of ids to a descriptor. */
+/* A buffered appender of ids to a descriptor, with the digest of what it wrote. */
 struct idw {
 	int fd;
 	size_t n;
 	uint64_t total;
+	uint64_t digest;
 	uint32_t last;
 	uint32_t buf[IDBUF];
 };
+
+#define DIGEST_INIT 0xcbf29ce484222325ULL
+
+static uint64_t digest_add(uint64_t h, uint32_t id)
+{
+	return (h ^ id) * 0x100000001b3ULL;
+}
 
 static int write_all(int fd, const void *p, size_t n, struct emb_err *err)
 {
@@ -73,6 +81,10 @@ static int idw_put(struct idw *w, uint32_t id, struct emb_err *err)
 {
 	if (id == EMB_TRAIN_EOS && (w->total == 0 || w->last == EMB_TRAIN_EOS))
 		return 0; /* no empty sentences */
+	/* the digest covers what the cache holds, not what was offered: a run that drops pruned
+	 * words while scanning (a resumed one) and one that drops them later (a counting one)
+	 * write the same cache and must agree */
+	w->digest = digest_add(w->digest, id);
 	w->buf[w->n++] = id;
 	w->total++;
 	w->last = id;
@@ -199,7 +211,8 @@ static int scan_one(struct scan_ctx *s, struct emb_tokenizer *tk, const struct e
 	while (base + emb_stream_offset(in) < p->end &&
 	       (rc = emb_stream_getline(in, &line, &len, s->err)) == 0) {
 		s->st->lines++;
-		if ((rc = emb_tokenizer_line(tk, line, len, scan_token, s, s->err)) != 0)
+		if ((rc = emb_token_check_line(in, line, len, s->err)) < 0 ||
+		    (rc = emb_tokenizer_line(tk, line, len, scan_token, s, s->err)) != 0)
 			break;
 		if ((rc = idw_put(s->w, EMB_TRAIN_EOS, s->err)) < 0)
 			break;
@@ -251,6 +264,7 @@ int emb_train_corpus_scan_pieces(struct emb_train_corpus **out, struct emb_vocab
 		goto done;
 	}
 	w->fd = c->fd;
+	w->digest = DIGEST_INIT;
 	if (!*vocab && (rc = emb_vocab_new(&built, err)) < 0)
 		goto done;
 	if ((rc = emb_tokenizer_new(&tk, tok, err)) < 0)
@@ -262,6 +276,7 @@ int emb_train_corpus_scan_pieces(struct emb_train_corpus **out, struct emb_vocab
 	if ((rc = idw_flush(w, err)) < 0)
 		goto done;
 	c->size = w->total;
+	c->digest = w->digest;
 	if (built) {
 		*vocab = built;
 		built = NULL;
@@ -298,11 +313,6 @@ int emb_train_corpus_read(const struct emb_train_corpus *c, uint64_t pos, uint32
 	return 0;
 }
 
-static uint64_t digest_add(uint64_t h, uint32_t id)
-{
-	return (h ^ id) * 0x100000001b3ULL;
-}
-
 int emb_train_corpus_filter(struct emb_train_corpus *c, const struct emb_vocab *vocab,
 			    long padding, struct emb_err *err)
 {
@@ -310,7 +320,6 @@ int emb_train_corpus_filter(struct emb_train_corpus *c, const struct emb_vocab *
 	size_t rows = emb_vocab_size(vocab), got;
 	uint32_t *in = NULL;
 	struct idw *w = NULL;
-	uint64_t h = 0xcbf29ce484222325ULL;
 	int rc;
 
 	if ((rc = corpus_new(&nc, err)) < 0)
@@ -320,6 +329,7 @@ int emb_train_corpus_filter(struct emb_train_corpus *c, const struct emb_vocab *
 		goto done;
 	}
 	w->fd = nc->fd;
+	w->digest = DIGEST_INIT;
 	nc->stats = c->stats;
 	nc->stats.kept = 0;
 	for (uint64_t pos = 0;; pos += got) {
@@ -336,8 +346,6 @@ int emb_train_corpus_filter(struct emb_train_corpus *c, const struct emb_vocab *
 					continue;
 				nc->stats.kept++;
 			}
-			if (w->total || id != EMB_TRAIN_EOS)
-				h = digest_add(h, id);
 			if ((rc = idw_put(w, id, err)) < 0)
 				goto done;
 		}
@@ -350,7 +358,7 @@ int emb_train_corpus_filter(struct emb_train_corpus *c, const struct emb_vocab *
 	nc->fd = -1;
 	c->size = w->total;
 	c->stats = nc->stats;
-	c->digest = h;
+	c->digest = w->digest;
 	free(c->remap);
 	c->remap = NULL;
 	c->remap_n = 0;
@@ -365,7 +373,7 @@ int emb_train_corpus_from_ids(struct emb_train_corpus **out, const uint32_t *ids
 			      struct emb_err *err)
 {
 	struct emb_train_corpus *c = NULL;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = DIGEST_INIT;
 	int rc;
 
 	*out = NULL;

@@ -5,6 +5,7 @@
  *   emb_train_kernels.c  SIMD kernels and the per-sentence loops (skip-gram, CBOW, batch)
  *   emb_train_tables.c   tables derived from the counts: sub-sampling, noise (alias), Huffman
  *   emb_train_ckpt.c     checkpoints
+ *   emb_train_subword.c  fastText's subword model: n-gram lists and the extra input rows
  *   emb_train_corpus.c   the id cache
  */
 #ifndef EMB_TRAIN_IMPL_H
@@ -82,12 +83,20 @@ struct emb_trainer {
 	double seconds;
 	uint64_t run_words;
 	const struct emb_vocab *vocab;
+	/* subwords: row r's n-gram rows (absolute rows of syn0, past the words') are
+	 * sub_ids[sub_off[r] .. sub_off[r+1]); syn0 then has syn0_rows = rows + bucket rows */
+	uint64_t *sub_off;
+	uint32_t *sub_ids;
+	size_t syn0_rows;
+	struct emb_subword *sw;
 };
 
 /* emb_train.c */
 int emb_train_alloc(struct emb_trainer **out, const uint64_t *counts, size_t rows,
 		    const struct emb_train_opts *o, long padding, struct emb_err *err);
 void *emb_train_alloc_matrix(size_t rows, size_t dim, bool zero);
+/* Fill N values of M as the options' init says (seeded by SEED). */
+void emb_train_init_values(float *m, size_t n, size_t dim, int init, uint64_t seed);
 
 /* emb_train_sync.c: the barrier of one start of NTHREADS workers; a worker arrives (after
  * publishing its words) when its count passes a sync point or it ends an epoch, and leaves
@@ -113,6 +122,10 @@ float emb_train_sg(const struct emb_trainer *t, const uint32_t *sen, size_t n, f
 		   uint64_t *rng, const struct scratch *sc);
 float emb_train_cbow(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
 		     uint64_t *rng, const struct scratch *sc);
+float emb_train_sg_sub(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+		       uint64_t *rng, const struct scratch *sc);
+float emb_train_cbow_sub(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+			 uint64_t *rng, const struct scratch *sc);
 float emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
 			 uint64_t *rng, const struct scratch *sc);
 

@@ -31,6 +31,7 @@
 #include "emb_rng.h"
 #include "internal.h"
 #include "emb_train_impl.h"
+#include "internal.h"
 
 typedef float v8f __attribute__((vector_size(32)));
 
@@ -451,6 +452,139 @@ float emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_
 		for (size_t j = 0; j < nin; j++)
 			if (!t->frozen || !t->frozen[sen[lo + j]])
 				k_axpy(arow[j], dA + j * d, 1, d);
+	}
+	return dots;
+}
+
+/*
+ * fastText's subword model (emb_train_subword.c): the input side of a word is the mean of its
+ * row and its n-gram rows, and the gradient goes to each of them.
+ *
+ * Skip-gram (fastText's roles: the centre word's subwords predict each context word).  fastText
+ * recomputes the centre word's mean for every context word and adds the gradient to all its
+ * rows each time; since adding g to every row adds g to their mean, we keep the mean in a
+ * buffer (h += g) and add the summed gradient to the rows once after the last context word.
+ * Single-threaded this is the same arithmetic up to float rounding, at a cost per centre word
+ * of two passes over its rows instead of two per context word.
+ */
+static inline __attribute__((always_inline)) void k_mean_rows(const struct emb_trainer *t,
+							      uint32_t w, float *h)
+{
+	size_t d = t->dim;
+	const uint32_t *g = t->sub_ids + t->sub_off[w], *end = t->sub_ids + t->sub_off[w + 1];
+	float scale = (float)(1.0 / (double)(end - g + 1));
+
+	memcpy(h, t->syn0 + (size_t)w * d, d * sizeof *h);
+	for (; g < end; g++)
+		k_axpy(h, t->syn0 + (size_t)*g * d, 1, d);
+	for (size_t j = 0; j < d; j++)
+		h[j] *= scale;
+}
+
+/* The rows of word W's mean, for the next centre word. */
+static inline __attribute__((always_inline)) void k_prefetch_word(const struct emb_trainer *t,
+								  uint32_t w)
+{
+	k_prefetch(t->syn0 + (size_t)w * t->dim, t->dim);
+	for (uint64_t k = t->sub_off[w]; k < t->sub_off[w + 1]; k++)
+		k_prefetch(t->syn0 + (size_t)t->sub_ids[k] * t->dim, t->dim);
+}
+
+/* Rows of word W: its own (unless frozen) and its n-grams', += acc. */
+static inline __attribute__((always_inline)) void k_spread(const struct emb_trainer *t, uint32_t w,
+							   const float *acc)
+{
+	size_t d = t->dim;
+
+	if (!t->frozen || !t->frozen[w])
+		k_axpy(t->syn0 + (size_t)w * d, acc, 1, d);
+	for (uint64_t k = t->sub_off[w]; k < t->sub_off[w + 1]; k++)
+		k_axpy(t->syn0 + (size_t)t->sub_ids[k] * d, acc, 1, d);
+}
+
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
+float emb_train_sg_sub(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+		       uint64_t *rng, const struct scratch *sc)
+{
+	size_t d = t->dim;
+	float *acc = sc->work, *h = sc->work + d, *sum = sc->work + 2 * d, dots = 0;
+
+	np_start(t, sc->np, rng);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t w = sen[i];
+		size_t lo, hi;
+
+		k_window(t, i, n, rng, &lo, &hi);
+		if (lo == hi)
+			continue;
+		k_mean_rows(t, w, h);
+		if (i + 1 < n)
+			k_prefetch_word(t, sen[i + 1]);
+		memset(sum, 0, d * sizeof *sum);
+		for (size_t c = lo; c <= hi; c++) {
+			uint32_t target = sen[c];
+			const uint32_t *neg;
+
+			if (c == i)
+				continue;
+			neg = np_next(t, sc->np, rng);
+			memset(acc, 0, d * sizeof *acc);
+			if (t->syn1)
+				k_hs(t, target, h, acc, alpha, &dots);
+			if (neg)
+				k_ns(t, target, neg, h, acc, alpha, &dots);
+			k_axpy(h, acc, 1, d);
+			k_axpy(sum, acc, 1, d);
+		}
+		k_spread(t, w, sum);
+	}
+	return dots;
+}
+
+/* CBOW: the mean over every row of every context word (own rows and n-grams alike, as
+ * fastText pools them) predicts the centre word. */
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
+float emb_train_cbow_sub(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
+			 uint64_t *rng, const struct scratch *sc)
+{
+	size_t d = t->dim;
+	float *acc = sc->work, *neu1 = sc->work + d, dots = 0;
+
+	np_start(t, sc->np, rng);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t w = sen[i];
+		size_t lo, hi;
+		uint64_t cnt = 0;
+		const uint32_t *neg;
+		float scale;
+
+		k_window(t, i, n, rng, &lo, &hi);
+		neg = np_next(t, sc->np, rng);
+		if (i + 1 + t->o.window < n) /* the word entering the next window */
+			k_prefetch_word(t, sen[i + 1 + t->o.window]);
+		if (lo == hi)
+			continue;
+		memset(neu1, 0, d * sizeof *neu1);
+		for (size_t c = lo; c <= hi; c++) {
+			uint32_t cw = sen[c];
+			if (c == i)
+				continue;
+			k_axpy(neu1, t->syn0 + (size_t)cw * d, 1, d);
+			for (uint64_t k = t->sub_off[cw]; k < t->sub_off[cw + 1]; k++)
+				k_axpy(neu1, t->syn0 + (size_t)t->sub_ids[k] * d, 1, d);
+			cnt += 1 + t->sub_off[cw + 1] - t->sub_off[cw];
+		}
+		scale = (float)(1.0 / (double)cnt);
+		for (size_t j = 0; j < d; j++)
+			neu1[j] *= scale;
+		memset(acc, 0, d * sizeof *acc);
+		if (t->syn1)
+			k_hs(t, w, neu1, acc, alpha, &dots);
+		if (neg)
+			k_ns(t, w, neg, neu1, acc, alpha, &dots);
+		for (size_t c = lo; c <= hi; c++)
+			if (c != i)
+				k_spread(t, sen[c], acc);
 	}
 	return dots;
 }

@@ -312,6 +312,9 @@ int emb_train_mpi_sched_start(struct emb_train_mpi_sched *sc, const struct emb_t
 	const float *m[4] = { t->syn0, t->syn1neg, t->syn1, NULL };
 	int k = 0;
 
+	/* a merge covers the word rows only, never the n-gram rows after them */
+	if (t->sw)
+		return emb_err_set(err, EMB_EINVAL, "subwords do not work with data-parallel training yet");
 	if (!sc->sum_deltas || nranks == 1)
 		return 0;
 	for (int i = 0; i < 3; i++) { /* in emb_train_sync's order: input, syn1neg, syn1 */

@@ -20,6 +20,7 @@
 #include <utf8proc.h>
 
 #include "emb_knn.h"
+#include "emb_subword.h"
 #include "emb_tsv.h"
 #include "internal.h"
 
@@ -110,12 +111,26 @@ nomem:
 	return emb_err_nomem(err, "indexing the vocabulary");
 }
 
+/* A row holding NaN or infinity has no direction: its word counts as out of vocabulary. */
+static long finite_or_oov(const struct emb_table *t, long r)
+{
+	const float *v;
+
+	if (r < 0)
+		return r;
+	v = emb_table_row(t, (size_t)r);
+	for (size_t d = 0; d < t->dim; d++)
+		if (!isfinite(v[d]))
+			return -1;
+	return r;
+}
+
 /* Canonical row of WORD, or -1 when it is not among the rows that count. */
 static long canon_find(const struct canon *c, const char *w, size_t n)
 {
 	if (!c->fold) {
 		long r = emb_table_find(c->t, w, n);
-		return r >= 0 && (size_t)r < c->nrows ? r : -1;
+		return finite_or_oov(c->t, r >= 0 && (size_t)r < c->nrows ? r : -1);
 	}
 	size_t un, s;
 	char *up = emb_eval_upper(w, n, &un);
@@ -126,7 +141,7 @@ static long canon_find(const struct canon *c, const char *w, size_t n)
 	if (c->key[s])
 		r = (long)c->val[s];
 	free(up);
-	return r;
+	return finite_or_oov(c->t, r);
 }
 
 static size_t canon_of(const struct canon *c, size_t row)
@@ -565,15 +580,28 @@ struct held {
 	char msg[64];
 };
 
+/* The vector of a pair's word: its row, else (a table with subwords) built into BUF, else
+ * NULL. */
+static const float *pair_vector(const struct canon *c, long r, const char *w, size_t n, float *buf)
+{
+	if (r >= 0)
+		return emb_table_row(c->t, (size_t)r);
+	if (!buf)
+		return NULL;
+	emb_subword_vector(c->t->subword, w, n, NULL, buf);
+	return buf;
+}
+
 static int pairs_read(struct emb_eval_pairs_report *r, const struct canon *c, struct emb_tsv *tsv,
 		      struct emb_stream *in, struct pairs_acc *acc, struct held *held,
-		      const struct emb_eval_opts *o, struct emb_err *err)
+		      const struct emb_eval_opts *o, float *buf, struct emb_err *err)
 {
 	struct emb_tsv_row *row;
 	bool first = true;
 	int rc;
 
 	while ((rc = emb_tsv_next(tsv, &row, err)) == 0) {
+		const float *va, *vb;
 		double gold;
 		long a, b;
 
@@ -617,14 +645,14 @@ static int pairs_read(struct emb_eval_pairs_report *r, const struct canon *c, st
 		if ((a = canon_find(c, row->field[0], row->len[0])) == -2 ||
 		    (b = canon_find(c, row->field[1], row->len[1])) == -2)
 			return emb_err_nomem(err, "looking up words");
-		if (a < 0 || b < 0) {
+		/* a table with subwords answers unseen words too (fastText's evaluation) */
+		va = pair_vector(c, a, row->field[0], row->len[0], buf);
+		vb = pair_vector(c, b, row->field[1], row->len[1], buf ? buf + c->t->dim : NULL);
+		if (!va || !vb) {
 			r->oov++;
 			continue;
 		}
-		if ((rc = pairs_push(acc, gold,
-				     emb_knn_cosine(emb_table_row(c->t, (size_t)a),
-						    emb_table_row(c->t, (size_t)b), c->t->dim),
-				     err)) < 0)
+		if ((rc = pairs_push(acc, gold, emb_knn_cosine(va, vb, c->t->dim), err)) < 0)
 			return rc;
 	}
 	return rc < 0 ? rc : 0;
@@ -636,17 +664,22 @@ int emb_eval_pairs(struct emb_eval_pairs_report *r, const struct emb_table *t,
 	struct pairs_acc acc = { NULL, NULL, 0, 0 };
 	struct emb_tsv *tsv = NULL;
 	struct held held = { 0, 0, "" };
+	float *buf = NULL;
 	struct canon c;
 	char delim;
 	int rc;
 
 	memset(r, 0, sizeof *r);
 	r->pearson = r->spearman = NAN;
-	if ((rc = canon_init(&c, t, o, err)) < 0)
+	if (t->subword && !(buf = malloc(2 * t->dim * sizeof *buf)))
+		return emb_err_nomem(err, "reading word pairs");
+	if ((rc = canon_init(&c, t, o, err)) < 0) {
+		free(buf);
 		return rc;
+	}
 	r->rows = c.nrows;
 	if ((rc = sniff_delim(in, &delim, err)) < 0 || (rc = emb_tsv_open(&tsv, in, delim, err)) < 0 ||
-	    (rc = pairs_read(r, &c, tsv, in, &acc, &held, o, err)) < 0)
+	    (rc = pairs_read(r, &c, tsv, in, &acc, &held, o, buf, err)) < 0)
 		goto done;
 	r->pairs = acc.n;
 	if (!acc.n && !r->oov) {
@@ -658,6 +691,7 @@ int emb_eval_pairs(struct emb_eval_pairs_report *r, const struct emb_table *t,
 	r->pearson = emb_eval_pearson(acc.gold, acc.model, acc.n);
 	rc = emb_eval_spearman(&r->spearman, acc.gold, acc.model, acc.n, err);
 done:
+	free(buf);
 	emb_tsv_close(tsv);
 	canon_release(&c);
 	free(acc.gold);

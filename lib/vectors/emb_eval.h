@@ -9,7 +9,9 @@
  *  - Analogy file: ": NAME" lines open sections; a question is a line of exactly four
  *    whitespace-separated words A B C D; any other line is skipped (a warning with its line
  *    number, or an error under `strict`); a question before the first section is an error.
- *    A question with a word outside the searched rows is counted as OOV and not asked.
+ *    A question with a word outside the searched rows is counted as OOV and not asked.  A
+ *    word whose row holds NaN or infinity counts as OOV too (it has no direction; gensim's
+ *    numbers would turn to NaN), and such rows are never an answer.
  *    Otherwise the answer is searched among the searched rows with A, B, C excluded (3CosAdd:
  *    cos(x, unit(uB + uC - uA)); or 3CosMul), top 5; the first of them that is not a case
  *    variant of A, B or C is the prediction, and it is correct when it stands for D.
@@ -18,8 +20,10 @@
  *  - Word-pair file: lines "A<delim>B<delim>SCORE" (tab or comma: sniffed from the first line
  *    that has a tab or a comma), quoted as libcsv reads them; lines starting with '#' are
  *    comments; a line whose third field is not a number (a header) is skipped.  A pair with a
- *    word outside the searched rows is OOV.  Pearson and Spearman (average ranks for ties)
- *    correlation between the scores and the cosine similarities.
+ *    word outside the searched rows (or with a non-finite row) is OOV, unless the table has
+ *    subwords: then a word outside them gets its vector from its n-grams, as fastText
+ *    evaluates.  Pearson and Spearman (average ranks for ties) correlation between the scores
+ *    and the cosine similarities.
  *
  * Nothing is printed: warnings go to the `warn` callback.  A file that holds no question (no
  * pair) at all is not an evaluation file: EMB_EFORMAT.

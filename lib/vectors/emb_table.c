@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "emb_subword.h"
 #include "internal.h"
 
 struct meta_entry {
@@ -137,6 +138,37 @@ int emb_table_resize(struct emb_table *t, size_t rows, struct emb_err *err)
 	return 0;
 }
 
+int emb_table_truncate(struct emb_table *t, size_t rows, struct emb_err *err)
+{
+	struct emb_vocab *v = NULL;
+	size_t i;
+	int rc;
+
+	if (rows >= t->rows)
+		return 0;
+	if (!t->priv->map && (rc = emb_table_resize(t, rows, err)) < 0)
+		return rc;
+	t->rows = rows;
+	if (t->padding_idx >= (long)rows)
+		t->padding_idx = -1;
+	if (!t->vocab)
+		return 0;
+	if ((rc = emb_vocab_new(&v, err)) < 0)
+		return rc;
+	for (i = 0; i < rows && rc == 0; i++) {
+		size_t n;
+		const char *tok = emb_vocab_token(t->vocab, i, &n);
+		rc = emb_vocab_add(v, tok, n, emb_vocab_count(t->vocab, i), NULL, err);
+	}
+	if (rc < 0) {
+		emb_vocab_free(v);
+		return rc;
+	}
+	emb_vocab_free(t->vocab);
+	t->vocab = v;
+	return 0;
+}
+
 static void table_release_meta(struct emb_table_priv *p)
 {
 	size_t i;
@@ -152,6 +184,8 @@ void emb_table_free(struct emb_table *t)
 {
 	if (!t)
 		return;
+	/* before the mapping its rows may point into */
+	emb_subword_free(t->subword);
 	if (t->priv) {
 		if (t->priv->anon)
 			munmap(t->priv->anon, t->priv->anon_len);
@@ -309,9 +343,13 @@ long emb_table_find(const struct emb_table *t, const char *tok, size_t len)
 const float *emb_table_word_vector(const struct emb_table *t, const char *w, size_t len,
 				   float *buf, long *row)
 {
-	(void)buf; /* for vectors built from subwords */
 	*row = emb_table_find(t, w, len);
-	return *row >= 0 ? emb_table_row(t, (size_t)*row) : NULL;
+	if (*row >= 0)
+		return emb_table_row(t, (size_t)*row);
+	if (!t->subword || !buf)
+		return NULL;
+	emb_subword_vector(t->subword, w, len, NULL, buf);
+	return buf;
 }
 
 const char *emb_table_token(const struct emb_table *t, size_t i, size_t *len)

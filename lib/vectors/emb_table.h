@@ -8,7 +8,7 @@
  * raw EMB file (emb_table_is_mapped()); a mapped table must not be written to.
  *
  * Ownership: emb_table_new()/the format readers hand a table to *out; emb_table_free() frees
- * it, its vocabulary and its mapping (NULL-safe).
+ * it, its vocabulary, its subwords and its mapping (NULL-safe).
  */
 #ifndef EMB_TABLE_H
 #define EMB_TABLE_H
@@ -21,12 +21,16 @@
 #include "emb_vocab.h"
 
 struct emb_table_priv;
+struct emb_subword;
 
 struct emb_table {
 	size_t rows, dim;
 	float *data;              /* rows * dim values */
 	struct emb_vocab *vocab;  /* token of row i = token i (size == rows) */
 	long padding_idx;         /* -1: none */
+	/* character n-gram rows giving unseen words a vector (fastText), or NULL; owned, freed
+	 * with the table (emb_subword.h) */
+	struct emb_subword *subword;
 	struct emb_table_priv *priv; /* metadata, mapping: use the functions below */
 };
 
@@ -64,6 +68,10 @@ double emb_row_norm(const float *v, size_t dim, double norm_type);
  * memory.  Not for a mapped table (EMB_EINVAL).  0, EMB_ENOMEM or EMB_ELIMIT. */
 int emb_table_resize(struct emb_table *t, size_t rows, struct emb_err *err);
 
+/* Keep the first ROWS rows (more: no-op), their tokens and counts; a padding row beyond them
+ * is dropped.  Works on a mapped table too (it only stops short). */
+int emb_table_truncate(struct emb_table *t, size_t rows, struct emb_err *err);
+
 /*
  * A mapped raw EMB file may come without t->vocab (emb_read_opts.lazy_vocab): its tokens and
  * hash index are read straight from the mapping, so opening costs nothing per row.  These
@@ -76,6 +84,8 @@ long emb_table_find(const struct emb_table *t, const char *tok, size_t len);
  * build vectors for words it has no row for (subwords) answers them in one place.  Returns a
  * pointer to dim floats (the row itself, or BUF filled), or NULL when the table has no vector
  * for the word; *row gets the word's row, or -1 when the vector is not a row of the table.
+ * A table with subwords has a vector for every word (emb_subword_vector: zeros for a word
+ * without a known n-gram).
  * BUF (dim floats) may be NULL when only rows are wanted.
  */
 const float *emb_table_word_vector(const struct emb_table *t, const char *w, size_t len,

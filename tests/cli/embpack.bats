@@ -4,22 +4,22 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 PY=/usr/bin/python3
-READER="$TOP/formats/packreader.py"
+READER="$TOP/python/embkit/pack.py"
 
 # Print a PACK file's batches through the numpy reader, one "key value" line per array.
 pyread() {
 	$PY - "$1" <<-'EOF'
 	import os, sys
 	sys.path.insert(0, os.environ["TOPF"])
-	import packreader
-	for b in packreader.read(sys.argv[1]):
+	from embkit import pack
+	for b in pack.read(sys.argv[1]):
 	    for k in ("index", "lengths", "data", "batch_sizes"):
 	        print(k, " ".join(map(str, b[k].tolist())))
 	EOF
 }
 
 setup() {
-	export TOPF="$TOP/formats"
+	export TOPF="$TOP/python"
 	out="$BATS_TEST_TMPDIR"
 }
 
@@ -46,6 +46,7 @@ setup() {
 @test "embpack rejects a bad option with status 2" {
 	check_bad_option embpack
 	check_bad_option embpack stats
+	check_bad_option embpack dump
 }
 
 @test "embpack --batch-size 0 is a usage error" {
@@ -169,7 +170,7 @@ for i in range(2000): print(" ".join(str(r.randrange(100)) for _ in range(r.rand
 
 @test "embpack --enforce-sorted fails on an unsorted batch, naming the line" {
 	run -1 --separate-stderr t embpack --enforce-sorted -o "$out/a.pack" "$FIX/unsorted.txt"
-	assert_equal "$stderr" "embpack: $FIX/unsorted.txt:2: sequence of length 3 follows one of length 1: not sorted longest first (--enforce-sorted)"
+	assert_equal "$stderr" "embpack: $FIX/unsorted.txt:2: sequence of length 3 follows one of length 1: not sorted longest first (enforce_sorted)"
 	[ ! -e "$out/a.pack" ]
 	sort -r "$FIX/unsorted.txt" | t embpack --enforce-sorted --level 0 >"$out/b.pack"
 	run -0 t embpack dump "$out/b.pack"
@@ -187,10 +188,43 @@ for i in range(2000): print(" ".join(str(r.randrange(100)) for _ in range(r.rand
 	assert_equal "$stderr" "embpack: $FIX/negative.txt:2: negative id '-4'"
 }
 
-@test "embpack rejects an empty line (a zero-length sequence) with its line number" {
-	run -1 --separate-stderr t embpack -o "$out/a.pack" "$FIX/empty-line.txt"
-	assert_equal "$stderr" "embpack: $FIX/empty-line.txt:2: empty sequence (lengths must be > 0; --min-len=1 skips it)"
-	run -0 t embpack --min-len 1 -o "$out/a.pack" "$FIX/empty-line.txt"
+@test "embpack skips an empty line (a zero-length sequence) and counts it; --strict names its line" {
+	run -0 --separate-stderr t embpack --progress -o "$out/a.pack" "$FIX/empty-line.txt"
+	assert_equal "$stderr" "embpack: 1 batches, 2 sequences, 3 tokens, padding 25.00%, 1 empty skipped"
+	run -0 t embpack dump "$out/a.pack"
+	assert_line "index 0 2"
+	run -1 --separate-stderr t embpack --strict -o "$out/b.pack" "$FIX/empty-line.txt"
+	assert_equal "$stderr" "embpack: $FIX/empty-line.txt:2: empty sequence (lengths must be > 0)"
+	[ ! -e "$out/b.pack" ]
+	run -0 t embpack --strict --min-len 1 -o "$out/b.pack" "$FIX/empty-line.txt"
+}
+
+@test "the README pipeline works on text with blank lines: tokvocab encode | embpack, then stats" {
+	printf 'the cat sat\n\nthe dog sat on the mat\n\n\na cat and a dog\n \nthe end\n' >"$out/c.txt"
+	for i in 1 2 3 4 5; do cat "$out/c.txt"; done | gzip >"$out/corpus.txt.gz"
+	# as in README.md "A pipeline in ten lines"
+	run -0 t tokvocab count --specials '<pad>,<unk>' --min-count 5 "$out/corpus.txt.gz" -o "$out/vocab.tsv"
+	run -0 --separate-stderr bash -c "tokvocab encode -v '$out/vocab.tsv' '$out/corpus.txt.gz' |
+	  embpack --bucket 6400 --batch-size 64 --shuffle --seed 1 -o '$out/train.pack'"
+	assert_equal "$stderr" ""
+	run -0 t embpack stats "$out/train.pack"
+	assert_line "batches	1"
+	assert_line "sequences	20"
+	assert_line "tokens	80"
+}
+
+@test "embpack -t: a sequence over the token budget is a batch of its own, with a warning; --strict fails" {
+	printf '1 2\n3 4 5 6 7\n8\n9 1 2 3 4 5\n' >"$out/long.txt"
+	run -0 --separate-stderr t embpack -t 4 -o "$out/a.pack" "$out/long.txt"
+	assert_equal "$stderr" "embpack: warning: 2 sequences longer than --max-tokens 4: each is a batch of its own, over the budget"
+	run -0 t embpack dump "$out/a.pack"
+	assert_line "batch 1 sequences 1 max_len 5 tokens 5"
+	assert_line "batch 3 sequences 1 max_len 6 tokens 6"
+	run -0 --separate-stderr t embpack -q -t 4 -o "$out/a.pack" "$out/long.txt"
+	assert_equal "$stderr" ""
+	run -1 --separate-stderr t embpack --strict -t 4 -o "$out/b.pack" "$out/long.txt"
+	assert_equal "$stderr" "embpack: $out/long.txt:2: sequence of 5 ids exceeds the token budget of 4"
+	[ ! -e "$out/b.pack" ]
 }
 
 @test "embpack rejects an id not below the vocabulary size or the table rows" {
@@ -223,7 +257,7 @@ for i in range(2000): print(" ".join(str(r.randrange(100)) for _ in range(r.rand
 @test "embpack -v without <unk> fails on an unknown token unless --unk=skip" {
 	grep -v '^<unk>' "$FIX/vocab.tsv" >"$out/v.tsv"
 	run -1 --separate-stderr t embpack -v "$out/v.tsv" -o "$out/a.pack" "$FIX/text.txt"
-	assert_equal "$stderr" "embpack: $FIX/text.txt:3: unknown token 'dog' (the vocabulary has no <unk>; --unk=skip drops it)"
+	assert_equal "$stderr" "embpack: $FIX/text.txt:3: unknown token 'dog' (the vocabulary has no <unk>)"
 	run -0 t embpack -v "$out/v.tsv" --unk skip -b 10 -o "$out/a.pack" "$FIX/text.txt"
 	run -0 pyread "$out/a.pack"
 	assert_line "lengths 3 3 2"
@@ -263,13 +297,13 @@ print(z["data"].tolist())' "$out/npz/batch-000000.npz"
 	run -0 $PY -c '
 import sys, numpy as np
 sys.path.insert(0, sys.argv[2])
-import packreader
-b = next(packreader.read(sys.argv[1]))
+from embkit import pack
+b = next(pack.read(sys.argv[1]))
 v, d = b["vectors"], b["data"]
 assert (v[d == 3] == 0).all(), "padding row not zero"
 assert (np.linalg.norm(v, axis=1) <= 1.5 + 1e-5).all(), "norm above max"
 assert (np.linalg.norm(v[d != 3], axis=1) > 0).all()
-print("ok", v.shape)' "$out/a.pack" "$TOP/formats"
+print("ok", v.shape)' "$out/a.pack" "$TOP/python"
 	assert_output "ok (32, 4)"
 }
 
@@ -300,6 +334,23 @@ print("ok", v.shape)' "$out/a.pack" "$TOP/formats"
 	head -c $((size / 2)) "$out/a.pack" >"$out/cut.pack"
 	run -1 --separate-stderr t embpack stats "$out/cut.pack"
 	assert_equal "$stderr" "embpack: $out/cut.pack: batch 0 truncated"
+}
+
+@test "embpack stats: a corrupt gzip PACK is corrupt and a cut one truncated, by path and from stdin" {
+	run -0 t embpack -b 2 -o "$out/a.pack" "$FIX/ids.txt"
+	size=$(stat -c %s "$out/a.pack")
+	cp "$out/a.pack" "$out/crc.pack"
+	printf '\x00' | dd of="$out/crc.pack" bs=1 seek=$((size - 6)) conv=notrunc 2>/dev/null
+	run -1 --separate-stderr t embpack stats "$out/crc.pack"
+	assert_equal "$stderr" "embpack: $out/crc.pack: corrupt gzip input (CRC mismatch in the member at byte 0)"
+	run -1 --separate-stderr t embpack stats - <"$out/crc.pack"
+	assert_equal "$stderr" "embpack: <stdin>: corrupt gzip input (CRC mismatch)"
+	head -c $((size - 40)) "$out/a.pack" >"$out/cut.pack"
+	run -1 --separate-stderr t embpack stats "$out/cut.pack"
+	assert_equal "$stderr" "embpack: $out/cut.pack: batch 0 truncated"
+	run -1 --separate-stderr t embpack stats - <"$out/cut.pack"
+	[[ "$stderr" == "embpack: "*"truncated"* ]]
+	[[ "$stderr" != *corrupt* ]]
 }
 
 @test "embpack stats rejects a corrupted batch by its CRC" {
@@ -364,4 +415,33 @@ print("ok", v.shape)' "$out/a.pack" "$TOP/formats"
 	assert_output "$want"
 	run -0 bash -c "$EMB_EXEC embpack dump <'$out/whole.pack'"
 	assert_output "$want"
+}
+
+@test "a run killed by SIGKILL leaves .NAME.embkit.HOST.PID.XXXXXX; a later output there removes it once stale" {
+	local host pid tmp
+	host=$(uname -n | tr './' '__')
+	mkfifo "$out/in"
+	embpack -q -o "$out/k.pack" "$out/in" 2>/dev/null 3>&- &
+	pid=$!
+	exec 7>"$out/in"
+	printf '1 2\n' >&7
+	for _ in $(seq 100); do
+		tmp=$(find "$out" -name ".k.pack.embkit.$host.$pid.??????")
+		[ -n "$tmp" ] && break
+		sleep 0.1
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	exec 7>&-
+	[ -n "$tmp" ] && [ -f "$tmp" ] && [ ! -e "$out/k.pack" ]
+	# the killed run's file: kept while it may still be written (modified recently) ...
+	run -0 t embpack -q -o "$out/a.pack" "$FIX/ids.txt"
+	[ -f "$tmp" ]
+	# ... removed once stale; files of a live process, another host or another pattern stay
+	touch "$out/.x.embkit.$host.$$.AAAAAA" "$out/.y.embkit.elsewhere.$pid.AAAAAA" "$out/.z.pack.Ab12Cd"
+	touch -d '1 hour ago' "$tmp" "$out"/.x.* "$out"/.y.* "$out"/.z.*
+	run -0 t embpack -q -o "$out/b.pack" "$FIX/ids.txt"
+	[ ! -e "$tmp" ]
+	[ -f "$out/.x.embkit.$host.$$.AAAAAA" ] && [ -f "$out/.y.embkit.elsewhere.$pid.AAAAAA" ] &&
+		[ -f "$out/.z.pack.Ab12Cd" ]
 }

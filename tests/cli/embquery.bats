@@ -7,7 +7,7 @@ T="$FIX/small.txt" # king queen man woman apple pear King zero (a zero row), 3 d
 
 @test "embquery --help, and each command's --help, list every option and the man page has them" {
   check_help embquery
-  for c in vec nn analogy sim eval-analogy eval-sim lookup; do
+  for c in vec nn analogy sim doesnt-match eval-analogy eval-sim lookup; do
     check_help embquery "$c"
   done
 }
@@ -24,7 +24,9 @@ T="$FIX/small.txt" # king queen man woman apple pear King zero (a zero row), 3 d
 }
 
 @test "embquery rejects a bad option, an unknown command and a missing table with status 2" {
-  check_bad_option embquery nn "$T" king
+  for c in vec nn analogy sim doesnt-match eval-analogy eval-sim lookup; do
+    check_bad_option embquery "$c" "$T" king
+  done
   run -2 --separate-stderr t embquery frobnicate "$T"
   assert_equal "$stderr" "embquery: unknown command 'frobnicate'
 Try 'embquery --help' for more information."
@@ -117,6 +119,12 @@ embquery: warning: <stdin>:3: expected a word or 3 numbers, found 2 fields (line
   refute_output --partial "nan"
   run -0 --separate-stderr t embquery vec "$N" b   # vec prints what the row holds
   assert_output "b nan 1 1"
+  printf 'a\tb\t1\na\td\t2\nd\tc\t3\na\tc\t4\nd\ta\t5\n' >"$BATS_TEST_TMPDIR/p.tsv"
+  run -0 t embquery eval-sim "$N" "$BATS_TEST_TMPDIR/p.tsv" # the evaluations: out of vocabulary
+  assert_output "$(printf 'pearson\tn/a\nspearman\tn/a\npairs\t2\noov\t3\ncoverage\t0.4\nrestrict\t4')"
+  printf ': s\na b d c\na d a d\n' >"$BATS_TEST_TMPDIR/q.txt"
+  run -0 t embquery eval-analogy "$N" "$BATS_TEST_TMPDIR/q.txt"
+  assert_line "$(printf 'coverage\t1\t2\t0.5')"
 }
 
 @test "embquery analogy: 3CosAdd and 3CosMul, inputs excluded, a line of two words skipped" {
@@ -128,6 +136,41 @@ embquery: warning: <stdin>:3: expected a word or 3 numbers, found 2 fields (line
   assert_output "$(printf 'queen\t0.9585689')"
   assert_equal "$stderr" "embquery: warning: <stdin>:1: expected 3 words (A B C), found 2 (line skipped)"
   run -2 --separate-stderr t embquery analogy "$T" man woman
+}
+
+@test "embquery nn --negative: the words form one query (gensim most_similar), all of them excluded" {
+  run -0 --separate-stderr t embquery nn --negative man --k 3 "$T" king woman
+  assert_output "$(printf 'queen\t0.9585689\napple\t0.56151664\npear\t0.5355866')"
+  run -0 t embquery nn --negative man --k 3 "$T" <<<$'king woman\nking woman'  # per line
+  assert_output "$(printf 'queen\t0.9585689\napple\t0.56151664\npear\t0.5355866\n\nqueen\t0.9585689\napple\t0.56151664\npear\t0.5355866')"
+  run -0 t embquery nn --negative man --negative woman --k 8 "$T" king
+  refute_line --regexp $'^(king|man|woman)\t'
+  run -0 t embquery nn --negative man --k 1 --format json "$T" king woman
+  assert_output '{"query":"king woman","results":[{"word":"queen","score":0.9585689}]}'
+  run -1 --separate-stderr t embquery nn --negative xyz "$T" king
+  assert_equal "$stderr" "embquery: 'xyz' is not in the vocabulary"
+  run -2 --separate-stderr t embquery nn --negative 'a b' "$T" king
+  assert_equal "${stderr%%$'\n'*}" "embquery: invalid --negative 'a b' (one word)"
+  run -2 --separate-stderr t embquery nn --negative man "$T" king 'woman pear'
+  assert_equal "${stderr%%$'\n'*}" "embquery: 'woman pear' is not one word"
+}
+
+@test "embquery doesnt-match ranks the words by cosine to their mean, the odd one first" {
+  run -0 t embquery doesnt-match "$T" king queen man apple
+  assert_output "$(printf 'man\t0.56151664\nqueen\t0.7259811\napple\t0.7941045\nking\t0.9585689')"
+  run -0 t embquery doesnt-match --format json "$T" king queen apple
+  assert_output '{"query":"king queen apple","results":[{"word":"king","score":0.84462315},{"word":"queen","score":0.84462315},{"word":"apple","score":0.9238795}]}'
+  run -0 --separate-stderr t embquery doesnt-match "$T" <<<$'king queen apple\n\nman woman pear'
+  assert_output "$(printf 'king\t0.84462315\nqueen\t0.84462315\napple\t0.9238795\n\nwoman\t0.5591037\nman\t0.6147366\npear\t0.6147366')"
+  assert_equal "$stderr" "embquery: warning: <stdin>:2: empty query (line skipped)"
+  run -1 --separate-stderr t embquery doesnt-match "$T" apple xyz
+  assert_equal "$stderr" "embquery: 'xyz' is not in the vocabulary"
+  run -0 --separate-stderr t embquery doesnt-match --oov skip "$T" xyz apple pear
+  assert_output "$(printf 'apple\t0.99875855\npear\t0.99875855')"
+  run -0 --separate-stderr t embquery doesnt-match --oov skip "$T" xyz
+  assert_output ""
+  assert_equal "$stderr" "embquery: warning: 'xyz' is not in the vocabulary: skipped
+embquery: warning: no word of the query has a vector (query skipped)"
 }
 
 @test "embquery vec prints text, TSV and JSON rows" {
@@ -265,7 +308,7 @@ write_full() { t embquery nn "$T" king >/dev/full; }
   assert_output "pear 0.1 0 1"
 }
 
-@test "embquery nn, analogy, eval-analogy and eval-sim equal gensim's" {
+@test "embquery nn (with --negative), analogy, doesnt-match, eval-analogy and eval-sim equal gensim's" {
   /usr/bin/python3 -c 'import gensim' 2>/dev/null || skip "gensim not installed"
   conv=$(command -v embconv || true)
   run -0 /usr/bin/python3 "$TOP/tests/interop/embquery_gensim.py" "$BATS_TEST_TMPDIR" \
@@ -278,4 +321,20 @@ write_full() { t embquery nn "$T" king >/dev/full; }
   run -0 /usr/bin/python3 "$TOP/tests/interop/embquery_torch.py" "$BATS_TEST_TMPDIR" \
     "$(command -v embquery)"
   assert_output --partial "checks passed"
+}
+
+@test "embquery --unicode-errors and --max-token apply to VECTORS; the default keeps bytes with a warning" {
+  cd "$BATS_TEST_TMPDIR"
+  printf 'caf\xe9 1 2\nok 3 4\n' >l1.txt
+  run -0 --separate-stderr t embquery vec l1.txt ok
+  assert_output "ok 3 4"
+  assert_equal "$stderr" "embquery: warning: l1.txt: 1 token is not valid UTF-8: invalid bytes kept as they are"
+  run -0 --separate-stderr t embquery vec --unicode-errors=replace l1.txt "$(printf 'caf\xef\xbf\xbd')"
+  assert_output "$(printf 'caf\xef\xbf\xbd 1 2')"
+  run -1 --separate-stderr t embquery vec --unicode-errors=strict l1.txt ok
+  assert_equal "$stderr" "embquery: l1.txt:1: token 'caf$(printf '\xe9')' is not valid UTF-8"
+  run -1 --separate-stderr t embquery vec --max-token=3 l1.txt ok
+  assert_equal "$stderr" "embquery: l1.txt:1: token 'caf$(printf '\xe9')' is longer than the token limit of 3 bytes"
+  run -0 t embquery vec --max-token=4 l1.txt ok
+  run -2 t embquery vec --unicode-errors=nope l1.txt ok
 }

@@ -124,6 +124,18 @@ occurrences() {
   [ ! -e "$d/x.emb" ]
 }
 
+@test "embtrain-mpi refuses --subwords (status 2, once); takes word2vec.c's command line" {
+  local d=$BATS_TEST_TMPDIR
+  run -2 --separate-stderr mpi 2 "${FAST[@]}" --subwords "$G" -o "$d/v.emb"
+  assert_equal "$(occurrences "--subwords does not work with embtrain-mpi" "$stderr")" 1
+  [ ! -e "$d/v.emb" ]
+  # the side files of the compat command lines come from rank 0, after the merged vocabulary
+  mpi 2 -train "$G" -output "$d/w.txt" -size 12 -iter 1 -threads 1 -save-vocab "$d/sv.txt" 2>/dev/null
+  embtrain -train "$G" -output "$d/one.txt" -size 12 -iter 1 -threads 1 -save-vocab "$d/one.sv" 2>/dev/null
+  cmp "$d/one.sv" "$d/sv.txt"
+  assert_equal "$(head -n 1 "$d/w.txt")" "$(head -n 1 "$d/one.txt")"
+}
+
 @test "embtrain-mpi with a bad option: status 2, the usage error once" {
   run -2 --separate-stderr mpi 2 --no-such-option "$G" -o "$BATS_TEST_TMPDIR/v.emb"
   assert_equal "$(occurrences "Try 'embtrain-mpi --help'" "$stderr")" 1

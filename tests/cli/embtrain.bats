@@ -170,7 +170,12 @@ FAST=(-d 12 -e 3 -j 1 -q)
 }
 
 @test "embtrain -o - into a closed pipe is quiet" {
-  check_closed_pipe t embtrain "${FAST[@]}" -t word2vec "$G" -o -
+  # 52 rows x 1000 dims of text, about 740 KB: far more than a pipe holds (64 KiB), so the
+  # writes after head has gone meet the closed pipe; status 141 shows they did (SIGPIPE)
+  local big=(-d 1000 -e 1 -j 1 -q -t word2vec "$G" -o -)
+  [ "$(t embtrain "${big[@]}" | wc -c)" -gt 262144 ]
+  check_closed_pipe t embtrain "${big[@]}"
+  assert_equal "$(cat "$BATS_TEST_TMPDIR/pipe.st")" 141
 }
 
 @test "embtrain of a truncated gzip corpus: status 1, no output" {
@@ -231,6 +236,22 @@ interrupt() {
   [[ "$stderr" == *"not the one the checkpoint was made from"* ]]
 }
 
+@test "embtrain --resume after --min-count pruned words (some lines all rare) gives the uninterrupted bytes" {
+  # 60 frequent words; a word seen once on every 7th line; every 50th line holds only one
+  awk 'BEGIN { srand(3); for (i = 0; i < 3000; i++) {
+    if (i % 50 == 0) { print "only" i; continue }
+    l = "w" int(rand() * 60); for (j = 1; j < 8; j++) l = l " w" int(rand() * 60)
+    if (i % 7 == 0) l = l " rare" i
+    print l } }' >"$BATS_TEST_TMPDIR/rare.txt"
+  local R="$BATS_TEST_TMPDIR/rare.txt"
+  interrupt INT -d 16 -e 300 -j 1 --seed 5 "$R" -o "$BATS_TEST_TMPDIR/v.emb" --checkpoint "$BATS_TEST_TMPDIR/ck"
+  if [ "$st" = 0 ]; then skip "training ended before the signal"; fi
+  assert_equal "$st" 130
+  run -0 --separate-stderr t embtrain -q --resume "$BATS_TEST_TMPDIR/ck" "$R" -o "$BATS_TEST_TMPDIR/r.txt" -t word2vec
+  t embtrain -d 16 -e 300 -j 1 -q --seed 5 "$R" -o "$BATS_TEST_TMPDIR/whole.txt" -t word2vec
+  cmp "$BATS_TEST_TMPDIR/whole.txt" "$BATS_TEST_TMPDIR/r.txt"
+}
+
 @test "embtrain --resume of a file that is not a checkpoint: status 1" {
   run -1 --separate-stderr t embtrain -q --resume "$G" "$G" -o "$BATS_TEST_TMPDIR/v.emb"
   [[ "$stderr" == *"not an embtrain checkpoint"* ]]
@@ -257,4 +278,18 @@ interrupt() {
   tail -n +2 "$BATS_TEST_TMPDIR/w.txt" | cut -d' ' -f1 >"$BATS_TEST_TMPDIR/ours"
   t tokvocab count "$FIX/mixed.txt" | cut -f1 | sed 's/^"\(.*\)"$/\1/; s/""/"/g' >"$BATS_TEST_TMPDIR/want"
   diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/ours"
+}
+
+@test "embtrain --unicode-errors decides how --init-from tokens that are not UTF-8 are matched" {
+  cd "$BATS_TEST_TMPDIR"
+  printf 'caf\xe9 7 7\nok 8 8\n' >init.txt
+  printf 'caf\xef\xbf\xbd ok caf\xef\xbf\xbd ok\n' >c.txt
+  t embtrain -q -d 2 -e 1 -j 1 --min-count 1 --init-from init.txt --freeze-existing \
+    --unicode-errors=replace c.txt -o out.txt -t glove
+  run -0 grep -c ' 7 7$' out.txt
+  assert_output 1
+  run -1 --separate-stderr t embtrain -q -d 2 -e 1 -j 1 --min-count 1 --init-from init.txt \
+    --unicode-errors=strict c.txt -o out2.txt
+  assert_equal "$stderr" "embtrain: init.txt:1: token 'caf$(printf '\xe9')' is not valid UTF-8"
+  [ ! -e out2.txt ]
 }

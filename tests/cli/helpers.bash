@@ -41,6 +41,8 @@ check_bad_option() {
 	run --separate-stderr t "$@" --no-such-option
 	assert_equal "$status" 2
 	[[ "$stderr" == *"Try '"*" --help' for more information."* ]]
+	# named after the tool, never after a subcommand ("stats: unrecognized option")
+	assert_equal "${stderr%%$'\n'*}" "$1: unrecognized option '--no-such-option'"
 }
 
 # Writing to /dev/full: status 1 and a message naming the error.
@@ -71,4 +73,11 @@ make_truncated_gz() {
 # The GNU time-less peak RSS of a command in KiB (for memory assertions).
 peak_rss_kb() {
 	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
+}
+
+# gzip_bomb BYTE FILE: FILE is gzip of 1 GiB of BYTE (16 members of 64 MiB: quick to make).
+gzip_bomb() {
+	head -c 67108864 /dev/zero | tr '\0' "$1" | gzip -1 >"$2.member"
+	for _ in $(seq 16); do cat "$2.member"; done >"$2"
+	rm -f "$2.member"
 }

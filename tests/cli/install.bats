@@ -57,12 +57,23 @@ expected_output() {
 	assert_output "$VER"
 }
 
+@test "make uninstall removes everything make install put there" {
+	local b san=
+	b=$(basename "$EMB_BUILD")
+	[ "$b" = build-san ] && san="SANITIZE=1"
+	make -C "$TOP" --no-print-directory -s install B="$b" $san prefix=/opt/e DESTDIR="$BATS_TEST_TMPDIR/i"
+	[ -f "$BATS_TEST_TMPDIR/i/opt/e/lib/pkgconfig/embkit.pc" ]
+	make -C "$TOP" --no-print-directory -s uninstall B="$b" $san prefix=/opt/e DESTDIR="$BATS_TEST_TMPDIR/i"
+	run find "$BATS_TEST_TMPDIR/i" ! -type d
+	assert_output ""
+}
+
 @test "the umbrella header includes every installed header, and each compiles on its own" {
 	local h
 	for h in "$D"/include/embkit/*.h; do
 		h=$(basename "$h")
-		[ "$h" = embkit.h ] && continue
-		grep -q "^#include \"$h\"" "$D/include/embkit/embkit.h" || { echo "embkit.h lacks $h"; return 1; }
+		[ "$h" = embkit.h ] || grep -q "^#include \"$h\"" "$D/include/embkit/embkit.h" ||
+			{ echo "embkit.h lacks $h"; return 1; }
 		printf '#include <embkit/%s>\n' "$h" | cc "${CFL[@]}" $(pc --cflags) -fsyntax-only -x c - ||
 			{ echo "$h does not compile alone"; return 1; }
 	done
@@ -102,7 +113,7 @@ expected_output() {
 		assert_output "$tool (embkit) $VER"
 	done
 	for m in "$D"/share/man/man*/*; do
-		head -n 1 "$m" | grep -q "\"embkit $VER\"" || { echo "$m: $(head -n 1 "$m")"; return 1; }
+		grep -m 1 '^\.TH' "$m" | grep -q "\"embkit $VER\"" || { echo "$m: $(grep -m 1 '^\.TH' "$m")"; return 1; }
 	done
 	grep -q "^#define EMB_VERSION \"$VER\"" "$D/include/embkit/emb_version.h"
 }

@@ -147,23 +147,53 @@ y	1"
 a	1"
 }
 
-@test "a NUL byte is a token byte" {
-	printf 'a\0b c a\0b\n' >nul.txt
-	t tokvocab count nul.txt >nul.tsv
-	printf 'a\0b\t2\nc\t1\n' | cmp - nul.tsv
+@test "a NUL byte in the text is refused, naming the file, byte and token (one rule)" {
+	printf 'a b\0c a\n' >nul.txt
+	for mode in "" --lower "--split=words"; do
+		run -1 --separate-stderr t tokvocab count $mode nul.txt
+		assert_equal "$stderr" "tokvocab: nul.txt: byte 2: token 'b\x00c' holds a NUL byte"
+	done
+	printf 'a\t1\n' >v.tsv
+	run -1 --separate-stderr t tokvocab encode -v v.tsv nul.txt
+	assert_equal "$stderr" "tokvocab: nul.txt:1: token 'b\x00c' holds a NUL byte"
+	printf 'a\t1\n"b\0c"\t2\n' >vnul.tsv
+	run -1 --separate-stderr t tokvocab merge vnul.tsv
+	assert_equal "$stderr" "tokvocab: vnul.tsv:2: token 'b\x00c' holds a NUL byte"
 }
 
-@test "a token of 10 MB is counted, encoded and decoded" {
+@test "a token of 10 MB is refused by default, and counted, encoded and decoded under --max-token" {
 	head -c 10000000 /dev/zero | tr '\0' 'x' >big.txt
 	printf ' y\n' >>big.txt
-	t tokvocab count big.txt -o big.tsv
+	run -1 --separate-stderr t tokvocab count big.txt -o big.tsv
+	assert_equal "$stderr" "tokvocab: big.txt: byte 0: token '$(printf 'x%.0s' $(seq 60))...' is longer than the token limit of 1048576 bytes"
+	[ ! -e big.tsv ]
+	t tokvocab count --max-token=10000000 big.txt -o big.tsv
 	run -0 cut -f 2 big.tsv
 	assert_output "1
 1"
 	[ "$(head -n 1 big.tsv | wc -c)" -eq 10000003 ]
-	run -0 t tokvocab encode -v big.tsv big.txt
+	run -1 t tokvocab encode -v big.tsv big.txt
+	run -0 t tokvocab encode --max-token=10000000 -v big.tsv big.txt
 	assert_output "0 1"
-	echo "0 1" | t tokvocab decode -v big.tsv | cmp - big.txt
+	echo "0 1" | t tokvocab decode --max-token=10000000 -v big.tsv | cmp - big.txt
+}
+
+@test "a gzip bomb of one 1 GiB token is refused within a bounded memory (ulimit -v)" {
+	[[ "$EMB_BUILD" != *san* ]] || skip "AddressSanitizer reserves more address space than the limit"
+	[ -z "$EMB_EXEC" ] || skip "not under $EMB_EXEC"
+	gzip_bomb x bomb.gz
+	run -1 --separate-stderr bash -c "ulimit -v 100000; exec tokvocab count -j 1 bomb.gz"
+	assert_regex "$stderr" "^tokvocab: bomb.gz: byte 0: token 'x+\.\.\.' is longer than the token limit of 1048576 bytes$"
+	gzip_bomb '\0' zeros.gz
+	run -1 --separate-stderr bash -c "ulimit -v 100000; exec tokvocab count -j 2 zeros.gz"
+	assert_regex "$stderr" "^tokvocab: zeros.gz: byte 0: token '.*' holds a NUL byte$"
+}
+
+@test "merge names the file and token whose summed count overflows 64 bits" {
+	printf 'a\t18446744073709551615\n' >c1.tsv
+	printf 'b\t1\na\t1\n' >c2.tsv
+	run -1 --separate-stderr t tokvocab merge c1.tsv c2.tsv
+	assert_equal "$stderr" "tokvocab: c2.tsv: the count of token 'a' overflows 64 bits when summed"
 }
 
 @test "tokens with quotes, tabs are quoted in the TSV and read back" {

@@ -45,6 +45,7 @@ static inline void fuzz_file_close(int fd)
 #include <string.h>
 
 #include "emb_format.h"
+#include "emb_subword.h"
 #include "emb_table.h"
 #include "internal.h"
 
@@ -88,7 +89,8 @@ static inline void fuzz_fix_emb(uint8_t *p, size_t n)
 	if (n < 64)
 		return;
 	emb_put_le32(p + 60, fuzz_crc(p, 60));
-	for (s = 0; s < 6; s++) {
+	/* 6 sections, or 8 when flag bit 1 adds SUBW and NGRM after the matrix */
+	for (s = 0; s < (p[40] & 2 ? 8 : 6); s++) {
 		uint64_t at = (pos + 16 + 63) / 64 * 64, len;
 		if (at > n)
 			return;
@@ -117,10 +119,11 @@ static inline void fuzz_with_fixed(const uint8_t *data, size_t size, void (*fix)
 }
 
 /*
- * Walk every row of a table a reader returned: the token of row i must look up to row i and
- * every value be readable and finite.  A mapped raw EMB table is checked for structure only
- * at open (its matrix, tokens and hash index are not scanned: that is what makes opening
- * free), so for it a lookup need only land on some row or miss, and values may be anything.
+ * Walk every row of a table a reader returned: the token of row i must follow the token rule
+ * (emb_token.h), look up to row i and every value be readable and finite.  A mapped raw EMB
+ * table is checked for structure and tokens only at open (its matrix and hash index are not
+ * scanned: that keeps opening cheap), so for it a lookup need only land on some row or miss,
+ * and values may be anything.
  * A broken invariant aborts, so libFuzzer reports it like a crash.
  */
 static inline void fuzz_walk_table(const struct emb_table *t, int check_finite)
@@ -133,7 +136,8 @@ static inline void fuzz_walk_table(const struct emb_table *t, int check_finite)
 	for (i = 0; i < t->rows; i++) {
 		const char *tok = emb_table_token(t, i, &n);
 		long at = emb_table_find(t, tok, n);
-		if (tok[n] != 0 || at < -1 || at >= (long)t->rows || (!mapped && at != (long)i))
+		if (tok[n] != 0 || at < -1 || at >= (long)t->rows || (!mapped && at != (long)i) ||
+		    emb_token_fault(tok, n, 0))
 			abort();
 		(void)emb_table_count(t, i);
 		for (j = 0; j < t->dim; j++) {
@@ -142,6 +146,21 @@ static inline void fuzz_walk_table(const struct emb_table *t, int check_finite)
 				abort();
 			acc += v;
 		}
+	}
+	if (t->subword) {
+		/* unseen words are built from n-gram rows: every row id must land in the table */
+		static const char *const words[] = { "\xe6\x9d\xb1x", "unseen", "", "</s>", "\xc3" };
+		float *v = malloc(t->dim * sizeof *v);
+		if (!v)
+			abort();
+		for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+			long r;
+			const float *w = emb_table_word_vector(t, words[i], strlen(words[i]), v, &r);
+			if (!w || r < -1 || r >= (long)t->rows || (r < 0 && w != v))
+				abort();
+			acc += v[0];
+		}
+		free(v);
 	}
 	__asm__ volatile("" : : "g"(&acc) : "memory");
 }
@@ -182,6 +201,8 @@ static inline void fuzz_read_rows(const struct emb_format *fmt, const uint8_t *d
 		while ((rc = r.next(&r, &err)) == 0) {
 			unsigned acc = 0;
 			size_t i;
+			if (emb_token_fault(r.tok, r.len, 0))
+				abort();
 			for (i = 0; i < r.len; i++)
 				acc += (unsigned char)r.tok[i];
 			for (i = 0; i < r.dim; i++)

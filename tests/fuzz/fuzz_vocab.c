@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "fuzz_common.h"
 
+#include "emb_token.h"
 #include "emb_vocab.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,7 +18,7 @@ static void load(const char *path, unsigned flags)
 		for (i = 0; i < emb_vocab_size(v); i++) {
 			const char *tok = emb_vocab_token(v, i, &n);
 			long at = emb_vocab_find(v, tok, n);
-			if (tok[n] != 0 || at != (long)i)
+			if (tok[n] != 0 || at != (long)i || emb_token_fault(tok, n, 0))
 				abort();
 			(void)emb_vocab_count(v, i);
 		}

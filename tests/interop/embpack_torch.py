@@ -1,4 +1,4 @@
-"""embpack against torch: padded/packed batches (PACK via formats/packreader.py, and npz) must
+"""embpack against torch: padded/packed batches (PACK via embkit.pack, and npz) must
 equal torch.nn.utils.rnn.pad_sequence / pack_padded_sequence, pad_packed_sequence must give
 the padded batch back, and --embed must equal nn.Embedding.from_pretrained(...) on the data.
 
@@ -19,8 +19,8 @@ from torch.nn.utils.rnn import (PackedSequence, pack_padded_sequence, pad_packed
                                 pad_sequence)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                "formats"))
-import packreader  # noqa: E402
+                                "python"))
+from embkit import pack as packreader  # noqa: E402
 
 EMBPACK, TMP = sys.argv[1], sys.argv[2]
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 24

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""embquery against gensim 4: nn, analogy (3CosAdd, 3CosMul), eval-analogy, eval-sim.
+"""embquery against gensim 4: nn (most_similar, with negatives too), analogy (3CosAdd, 3CosMul),
+doesnt-match, eval-analogy, eval-sim.
 
 Usage: embquery_gensim.py WORKDIR EMBQUERY [EMBCONV]
 
@@ -103,6 +104,45 @@ for method, fn in (("add", kv.most_similar), ("cosmul", kv.most_similar_cosmul))
         same(got, fn(positive=[b, c], negative=[a], topn=5), "%s %s %s %s" % (method, a, b, c))
         checks += 1
     same(outs1[0], outs[0], "single vs batch " + method)
+
+# most_similar(positive=[...], negative=[...]): nn --negative; the negatives hold for every
+# line, each line's words are its positives (sgemm batch), and on the command line all words
+# form one query (fused scan); restricted too
+negs = [words[i] for i in rng.choice(ROWS, size=2, replace=False)]
+posl = [[words[i] for i in rng.choice(ROWS, size=int(rng.integers(1, 4)), replace=False)]
+        for _ in range(60)]
+negargs = sum((["--negative", w] for w in negs), [])
+outs = blocks(run(["nn", table, "--k", "6"] + negargs, "".join(" ".join(p) + "\n" for p in posl)))
+for pos, got in zip(posl, outs):
+    same(got, kv.most_similar(positive=pos, negative=negs, topn=6), "nn %s -%s" % (pos, negs))
+    checks += 1
+got = blocks(run(["nn", table, "--k", "8", "--negative", negs[0]] + posl[0]))[0]
+same(got, kv.most_similar(positive=posl[0], negative=[negs[0]], topn=8), "nn one negative")
+got = blocks(run(["nn", table, "--k", "4", "--restrict", "700"] + negargs + posl[1]))[0]
+same(got, kv.most_similar(positive=posl[1], negative=negs, topn=4, restrict_vocab=700),
+     "restricted nn with negatives")
+js = json.loads(run(["nn", table, "--format", "json", "--k", "3"] + negargs + posl[2]))
+assert js["query"] == " ".join(posl[2]) and [r["word"] for r in js["results"]] == \
+    [w for w, _ in kv.most_similar(positive=posl[2], negative=negs, topn=3)], js
+checks += 3
+
+# doesnt_match: every word by its cosine to the mean (rank_by_centrality), the odd one first;
+# one set per line, all the words on the command line, JSON
+sets = [[words[i] for i in rng.choice(ROWS, size=int(rng.integers(2, 7)), replace=False)]
+        for _ in range(80)]
+sets.append([words[3], words[3], words[9]])  # a repeated word counts twice, as in gensim
+outs = blocks(run(["doesnt-match", table], "".join(" ".join(ws) + "\n" for ws in sets)))
+for ws, got in zip(sets, outs):
+    ranked = [(w, float(d)) for d, w in reversed(kv.rank_by_centrality(ws))]
+    same(got, ranked, "doesnt-match %s" % ws)
+    if got[0][0] != kv.doesnt_match(ws):  # only a near-tie may differ
+        assert abs(got[0][1] - dict(ranked)[kv.doesnt_match(ws)]) < TOL, (ws, got)
+    checks += 1
+got = blocks(run(["doesnt-match", table] + sets[0]))[0]
+same(got, outs[0], "doesnt-match on the command line")
+js = json.loads(run(["doesnt-match", table, "--format", "json"] + sets[1]))
+assert js["query"] == " ".join(sets[1]) and js["results"][0]["word"] == kv.doesnt_match(sets[1]), js
+checks += 2
 
 # eval-analogy: sections, planted (mostly right) and random (mostly wrong) questions, OOV
 # words, case variants, a malformed line

@@ -96,7 +96,7 @@ static void test_fill_enforce_sorted(void **state)
 	assert_int_equal(emb_batch_fill(&b, seq, len, pos, 3, false, true, 0, "in.txt", &err),
 			 EMB_EFORMAT);
 	assert_string_equal(err.msg, "in.txt:13: sequence of length 2 follows one of length 1: "
-			    "not sorted longest first (--enforce-sorted)");
+			    "not sorted longest first (enforce_sorted)");
 	assert_int_equal(emb_batch_fill(&b, seq, len, pos, 2, false, true, 0, "in.txt", &err), 0);
 	assert_int_equal(b.sorted[0], 0);
 	assert_int_equal(b.sorted[1], 1);

@@ -12,10 +12,10 @@
 
 #include "emb_count.h"
 
-/* Random text: short and long tokens, every kind of whitespace, NULs and UTF-8. */
+/* Random text: short and long tokens, every kind of whitespace, UTF-8 (valid or not). */
 static char *make_text(size_t n, unsigned seed)
 {
-	static const char *pieces[] = { "the", "a", "of", "Über", "ÉCOLE", "école", "x\0y",
+	static const char *pieces[] = { "the", "a", "of", "Über", "ÉCOLE", "école", "x\x7fy",
 					"exactly16bytes!!", "seventeen-bytes!!", "abcdefgh",
 					"abcdefghi", "tok\xff", "", "Z" };
 	static const char seps[] = " \t\n\r\v\f";
@@ -31,7 +31,7 @@ static char *make_text(size_t n, unsigned seed)
 				t[o++] = (char)('a' + rand() % 3);
 		} else {
 			const char *p = pieces[rand() % 14];
-			size_t k = strcmp(p, "x") == 0 ? 3 : strlen(p);
+			size_t k = strlen(p);
 			for (size_t i = 0; i < k && o < n; i++)
 				t[o++] = p[i];
 		}
@@ -166,6 +166,7 @@ static void test_one_huge_token(void **state)
 	text[n - 1] = '\n';
 	o.chunk = 4096;
 	o.threads = 2;
+	o.max_token = n;
 	v = count(texts, &n, 1, &o);
 	assert_int_equal(emb_vocab_size(v), 1);
 	{
@@ -174,6 +175,69 @@ static void test_one_huge_token(void **state)
 		assert_int_equal(len, n - 2);
 	}
 	emb_vocab_free(v);
+	free(text);
+}
+
+/* Count TEXT with O; the error it must fail with. */
+static void count_fails(const char *text, size_t n, const struct emb_count_opts *o, int code,
+			const char *msg)
+{
+	struct emb_counter *c;
+	struct emb_stream *s;
+	struct emb_vocab *v = NULL;
+	struct emb_err err = EMB_ERR_INIT;
+	int rc;
+
+	assert_int_equal(emb_counter_new(&c, o, &err), 0);
+	assert_int_equal(emb_stream_open_mem(&s, "mem", text, n, &err), 0);
+	/* a worker's error comes out of add, or of finish when the worker is slower */
+	if ((rc = emb_counter_add(c, s, &err)) == 0)
+		rc = emb_counter_finish(c, &v, &err);
+	assert_null(v);
+	assert_int_equal(rc, code);
+	assert_string_equal(err.msg, msg);
+	emb_stream_abort(s);
+	emb_counter_free(c);
+}
+
+/* The token rule: a NUL byte in the text, located by byte, whatever the path and threads. */
+static void test_nul_refused(void **state)
+{
+	static const char text[] = "a bb\0c d";
+	struct emb_count_opts o = EMB_COUNT_OPTS_INIT;
+	(void)state;
+
+	for (int th = 1; th <= 2; th++) {
+		o.threads = th;
+		o.tok.lower = th == 2;
+		count_fails(text, sizeof text - 1, &o, EMB_EFORMAT, "mem: byte 2: token 'bb\\x00c' holds a NUL byte");
+	}
+}
+
+/* A token over the limit: refused when it fills a chunk (memory stays about the limit) and
+ * when it sits inside one, on either path. */
+static void test_token_limit(void **state)
+{
+	size_t n = (size_t)3 << 20;
+	char *text = malloc(n);
+	struct emb_count_opts o = EMB_COUNT_OPTS_INIT;
+	(void)state;
+
+	memset(text, 'q', n);
+	text[0] = ' ';
+	o.chunk = 4096;
+	count_fails(text, n, &o, EMB_ELIMIT, "mem: byte 1: token 'qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq...'"
+		    " is longer than the token limit of 1048576 bytes");
+	o.chunk = 0;
+	o.max_token = 5;
+	for (int th = 1; th <= 2; th++) {
+		o.threads = th;
+		count_fails("ab abcdef x", 11, &o, EMB_ELIMIT,
+			    "mem: byte 3: token 'abcdef' is longer than the token limit of 5 bytes");
+	}
+	o.tok.split = EMB_SPLIT_WORDS; /* tokens of a tokenizer's own buffer: no byte to name */
+	count_fails("ab abcdef x", 11, &o, EMB_ELIMIT,
+		    "mem: token 'abcdef' is longer than the token limit of 5 bytes");
 	free(text);
 }
 
@@ -191,6 +255,8 @@ int main(void)
 		cmocka_unit_test(test_lower_and_words_exact),
 		cmocka_unit_test(test_streams_end_tokens),
 		cmocka_unit_test(test_one_huge_token),
+		cmocka_unit_test(test_nul_refused),
+		cmocka_unit_test(test_token_limit),
 		cmocka_unit_test(test_hash_differs_by_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,15 +14,6 @@
 #include "emb_format.h"
 #include "unit_tmpdir.h"
 
-static const char *path(const char *name)
-{
-	static char buf[4][128];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
 /* Read S (given format or sniffed) from memory into a table; returns the rc. */
 static int read_mem(struct emb_table **t, const char *s, size_t n, const struct emb_format *f,
 		    const struct emb_read_opts *o, struct emb_err *err)
@@ -70,7 +61,8 @@ static void test_names(void **state)
 {
 	(void)state;
 	assert_ptr_equal(emb_format_by_name("vec"), &emb_format_word2vec);
-	assert_ptr_equal(emb_format_by_name("fasttext"), &emb_format_word2vec);
+	assert_ptr_equal(emb_format_by_name("vec"), &emb_format_word2vec);
+	assert_ptr_equal(emb_format_by_name("fasttext"), &emb_format_fasttext);
 	assert_ptr_equal(emb_format_by_name("word2vec-bin"), &emb_format_word2vec_bin);
 	assert_null(emb_format_by_name("csv"));
 	assert_ptr_equal(emb_format_by_filename("x/y.bin.gz"), &emb_format_word2vec_bin);
@@ -265,6 +257,104 @@ static void test_emb_lying_header(void **state)
 	emb_table_free(t);
 }
 
+/* BUF (N bytes, a raw EMB file) with section TAG's payload changed by FIX and its CRC redone;
+ * then every way of reading it (streamed, mapped, mapped lazily) must fail with WANT. */
+static void emb_refused(unsigned char *buf, size_t n, const char *want)
+{
+	struct emb_read_opts ro = EMB_READ_OPTS_INIT;
+	struct emb_table *u = NULL;
+	struct emb_err err = EMB_ERR_INIT;
+	FILE *f;
+
+	ro.want_mmap = false;
+	assert_true(read_mem(&u, (const char *)buf, n, NULL, &ro, &err) < 0);
+	assert_null(u);
+	assert_non_null(strstr(err.msg, want));
+	assert_non_null(f = fopen(path("bad.emb"), "wb"));
+	assert_int_equal(fwrite(buf, 1, n, f), n);
+	fclose(f);
+	for (int lazy = 0; lazy < 2; lazy++) {
+		ro = (struct emb_read_opts)EMB_READ_OPTS_INIT;
+		ro.lazy_vocab = lazy;
+		err = (struct emb_err)EMB_ERR_INIT;
+		assert_true(emb_table_load(&u, path("bad.emb"), NULL, &ro, &err) < 0);
+		assert_null(u);
+		assert_non_null(strstr(err.msg, want));
+	}
+}
+
+static unsigned char *section(unsigned char *buf, size_t n, const char *tag)
+{
+	for (size_t i = 64; i + 16 <= n; i += 64)
+		if (memcmp(buf + i + 48, tag, 4) == 0)
+			return buf + i + 48;
+	fail();
+	return NULL;
+}
+
+static void recrc(unsigned char *sh)
+{
+	extern uint32_t libdeflate_crc32(uint32_t, const void *, size_t);
+	uint64_t len;
+	uint32_t c;
+
+	memcpy(&len, sh + 8, 8);
+	c = libdeflate_crc32(0, sh + 16, (size_t)len);
+	memcpy(sh + 4, &c, 4);
+}
+
+/* What formats/EMB.md says must hold between sections, checked raw-mapped and streamed. */
+static void test_emb_sections_agree(void **state)
+{
+	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
+	struct emb_table *t = sample();
+	struct emb_err err = EMB_ERR_INIT;
+	unsigned char *buf, *orig, *sh;
+	uint64_t v;
+	FILE *f;
+	size_t n;
+	(void)state;
+
+	oo.level = 0;
+	assert_int_equal(emb_table_save(t, path("ok.emb"), NULL, NULL, &oo, &err), 0);
+	assert_non_null(f = fopen(path("ok.emb"), "rb"));
+	fseek(f, 0, SEEK_END);
+	n = (size_t)ftell(f);
+	rewind(f);
+	orig = malloc(n);
+	buf = malloc(n);
+	assert_int_equal(fread(orig, 1, n, f), n);
+	fclose(f);
+
+	/* OFFS starting past 0: the first token would be read short (here: empty) */
+	memcpy(buf, orig, n);
+	sh = section(buf, n, "OFFS");
+	v = 1;
+	memcpy(sh + 16, &v, 8);
+	recrc(sh);
+	emb_refused(buf, n, "OFFS does not span TOKS");
+
+	/* META longer than its entries (4 more bytes, taken from the zero padding) */
+	memcpy(buf, orig, n);
+	sh = section(buf, n, "META");
+	memcpy(&v, sh + 8, 8);
+	v += 4;
+	memcpy(sh + 8, &v, 8);
+	recrc(sh);
+	emb_refused(buf, n, "META section longer than its entries");
+
+	/* a NUL inside a token: TOKS "tok0\0..." becomes "to\0k0..." */
+	memcpy(buf, orig, n);
+	sh = section(buf, n, "TOKS");
+	sh[16 + 2] = 0;
+	recrc(sh);
+	emb_refused(buf, n, "holds a NUL byte");
+
+	free(buf);
+	free(orig);
+	emb_table_free(t);
+}
+
 static void test_f16_and_precision(void **state)
 {
 	struct emb_write_opts wo = EMB_WRITE_OPTS_INIT;
@@ -301,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_every_format),
 		cmocka_unit_test(test_emb_mapped_lazy),
 		cmocka_unit_test(test_emb_lying_header),
+		cmocka_unit_test(test_emb_sections_agree),
 		cmocka_unit_test(test_f16_and_precision),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);

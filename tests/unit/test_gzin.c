@@ -1,7 +1,8 @@
 /*
  * Unit tests of emb_gzin against emb_out's gzip members: sized members decoded on workers give
  * the same bytes and the same errors as the serial path; a member without our size field
- * (zlib's) continues serially; a cut file, a flipped byte and a lying size are errors.
+ * (zlib's) continues serially; a cut file is truncated, a flipped byte and a lying size are
+ * corrupt (different faults, told apart on every thread count).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -137,7 +138,7 @@ static void test_damage_reads_the_same_on_any_thread_count(void **state)
 	z = malloc(n);
 	zn = fread(z, 1, n, f);
 	fclose(f);
-	/* every cut: a whole prefix of members, then "truncated or corrupt", as serial does */
+	/* every cut: a whole prefix of members, then "truncated", as serial does */
 	for (size_t at = 1; at < zn; at += zn / 37) {
 		int rc1, rc4;
 
@@ -147,6 +148,7 @@ static void test_damage_reads_the_same_on_any_thread_count(void **state)
 		rc1 = read_all(cut, 1, &b1, &got1, m1);
 		rc4 = read_all(cut, 4, &b4, &got4, m4);
 		assert_int_equal(rc1, EMB_ETRUNC);
+		assert_non_null(strstr(m1, "truncated gzip input"));
 		assert_int_equal(rc4, rc1);
 		assert_string_equal(m4, m1);
 		assert_int_equal(got4, got1);
@@ -169,14 +171,96 @@ static void test_damage_reads_the_same_on_any_thread_count(void **state)
 		assert_int_equal(fwrite(d, 1, zn, f), zn);
 		fclose(f);
 		for (int threads = 1; threads <= 4; threads += 3) {
-			assert_int_equal(read_all(cut, threads, &b4, &got4, m4), EMB_ETRUNC);
+			assert_int_equal(read_all(cut, threads, &b4, &got4, m4), EMB_EFORMAT);
 			assert_int_equal(got4, 1 << 20); /* the first member still came out */
-			assert_non_null(strstr(m4, "truncated or corrupt gzip member"));
+			snprintf(m1, sizeof m1, "%s: corrupt gzip input (%s in the member at byte %zu)",
+				 cut, k == 0 ? "CRC mismatch" : "member size field disagrees", second);
+			if (k == 0 && !strstr(m4, "CRC mismatch")) /* a flip may break the data first */
+				snprintf(m1, sizeof m1, "%s: corrupt gzip input (bad data in the member "
+					 "at byte %zu)", cut, second);
+			assert_string_equal(m4, m1);
 			free(b4);
 		}
 		free(d);
 	}
 	free(z);
+	free(t);
+}
+
+/* Read PATH through emb_stream: rc of the last read, the bytes in *out (caller frees). */
+static int stream_all(const char *path, unsigned char **out, size_t *n, char msg[1024])
+{
+	struct emb_stream *s;
+	struct emb_err err = EMB_ERR_INIT;
+	size_t got, cap = 1 << 20;
+	int rc;
+
+	*out = malloc(cap);
+	*n = 0;
+	assert_int_equal(emb_stream_open(&s, path, &err), 0);
+	assert_true(emb_stream_is_gzip(s));
+	for (;;) {
+		if (*n == cap)
+			*out = realloc(*out, cap *= 2);
+		if ((rc = emb_stream_read(s, *out + *n, cap - *n, &got, &err)) != 0)
+			break;
+		*n += got;
+	}
+	snprintf(msg, 1024, "%s", rc < 0 ? err.msg : "");
+	emb_stream_abort(s);
+	return rc;
+}
+
+/*
+ * emb_stream opened by path hands our sized members to emb_gzin (its messages name the member)
+ * and takes over with its own inflater at a member too big for emb_gzin; a cut is truncated
+ * and a flipped CRC byte corrupt, through the stream too.
+ */
+static void test_stream_reads_our_members_through_gzin(void **state)
+{
+	size_t n = 2 * (1 << 20) + 777, big = EMB_GZIN_MAX + 4096, got, zn;
+	unsigned char *t = text(n, 5), *all = malloc(n + big), *back, *z;
+	char path[64], cut[64], msg[1024], want[1024];
+	FILE *f;
+	(void)state;
+
+	assert_non_null(all);
+	memcpy(all, t, n);
+	for (size_t i = 0; i < big; i++)
+		all[n + i] = i % 64 == 63 ? '\n' : (unsigned char)('a' + i % 5);
+	snprintf(path, sizeof path, "%s/s.gz", dir);
+	snprintf(cut, sizeof cut, "%s/s-cut.gz", dir);
+	write_gz(path, t, n, 1, all + n, big); /* 3 sized members, then one emb_gzin leaves */
+	assert_int_equal(stream_all(path, &back, &got, msg), EMB_EOF);
+	assert_int_equal(got, n + big);
+	assert_memory_equal(back, all, n + big);
+	free(back);
+
+	write_gz(path, t, n, 1, NULL, 0);
+	f = fopen(path, "rb");
+	z = malloc(n);
+	zn = fread(z, 1, n, f);
+	fclose(f);
+	f = fopen(cut, "wb");
+	assert_int_equal(fwrite(z, 1, zn - 100, f), zn - 100);
+	fclose(f);
+	assert_int_equal(stream_all(cut, &back, &got, msg), EMB_ETRUNC);
+	assert_int_equal(got, 2 << 20);
+	snprintf(want, sizeof want, "%s: truncated gzip input", cut);
+	assert_string_equal(msg, want);
+	free(back);
+	z[le32(z + 16) - 7] ^= 0x21; /* the first member's CRC */
+	f = fopen(cut, "wb");
+	assert_int_equal(fwrite(z, 1, zn, f), zn);
+	fclose(f);
+	assert_int_equal(stream_all(cut, &back, &got, msg), EMB_EFORMAT);
+	assert_int_equal(got, 0);
+	snprintf(want, sizeof want, "%s: corrupt gzip input (CRC mismatch in the member at byte 0)",
+		 cut);
+	assert_string_equal(msg, want);
+	free(back);
+	free(z);
+	free(all);
 	free(t);
 }
 
@@ -205,6 +289,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_members_parallel_and_serial),
 		cmocka_unit_test(test_damage_reads_the_same_on_any_thread_count),
+		cmocka_unit_test(test_stream_reads_our_members_through_gzin),
 		cmocka_unit_test(test_not_gzip_is_left_to_the_caller),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);

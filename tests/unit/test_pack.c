@@ -39,7 +39,7 @@ static size_t write_file(const char *path, int level)
 {
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_pack_header h = { true, false, -1, 2 };
-	struct emb_pack_totals tot = { 0, 0, 0, 0 };
+	struct emb_pack_totals tot = { 0, 0, 0, 0, 0, 0 };
 	struct emb_batch b = EMB_BATCH_INIT;
 	struct emb_err err = EMB_ERR_INIT;
 	struct emb_out *out;
@@ -190,6 +190,90 @@ static void test_corrupt(void **state)
 	emb_pack_reader_abort(r);
 }
 
+/* Write one batch, damaged by CASE after it was filled, and return the reader's message. */
+static int read_damaged(int which, char *msg, size_t cap)
+{
+	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
+	struct emb_pack_header h = { false, false, -1, 0 };
+	struct emb_pack_totals tot = { 1, 6, 0, 0, 0, 0 };
+	struct emb_batch b = EMB_BATCH_INIT;
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_pack_reader *r;
+	const struct emb_batch *got;
+	struct emb_out *out;
+	char path[96];
+	int rc;
+
+	snprintf(path, sizeof path, "%s/d%d.pack", dir, which);
+	oo.level = 0;
+	make_batch(&b, 0, 2, false);
+	tot.tokens = b.tokens;
+	switch (which) {
+	case 0: b.index[3] = -1; break;
+	case 1: b.index[4] = b.index[1]; break;
+	case 2: b.padded[b.n]++; break;                /* step 1 of sequence 0 (length 3) */
+	case 3: b.data[b.tokens - 1]++; break;
+	case 4: b.padded[(b.maxlen - 1) * b.n + (size_t)b.sorted[b.n - 1]] = 7; break;
+	case 5: b.batch_sizes[b.maxlen - 1]--; b.batch_sizes[0]++; break;
+	}
+	assert_int_equal(emb_out_open(&out, path, &oo, &err), 0);
+	assert_int_equal(emb_pack_write_header(out, &h, &err), 0);
+	assert_int_equal(emb_pack_write_batch(out, &b, &err), 0);
+	assert_int_equal(emb_pack_write_end(out, &tot, &err), 0);
+	assert_int_equal(emb_out_commit(out, &err), 0);
+	emb_batch_release(&b);
+	if (which >= 6) { /* a reserved field of the file header, a batch record, the end record */
+		static const long at[] = { 24, 32 + 12, -48 + 12 };
+		long o = at[which - 6], base = o < 0 ? file_size(path) - 48 : o < 32 ? 0 : 32;
+		unsigned char buf[48];
+		size_t hlen = base == 0 ? 28 : 44;
+		FILE *f = fopen(path, "r+b");
+
+		o = o < 0 ? file_size(path) + o : o;
+		assert_non_null(f);
+		fseek(f, base, SEEK_SET);
+		assert_int_equal(fread(buf, 1, hlen, f), hlen);
+		buf[o - base] = 1;
+		uint32_t c = (uint32_t)libdeflate_crc32(0, buf, hlen);
+		for (int i = 0; i < 4; i++)
+			buf[hlen + (size_t)i] = (unsigned char)(c >> (8 * i));
+		fseek(f, base, SEEK_SET);
+		assert_int_equal(fwrite(buf, 1, hlen + 4, f), hlen + 4);
+		fclose(f);
+	}
+	if ((rc = emb_pack_reader_open(&r, path, &err)) == 0) {
+		while ((rc = emb_pack_reader_next(r, &got, &err)) == 0)
+			;
+		emb_pack_reader_abort(r);
+	}
+	snprintf(msg, cap, "%s", strchr(err.msg, ' ') ? strchr(err.msg, ' ') + 1 : err.msg);
+	return rc;
+}
+
+/* Records whose CRCs hold but whose contents contradict each other or the format. */
+static void test_inconsistent(void **state)
+{
+	static const char *const want[] = {
+		"batch 0: negative index",
+		"batch 0: index repeats a line",
+		"batch 0: padded and data disagree",
+		"batch 0: padded and data disagree",
+		"batch 0: padded holds an id after the end of a sequence",
+		"batch 0: batch_sizes do not match the lengths",
+		"bad file header: reserved field is not 0",
+		"batch 0: reserved field is not 0",
+		"batch 1: end record: reserved fields are not 0",
+	};
+	char msg[sizeof ((struct emb_err *)0)->msg];
+	(void)state;
+
+	assert_int_equal(read_damaged(-1, msg, sizeof msg), EMB_EOF); /* undamaged */
+	for (int k = 0; k < (int)(sizeof want / sizeof *want); k++) {
+		assert_int_equal(read_damaged(k, msg, sizeof msg), EMB_EFORMAT);
+		assert_string_equal(msg, want[k]);
+	}
+}
+
 static uint32_t le32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -250,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_inconsistent),
 		cmocka_unit_test(test_npz_layout),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -57,20 +59,62 @@ static void test_in_order(void **state)
 	emb_ring_stop(r);
 }
 
+/* Work that blocks until the test opens the gate, counting the workers inside. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int entered;
+	bool open;
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false };
+
+static void gated_work(void *arg, int s)
+{
+	struct ctx *c = arg;
+
+	pthread_mutex_lock(&gate.mu);
+	gate.entered++;
+	pthread_cond_broadcast(&gate.cv);
+	while (!gate.open)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+	c->runs[s]++;
+}
+
+static void *stopper(void *r)
+{
+	emb_ring_stop(r);
+	return NULL;
+}
+
+/*
+ * Both workers are held inside slots 0 and 1 while emb_ring_stop() runs in another thread;
+ * then the gate opens.  The two running slots finish; the four still queued must never run
+ * (a ring that drained its queue before stopping would run all six).
+ */
 static void test_stop_with_queued_work(void **state)
 {
 	struct ctx c = { { 0 }, { 0 }, { 0 } };
-	struct emb_ring *r = emb_ring_start(2, SLOTS, work, &c);
+	struct emb_ring *r = emb_ring_start(2, SLOTS, gated_work, &c);
+	pthread_t t;
 	(void)state;
 
 	assert_non_null(r);
-	for (int s = 0; s < SLOTS; s++) {
-		c.in[s] = 7 * (s + 1); /* every one sleeps */
-		emb_ring_queue(r, s);
-	}
-	emb_ring_stop(r); /* joins: no worker touches c after this */
 	for (int s = 0; s < SLOTS; s++)
-		assert_true(c.runs[s] <= 1);
+		emb_ring_queue(r, s);
+	pthread_mutex_lock(&gate.mu);
+	while (gate.entered < 2)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+	assert_int_equal(pthread_create(&t, NULL, stopper, r), 0);
+	usleep(200000); /* time for the stopper to raise the stop flag and wait in join */
+	pthread_mutex_lock(&gate.mu);
+	gate.open = true;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+	assert_int_equal(pthread_join(t, NULL), 0); /* joined: no worker touches c after this */
+	assert_int_equal(gate.entered, 2);
+	for (int s = 0; s < SLOTS; s++)
+		assert_int_equal(c.runs[s], s < 2);
 	assert_null(emb_ring_start(0, SLOTS, work, &c));
 	emb_ring_stop(NULL);
 }

@@ -5,13 +5,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "embkit.h"
+#include "emb_tmp.h"
 
 static size_t gz(const char *s, size_t n, unsigned char *dst, size_t cap)
 {
@@ -238,6 +242,52 @@ static void test_out_dev_full(void **state)
 	assert_int_equal(emb_out_commit(o, &err), EMB_EIO);
 }
 
+/* Temporary names say host and PID; the sweep removes only stale ones of a dead process. */
+static void test_tmp_names_and_sweep(void **state)
+{
+	char dir[] = "/tmp/emb_tmp_XXXXXX", path[96], host[65], mine[160], dead[160], young[160];
+	struct timespec old[2] = { { 0, 0 }, { 0, 0 } };
+	char *t;
+	pid_t child;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/out.pack", dir);
+	t = emb_tmp_template(path);
+	assert_non_null(t);
+	assert_int_equal(gethostname(host, sizeof host), 0);
+	host[sizeof host - 1] = 0;
+	for (char *p = host; *p; p++)
+		if (*p == '.')
+			*p = '_';
+	snprintf(mine, sizeof mine, "%s/.out.pack.embkit.%s.%ld.XXXXXX", dir, host, (long)getpid());
+	assert_string_equal(t, mine);
+	free(t);
+	if ((child = fork()) == 0)
+		_exit(0);
+	assert_true(child > 0);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	snprintf(dead, sizeof dead, "%s/.a.embkit.%s.%ld.Ab12Cd", dir, host, (long)child);
+	snprintf(young, sizeof young, "%s/.b.embkit.%s.%ld.Ab12Cd", dir, host, (long)child);
+	snprintf(mine, sizeof mine, "%s/.c.embkit.%s.%ld.Ab12Cd", dir, host, (long)getpid());
+	for (int i = 0; i < 3; i++) {
+		const char *f = i == 0 ? dead : i == 1 ? young : mine;
+		FILE *fp = fopen(f, "w");
+		assert_non_null(fp);
+		fclose(fp);
+		if (i != 1)
+			assert_int_equal(utimensat(AT_FDCWD, f, old, 0), 0); /* 1970: stale by age */
+	}
+	assert_int_equal(emb_tmp_sweep(path), 1);
+	assert_int_equal(access(dead, F_OK), -1);
+	assert_int_equal(access(young, F_OK), 0);
+	assert_int_equal(access(mine, F_OK), 0);
+	assert_int_equal(emb_tmp_sweep(path), 0); /* once per directory */
+	unlink(young);
+	unlink(mine);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_read_full_truncated),
 		cmocka_unit_test(test_out_atomic_and_gzip),
 		cmocka_unit_test(test_out_dev_full),
+		cmocka_unit_test(test_tmp_names_and_sweep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

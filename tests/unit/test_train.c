@@ -587,6 +587,38 @@ static void test_final_check(void **s)
 	emb_trainer_free(t);
 }
 
+/* Counting then pruning, and scanning with the pruned vocabulary (what a resumed run does),
+ * give the same cache and the same digest, also when a line holds only pruned words. */
+static void test_digest_after_prune(void **s)
+{
+	static const char text[] = "a b a\nrare\nb a x\n\nonly\na a b\n";
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_train_corpus *c1, *c2;
+	struct emb_vocab *v = NULL, *given;
+	struct emb_tok_opts tok = EMB_TOK_OPTS_INIT;
+	char path[] = "/tmp/test_train_digest_XXXXXX";
+	char *paths[1] = { path };
+	int fd = mkstemp(path);
+
+	(void)s;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	assert_int_equal(emb_train_corpus_scan(&c1, &v, paths, 1, &tok, &err), 0);
+	assert_int_equal(emb_train_vocab_prune(&v, c1, 2, 0, false, true, &err), 0);
+	assert_int_equal(emb_train_corpus_filter(c1, v, -1, &err), 0);
+	given = v;
+	assert_int_equal(emb_train_corpus_scan(&c2, &given, paths, 1, &tok, &err), 0);
+	assert_int_equal(emb_train_corpus_filter(c2, given, -1, &err), 0);
+	assert_int_equal(emb_train_corpus_size(c1), emb_train_corpus_size(c2));
+	assert_int_equal(emb_train_corpus_size(c1), 11); /* a b a . b a . a a b . */
+	assert_true(emb_train_corpus_digest(c1) == emb_train_corpus_digest(c2));
+	unlink(path);
+	emb_train_corpus_free(c1);
+	emb_train_corpus_free(c2);
+	emb_vocab_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_nan_row),
 		cmocka_unit_test(test_alpha_bound),
 		cmocka_unit_test(test_final_check),
+		cmocka_unit_test(test_digest_after_prune),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,16 @@ static int tmpdir_setup(void **state)
 	return mkdtemp(dir) ? 0 : -1;
 }
 
+/* DIR/NAME; the last four results stay valid. */
+static inline const char *path(const char *name)
+{
+	static char buf[4][128];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+	return buf[k];
+}
+
 static int tmpdir_teardown(void **state)
 {
 	char cmd[sizeof dir + 16];
