@@ -259,35 +259,11 @@ static int bad(struct emb_stream *in, struct emb_err *err, int code, uint64_t at
 static int read_blob(struct emb_stream *in, uint64_t len, unsigned char **out, const char *name,
 		     struct emb_err *err)
 {
-	unsigned char *p = NULL, *np;
-	uint64_t got = 0, at = emb_stream_offset(in);
-	size_t cap = 0;
-	int rc;
+	uint64_t at = emb_stream_offset(in);
+	int rc = emb_stream_read_alloc(in, len, out, "reading a safetensors file", err);
 
-	*out = NULL;
-	while (got < len) {
-		size_t k = len - got < CHUNK ? (size_t)(len - got) : CHUNK;
-		if (got + k > cap) {
-			cap = cap * 2 > got + k ? cap * 2 : (size_t)(got + k);
-			if (cap > len)
-				cap = (size_t)len;
-			if (!(np = realloc(p, cap))) {
-				free(p);
-				return emb_err_nomem(err, "reading a safetensors file");
-			}
-			p = np;
-		}
-		if ((rc = emb_stream_read_full(in, p + got, k, err)) != 0) {
-			free(p);
-			return rc == EMB_EOF || rc == EMB_ETRUNC
-				       ? bad(in, err, EMB_ETRUNC, at, "input ends inside '%s'", name) : rc;
-		}
-		got += k;
-	}
-	if (!p && !(p = malloc(1)))
-		return emb_err_nomem(err, "reading a safetensors file");
-	*out = p;
-	return 0;
+	return rc == EMB_EOF || rc == EMB_ETRUNC
+		       ? bad(in, err, EMB_ETRUNC, at, "input ends inside '%s'", name) : rc;
 }
 
 static int skip_bytes(struct emb_stream *in, uint64_t len, const char *name, struct emb_err *err)
