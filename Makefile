@@ -88,14 +88,14 @@ SO_LDFLAGS = -Wl,-z,defs
 endif
 
 # ---- what is built ----
-# *_mpi.c files include mpi.h: only embtrain-mpi (below) compiles them, never libembkit.
-MPI_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_mpi.c))
+# *_mpi.c files are MPI's: only embtrain-mpi (below) compiles them, never libembkit or a tool.
+MPI_SRC = $(foreach d,$(LIB_DIRS) cmd,$(wildcard $(d)/*_mpi.c))
 LIB_SRC = $(filter-out $(MPI_SRC),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 # cmd/cli*.c: the front end the tools share (options, messages, other tools' command lines)
 CLI_SRC = $(wildcard cmd/cli*.c)
 CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)
-TOOL_SRC = $(filter-out $(CLI_SRC),$(wildcard cmd/*.c))
+TOOL_SRC = $(filter-out $(CLI_SRC) $(MPI_SRC),$(wildcard cmd/*.c))
 TOOL_BIN = $(TOOL_SRC:cmd/%.c=$(B)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -216,7 +216,7 @@ lint: $(VERSION_H)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppressions-list=.cppcheck-suppressions -D__GNUC__ \
 		$(addprefix -I,$(INC_DIRS)) lib formats cmd
-	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) 2>/dev/null
+	clang-tidy --quiet $(LIB_SRC) $(filter-out $(MPI_SRC),$(wildcard cmd/*.c)) -- $(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) 2>/dev/null
 	$(if $(HAVE_MPICC),clang-tidy --quiet $(MPI_SRC) cmd/embtrain.c -- -DEMB_MPI \
 		$(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) \
 		$(addprefix -isystem ,$(shell $(MPICC) --showme:incdirs)) 2>/dev/null)
