@@ -52,7 +52,7 @@ struct train_cmd {
 #ifdef EMB_MPI
 /* Join the job before the options are read (rank, size, threads; ranks > 0 muted). */
 int mpi_start(struct train_cmd *c, int *argc, char ***argv, struct emb_err *err);
-/* After the options: every rank's own output back, and its own random numbers. */
+/* After the options: every rank's own output back (rank 0 alone reports from here). */
 void mpi_ready(struct train_cmd *c);
 /* A step's result RC, agreed by every process: the first failure of any, for all. */
 int mpi_agree(struct train_cmd *c, int rc, struct emb_err *err);

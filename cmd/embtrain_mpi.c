@@ -158,16 +158,17 @@ int mpi_resume_positions(struct train_cmd *c, struct emb_trainer *tr, struct emb
 	return rc;
 }
 
-/* Every process starts from rank 0's matrices; the sync averages them from then on. */
+/*
+ * Every process made the same matrices (one vocabulary, and one seed, --init-from file or
+ * checkpoint), which saves sending rank 0's; from here each draws its own random numbers
+ * (rank 0 keeps the seed, so -np 1 is embtrain) and the rounds merge what they learn.
+ */
 int mpi_start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t kept,
 		       struct emb_err *err)
 {
 	const struct emb_train_opts *o = emb_trainer_opts(tr);
+	uint64_t seed = o->seed ^ ((uint64_t)c->rank << 32);
 	int rc;
-
-	if ((rc = emb_train_mpi_bcast_floats(emb_trainer_input(tr),
-					     emb_trainer_rows(tr) * emb_trainer_dim(tr), err)) < 0)
-		return rc;
 
 	if (!c->sync_words) /* a round every ~0.1-0.2 s of the process's work, whatever its threads */
 		c->sync_words = SYNC_WORDS * o->threads;
@@ -190,6 +191,7 @@ int mpi_start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t kep
 	/* the trainer offers a round 4 times per interval: rounds come at most 1/4 late */
 	c->o.sync_words = c->sync_words / 4 ? c->sync_words / 4 : 1;
 	c->o.corpus_words = c->st.kept;
+	c->o.seed = c->rank ? emb_rng_splitmix64(&seed) : o->seed;
 	emb_trainer_set_sync(tr, &c->o);
 	return 0;
 }
@@ -265,10 +267,6 @@ void mpi_ready(struct train_cmd *c)
 		c->common.quiet = 1;
 		c->common.progress = 0;
 	}
-	if (c->rank) { /* own random numbers per rank; rank 0 keeps --seed (= embtrain at -np 1) */
-		uint64_t st = c->o.seed ^ ((uint64_t)c->rank << 32);
-		c->o.seed = emb_rng_splitmix64(&st);
-	}
 }
 
 void mpi_summary(const struct train_cmd *c)
@@ -278,10 +276,12 @@ void mpi_summary(const struct train_cmd *c)
 	if (c->size < 2)
 		return;
 	cli_summary(&c->common, "%u processes merged %" PRIu64 " times: %" PRIu64
-		    " whole tables (%.1f ms each), %" PRIu64 " x %" PRIu64 " rows (%.2f ms each)",
+		    " whole tables (%.1f ms each), %" PRIu64 " x %" PRIu64 " rows (%.2f ms each); "
+		    "%.2f s waiting for each other",
 		    c->size, sc->full + sc->partial, sc->full,
 		    sc->full ? sc->full_seconds * 1000 / (double)sc->full : 0, sc->partial,
-		    c->sync_rows, sc->partial ? sc->partial_seconds * 1000 / (double)sc->partial : 0);
+		    c->sync_rows, sc->partial ? sc->partial_seconds * 1000 / (double)sc->partial : 0,
+		    sc->wait_seconds);
 }
 
 int mpi_fail(struct train_cmd *c, int rc, struct emb_err *err)

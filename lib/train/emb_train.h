@@ -216,7 +216,9 @@ long emb_trainer_padding(const struct emb_trainer *t);
 int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, struct emb_err *err);
 
 /* Attach the data-parallel hook of O (sync, sync_ctx, sync_words, corpus_words) to a trainer
- * made without it, e.g. one loaded from a checkpoint, before emb_trainer_run(). */
+ * made without it, e.g. one loaded from a checkpoint, before emb_trainer_run(); also O's seed,
+ * which the run's random numbers start from (the processes of a job make their matrices alike
+ * from one seed, then each trains with its own). */
 void emb_trainer_set_sync(struct emb_trainer *t, const struct emb_train_opts *o);
 
 /*

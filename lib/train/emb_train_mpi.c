@@ -47,6 +47,57 @@ static int mpi_fail(struct emb_err *err, int code, const char *what)
 	return emb_err_set(err, EMB_EIO, "MPI: %s: %s", what, len ? msg : "error");
 }
 
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+ * Wait for R without spinning on the CPU.  Open MPI's blocking calls poll shared memory in a
+ * loop, so a rank that waits for a slower one (at a round, or while another scans or writes)
+ * burns a core, and where processes share cores (oversubscribed, or a busy machine) it takes
+ * the core from the very process it waits for; a collective's own steps stall the same way
+ * whenever one side is not scheduled.  Here a waiting rank polls for 50 us, then sleeps between
+ * tests, 2 us doubling up to 128 us: a step completes at most that much late.
+ */
+static int wait_idle(MPI_Request *r)
+{
+	struct timespec ts = { 0, 2000 };
+	double t0 = seconds();
+	int done = 0, rc;
+
+	for (;;) {
+		if ((rc = MPI_Test(r, &done, MPI_STATUS_IGNORE)) != MPI_SUCCESS || done)
+			return rc;
+		if (seconds() - t0 < 50e-6)
+			continue;
+		nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 128000)
+			ts.tv_nsec *= 2;
+	}
+}
+
+/* MPI_Allreduce that waits idle (see wait_idle). */
+static int allreduce_idle(const void *in, void *out, int n, MPI_Datatype type, MPI_Op op)
+{
+	MPI_Request r;
+	int rc = MPI_Iallreduce(in, out, n, type, op, MPI_COMM_WORLD, &r);
+
+	return rc == MPI_SUCCESS ? wait_idle(&r) : rc;
+}
+
+/* MPI_Bcast from rank 0 that waits idle. */
+static int bcast_idle(void *p, int n, MPI_Datatype type)
+{
+	MPI_Request r;
+	int rc = MPI_Ibcast(p, n, type, 0, MPI_COMM_WORLD, &r);
+
+	return rc == MPI_SUCCESS ? wait_idle(&r) : rc;
+}
+
 static void finalize_at_exit(void)
 {
 	int done = 0;
@@ -92,7 +143,7 @@ int emb_train_mpi_agree(int rc, struct emb_err *err, bool *mine, bool *broken)
 	int me = rc < 0 ? myrank : nranks, first, code = rc, r;
 
 	*mine = *broken = true;
-	if ((r = MPI_Allreduce(&me, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD)) != MPI_SUCCESS)
+	if ((r = allreduce_idle(&me, &first, 1, MPI_INT, MPI_MIN)) != MPI_SUCCESS)
 		return mpi_fail(err, r, "agreeing on a result");
 	if (first < nranks &&
 	    (r = MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD)) != MPI_SUCCESS)
@@ -106,7 +157,7 @@ int emb_train_mpi_agree(int rc, struct emb_err *err, bool *mine, bool *broken)
 
 int emb_train_mpi_sum(uint64_t v, uint64_t *sum, struct emb_err *err)
 {
-	int r = MPI_Allreduce(&v, sum, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	int r = allreduce_idle(&v, sum, 1, MPI_UINT64_T, MPI_SUM);
 
 	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "summing counts");
 }
@@ -190,7 +241,11 @@ static int send_bytes(const void *p, uint64_t n, int to, struct emb_err *err)
 static int recv_bytes(struct wire *w, int from, struct emb_err *err)
 {
 	uint64_t n;
-	int r = MPI_Recv(&n, 1, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	MPI_Request rq;
+	int r = MPI_Irecv(&n, 1, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, &rq);
+
+	if (r == MPI_SUCCESS) /* the sender may still be counting */
+		r = wait_idle(&rq);
 
 	if (r != MPI_SUCCESS)
 		return mpi_fail(err, r, "receiving the vocabulary");
@@ -241,7 +296,7 @@ static int bcast_bytes(void *p, size_t n, struct emb_err *err)
 
 	for (size_t at = 0; r == MPI_SUCCESS && at < n; at += CHUNK) {
 		size_t k = n - at < CHUNK ? n - at : CHUNK;
-		r = MPI_Bcast((char *)p + at, (int)k, MPI_BYTE, 0, MPI_COMM_WORLD);
+		r = bcast_idle((char *)p + at, (int)k, MPI_BYTE);
 	}
 	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "broadcasting");
 }
@@ -283,26 +338,32 @@ done:
 	return rc;
 }
 
-int emb_train_mpi_bcast_floats(float *m, size_t n, struct emb_err *err)
+/*
+ * M[0..n) on every rank replaced by its sum over the ranks.  Up to IDLE_MAX floats (the hot
+ * rows) through allreduce_idle; beyond, Open MPI's blocking allreduce, whose pipelined steps
+ * go faster than a nonblocking one polled between sleeps (measured on a 19 MB table between
+ * two processes of a busy machine: 270 ms a round against 360 ms, and 570 ms in 8 pieces),
+ * while the hot rows go the other way (30 ms against 50 ms).  The wait for the slowest rank
+ * is over by then: every round starts with allreduce_idle of the words.
+ */
+#define IDLE_MAX ((size_t)1 << 20)
+static int sum_floats(float *m, size_t n)
 {
 	int r = MPI_SUCCESS;
 
-	for (size_t at = 0; r == MPI_SUCCESS && at < n; at += CHUNK) {
-		size_t k = n - at < CHUNK ? n - at : CHUNK;
-		r = MPI_Bcast(m + at, (int)k, MPI_FLOAT, 0, MPI_COMM_WORLD);
-	}
-	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "broadcasting the model");
-}
-
-/* M[0..n) on every rank replaced by its sum over the ranks. */
-static int emb_train_mpi_sum_floats(float *m, size_t n, struct emb_err *err)
-{
-	int r = MPI_SUCCESS;
-
+	if (nranks > 1 && n <= IDLE_MAX)
+		return allreduce_idle(MPI_IN_PLACE, m, (int)n, MPI_FLOAT, MPI_SUM);
 	for (size_t at = 0; r == MPI_SUCCESS && at < n && nranks > 1; at += CHUNK) {
 		size_t c = n - at < CHUNK ? n - at : CHUNK;
 		r = MPI_Allreduce(MPI_IN_PLACE, m + at, (int)c, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
 	}
+	return r;
+}
+
+static int emb_train_mpi_sum_floats(float *m, size_t n, struct emb_err *err)
+{
+	int r = sum_floats(m, n);
+
 	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "summing the changes of the model");
 }
 
@@ -342,11 +403,7 @@ int emb_train_mpi_average(float *m, size_t n, struct emb_err *err)
 
 	if (nranks == 1)
 		return 0; /* one rank: the mean is the model itself, bit for bit */
-	for (size_t at = 0; r == MPI_SUCCESS && at < n; at += CHUNK) {
-		size_t c = n - at < CHUNK ? n - at : CHUNK;
-		r = MPI_Allreduce(MPI_IN_PLACE, m + at, (int)c, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-	}
-	if (r != MPI_SUCCESS)
+	if ((r = sum_floats(m, n)) != MPI_SUCCESS)
 		return mpi_fail(err, r, "averaging the model");
 	for (size_t i = 0; i < n; i++)
 		m[i] /= k;
@@ -382,14 +439,6 @@ void emb_train_mpi_sched_init(struct emb_train_mpi_sched *sc, uint64_t words_per
 	sc->hs_matrix = -1;
 }
 
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Round k (1-based): sum the words, average the rows it covers, checkpoint if asked. */
 static int round_k(struct emb_train_mpi_sched *sc, struct emb_train_sync *s, uint64_t k,
 		   struct emb_err *err)
@@ -404,8 +453,11 @@ static int round_k(struct emb_train_mpi_sched *sc, struct emb_train_sync *s, uin
 
 	if (myrank == 0 && full && sc->want_checkpoint && sc->want_checkpoint(sc->ckpt_ctx))
 		mine[1] = 1;
-	if ((r = MPI_Allreduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD)) != MPI_SUCCESS)
+	/* where the ranks meet: the time in here is waiting for the slowest */
+	t0 = seconds();
+	if ((r = allreduce_idle(mine, sum, 2, MPI_UINT64_T, MPI_SUM)) != MPI_SUCCESS)
 		return mpi_fail(err, r, "summing progress");
+	sc->wait_seconds += seconds() - t0;
 	sc->offset = sum[0] - s->words;
 	t0 = seconds();
 	for (int m = 0; m < 4 && s->matrix[m]; m++) {

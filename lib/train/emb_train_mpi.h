@@ -52,9 +52,6 @@ int emb_train_mpi_vocab_merge(struct emb_vocab *v, struct emb_err *err);
 /* Rank 0's vocabulary to every rank: *V on the others is replaced (they pass NULL or old). */
 int emb_train_mpi_vocab_bcast(struct emb_vocab **v, struct emb_err *err);
 
-/* Rank 0's N floats to every rank (the starting matrices). */
-int emb_train_mpi_bcast_floats(float *m, size_t n, struct emb_err *err);
-
 /* Replace M[0..n) on every rank by its mean over the ranks (allreduce sum / size). */
 int emb_train_mpi_average(float *m, size_t n, struct emb_err *err);
 
@@ -89,7 +86,8 @@ struct emb_train_mpi_sched {
 	uint64_t done;         /* rounds made */
 	uint64_t offset;       /* the other ranks' words at the last round */
 	uint64_t full, partial;
-	double full_seconds, partial_seconds; /* time inside the averaging collectives */
+	double full_seconds, partial_seconds; /* time merging the rows, once all ranks are there */
+	double wait_seconds;   /* time waiting at the rounds for the slowest rank */
 	/* rank 0 asks for a checkpoint (a flag); called on every rank after a full round */
 	bool (*want_checkpoint)(void *ctx);
 	int (*checkpoint)(void *ctx, struct emb_err *err);

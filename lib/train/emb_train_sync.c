@@ -31,6 +31,7 @@ void emb_trainer_set_sync(struct emb_trainer *t, const struct emb_train_opts *o)
 	t->o.sync_ctx = o->sync_ctx;
 	t->o.sync_words = o->sync_words;
 	t->o.corpus_words = o->corpus_words;
+	t->o.seed = o->seed;
 }
 
 uint64_t emb_train_sync_every(const struct emb_trainer *t)
