@@ -45,7 +45,9 @@ run() {
 	shift 3
 	/usr/bin/time -f '%e %U %S' -o "$work/time.$$" "$@" -e "$epochs" "$corpus" -o "$o" \
 		2>"$work/$name.err"
-	echo "$(cat "$work/time.$$") $epochs" >>"$work/$name.times"
+	# the training loop's own seconds, from the summary ("... epochs in 3.5 s ...")
+	train=$(sed -n 's/.* epochs in \([0-9.]*\) s .*/\1/p' "$work/$name.err" | tail -n 1)
+	echo "$(cat "$work/time.$$") $epochs ${train:-0}" >>"$work/$name.times"
 	rm -f "$work/time.$$"
 }
 
@@ -84,6 +86,9 @@ wall_t=$(awk '{ print $1 }' "$work/threads.times" | median)
 wall_r=$(awk '{ print $1 }' "$work/ranks.times" | median)
 cpu_t=$(awk '{ print $2 + $3 }' "$work/threads.times" | median)
 cpu_r=$(awk '{ print $2 + $3 }' "$work/ranks.times" | median)
+loop_t=$(awk '{ print $5 }' "$work/threads.times" | median)
+loop_r=$(awk '{ print $5 }' "$work/ranks.times" | median)
+waits=$(grep ' merged ' "$work/ranks.err" | tail -n 1 | sed -n 's/.*; \([0-9.]*\) s waiting.*/\1/p')
 # the averaging times embtrain-mpi printed in the quality run (more rounds than the speed runs)
 avg=$(grep ' merged ' "$work/qranks.err" | tail -n 1)
 full_ms=$(echo "$avg" | sed -n 's/.*whole tables (\([0-9.]*\) ms each).*/\1/p')
@@ -93,6 +98,7 @@ rows=$(head -n 1 "$work/qr.bin" | awk '{ print $1 }')
 load=$(cat "$work/load")
 
 awk -v w="$words" -v e="$SPEED_EPOCHS" -v wt="$wall_t" -v wr="$wall_r" -v ct="$cpu_t" -v cr="$cpu_r" \
+    -v lt="$loop_t" -v lr="$loop_r" -v waits="${waits:-?}" \
     -v qt="$qt" -v qr="$qr" -v qe="$QUALITY_EPOCHS" -v full="$full_ms" -v hot="$hot_ms" \
     -v rows="$rows" -v model="$MODEL" -v runs="$RUNS" -v load="$load" -v mb="$MB" -v avg="$avg" '
 function model_rate(nodes, gbps) {
@@ -101,7 +107,7 @@ function model_rate(nodes, gbps) {
 function model_rate_at(nodes, gbps, sw,   bw, rate, interval, bytes_hot, bytes_full, t_hot, t_full, lat) {
 	# one node = one process of 16 threads at the measured compute rate per thread (Hogwild
 	# scales near-linearly in threads); the default schedule: a round every 100000 words per
-	# thread (1.6M per node), 4096 hot rows, the whole table every 8th round; ring allreduce of
+	# thread (1.6M per node), 4096 hot rows, the whole table every 16th round; ring allreduce of
 	# B bytes on N nodes moves 2(N-1)/N B per node in 2(N-1) steps of 5 us; input and output
 	# matrices, float32, dim 100
 	bw = gbps * 1e9 / 8
@@ -112,7 +118,7 @@ function model_rate_at(nodes, gbps, sw,   bw, rate, interval, bytes_hot, bytes_f
 	lat = 2 * (nodes - 1) * 5e-6 * 2
 	t_hot = 2 * (nodes - 1) / nodes * bytes_hot / bw + lat
 	t_full = 2 * (nodes - 1) / nodes * bytes_full / bw + lat
-	return nodes * sw / (interval + (7 * t_hot + t_full) / 8)
+	return nodes * sw / (interval + (15 * t_hot + t_full) / 16)
 }
 BEGIN {
 	split(qt, a, " "); split(qr, b, " ")
@@ -123,10 +129,10 @@ BEGIN {
 	printf "# embtrain-mpi: 2 processes x 1 thread against embtrain 1 process x 2 threads\n\n"
 	printf "Corpus: the first %s MB of bench/work/corpus.txt (whole lines), %d words; %s, dim 100, window 5, negative 5, sample 1e-3, min-count 5.  Load average at the end: %s (shared machine).\n\n", mb, w, model, load
 	printf "## Speed (%d epoch(s), median of %d interleaved runs; wall time includes counting, the vocabulary merge and writing)\n\n", e, runs
-	printf "| command | wall s | words/s (all) | CPU s | ratio (words/s) |\n|---|---|---|---|---|\n"
-	printf "| `embtrain -j 2` | %.2f | %.0f | %.2f | 1.00 |\n", wt, rt, ct
-	printf "| `mpirun -np 2 embtrain-mpi -j 1` | %.2f | %.0f | %.2f | %.2f |\n\n", wr, rr, cr, rr / rt
-	printf "The processes meet at every round (the slower one sets the pace; Open MPI spins while it waits), at the end of the scan and of the vocabulary merge, and pay mpirun'"'"'s and MPI'"'"'s start-up; Hogwild threads never wait.  CPU s shows that cost: %.2f s against %.2f s.  On a machine shared with other jobs the waiting grows with the load; the ratio is a floor for a dedicated machine.\n\n", cr, ct
+	printf "| command | wall s | words/s (all) | CPU s | ratio (words/s) | training loop s | its words/s | ratio |\n|---|---|---|---|---|---|---|---|\n"
+	printf "| `embtrain -j 2` | %.2f | %.0f | %.2f | 1.00 | %.2f | %.0f | 1.00 |\n", wt, rt, ct, lt, lt > 0 ? w * e / lt : 0
+	printf "| `mpirun -np 2 embtrain-mpi -j 1` | %.2f | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f |\n\n", wr, rr, cr, rr / rt, lr, lr > 0 ? w * e / lr : 0, (lr > 0 && lt > 0) ? lt / lr : 0
+	printf "The training loop is the time the summary reports (from the first word to the last, merging rounds included); the rest of the wall time is counting, the vocabulary, writing and, for embtrain-mpi, mpirun'"'"'s and MPI'"'"'s start-up.  The processes meet at every round (the slower one sets the pace: in the last speed run they waited %s s for each other in all, asleep, not spinning); Hogwild threads never wait.  CPU s: %.2f s against %.2f s.  On a machine shared with other jobs the waiting grows with the load; the ratios are a floor for a dedicated machine.\n\n", waits, cr, ct
 	printf "## Quality (%d epochs, one run each)\n\n", qe
 	printf "| command | analogy (30k) | ws353 rho |\n|---|---|---|\n"
 	printf "| `embtrain -j 2` | %s | %s |\n| `mpirun -np 2 embtrain-mpi -j 1` | %s | %s |\n\n", a[1], a[2], b[1], b[2]
@@ -134,7 +140,7 @@ BEGIN {
 	printf "## Merging rounds\n\n`%s`\n\n", avg
 	printf "One round over the whole table (%d rows x 100, input and output matrices, %.1f MB: change, allreduce, apply) took %s ms; one over the 4096 hot rows (3.3 MB) %s ms, between two processes of one machine (shared memory, on a machine shared with other jobs: the time includes waiting for the other process to be scheduled).\n\n", rows, 2 * rows * 100 * 4 / 1e6, full, hot
 	printf "## Scaling model\n\n"
-	printf "From the measured compute rate (%.0f words per CPU second of `embtrain -j 2`) and the bytes each round moves.  Assumed: a node is one process of 16 threads (Hogwild scales near-linearly in threads), the default schedule (a round every 100000 words per thread = 1.6M per node, 4096 hot rows, the whole table every 8th round), ring allreduce (2(N-1)/N of the bytes per node, 2(N-1) steps of 5 us), %d rows x dim 100.\n\n", per_thread, rows
+	printf "From the measured compute rate (%.0f words per CPU second of `embtrain -j 2`) and the bytes each round moves.  Assumed: a node is one process of 16 threads (Hogwild scales near-linearly in threads), the default schedule (a round every 100000 words per thread = 1.6M per node, 4096 hot rows, the whole table every 16th round), ring allreduce (2(N-1)/N of the bytes per node, 2(N-1) steps of 5 us), %d rows x dim 100.\n\n", per_thread, rows
 	printf "| nodes | 10 Gb/s: words/s | efficiency | 100 Gb/s: words/s | efficiency |\n|---|---|---|---|---|\n"
 	n = split("1 8 32 128", nodes, " ")
 	for (i = 1; i <= n; i++) {
