@@ -130,8 +130,8 @@ BEGIN {
 	printf "Corpus: the first %s MB of bench/work/corpus.txt (whole lines), %d words; %s, dim 100, window 5, negative 5, sample 1e-3, min-count 5.  Load average at the end: %s (shared machine).\n\n", mb, w, model, load
 	printf "## Speed (%d epoch(s), median of %d interleaved runs; wall time includes counting, the vocabulary merge and writing)\n\n", e, runs
 	printf "| command | wall s | words/s (all) | CPU s | ratio (words/s) | training loop s | its words/s | ratio |\n|---|---|---|---|---|---|---|---|\n"
-	printf "| `embtrain -j 2` | %.2f | %.0f | %.2f | 1.00 | %.2f | %.0f | 1.00 |\n", wt, rt, ct, lt, lt > 0 ? w * e / lt : 0
-	printf "| `mpirun -np 2 embtrain-mpi -j 1` | %.2f | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f |\n\n", wr, rr, cr, rr / rt, lr, lr > 0 ? w * e / lr : 0, (lr > 0 && lt > 0) ? lt / lr : 0
+	printf "| `embtrain -j 2` | %.2f | %.0f | %.2f | 1.00 | %.2f | %.0f | 1.00 |\n", wt, rt, ct, lt, (lt > 0 ? w * e / lt : 0)
+	printf "| `mpirun -np 2 embtrain-mpi -j 1` | %.2f | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f |\n\n", wr, rr, cr, rr / rt, lr, (lr > 0 ? w * e / lr : 0), ((lr > 0 && lt > 0) ? lt / lr : 0)
 	printf "The training loop is the time the summary reports (from the first word to the last, merging rounds included); the rest of the wall time is counting, the vocabulary, writing and, for embtrain-mpi, mpirun'"'"'s and MPI'"'"'s start-up.  The processes meet at every round (the slower one sets the pace: in the last speed run they waited %s s for each other in all, asleep, not spinning); Hogwild threads never wait.  CPU s: %.2f s against %.2f s.  On a machine shared with other jobs the waiting grows with the load; the ratios are a floor for a dedicated machine.\n\n", waits, cr, ct
 	printf "## Quality (%d epochs, one run each)\n\n", qe
 	printf "| command | analogy (30k) | ws353 rho |\n|---|---|---|\n"
