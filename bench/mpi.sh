@@ -127,7 +127,7 @@ BEGIN {
 	# on a shared machine; it includes counting and writing, so it is a floor)
 	per_thread = w * e / ct
 	printf "# embtrain-mpi: 2 processes x 1 thread against embtrain 1 process x 2 threads\n\n"
-	printf "Corpus: the first %s MB of bench/work/corpus.txt (whole lines), %d words; %s, dim 100, window 5, negative 5, sample 1e-3, min-count 5.  Load average at the end: %s (shared machine).\n\n", mb, w, model, load
+	printf "Corpus: %s of bench/work/corpus.txt (whole lines), %d words; %s, dim 100, window 5, negative 5, sample 1e-3, min-count 5.  Load average at the end: %s (shared machine).\n\n", (mb == 0 ? "all" : "the first " mb " MB"), w, model, load
 	printf "## Speed (%d epoch(s), median of %d interleaved runs; wall time includes counting, the vocabulary merge and writing)\n\n", e, runs
 	printf "| command | wall s | words/s (all) | CPU s | ratio (words/s) | training loop s | its words/s | ratio |\n|---|---|---|---|---|---|---|---|\n"
 	printf "| `embtrain -j 2` | %.2f | %.0f | %.2f | 1.00 | %.2f | %.0f | 1.00 |\n", wt, rt, ct, lt, (lt > 0 ? w * e / lt : 0)
