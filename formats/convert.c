@@ -18,6 +18,7 @@
 
 #include "emb_bytes.h"
 #include "emb_rng.h"
+#include "emb_subword.h"
 
 #define PROGRESS_EVERY 65536
 
@@ -116,8 +117,12 @@ static double value_sigma(const struct emb_table *t)
 
 /* ---- the table path ---- */
 
-/* A table whose row i is vocabulary token i, taken from SRC or made per --missing. */
-static int reorder(struct emb_table **out, const struct emb_table *src,
+/*
+ * A table whose row i is vocabulary token i, taken from SRC or made per --missing.  With
+ * subwords (fastText) every token has a vector, an unseen one from its n-grams as embquery
+ * answers it, and the n-gram rows move to the new table so that its unseen words still work.
+ */
+static int reorder(struct emb_table **out, struct emb_table *src,
 		   const struct emb_convert_opts *o, long *pad, struct emb_err *err)
 {
 	struct emb_vocab *v = NULL;
@@ -144,6 +149,8 @@ static int reorder(struct emb_table **out, const struct emb_table *src,
 			goto done;
 		if (j >= 0)
 			memcpy(emb_table_row(t, i), emb_table_row(src, (size_t)j), src->dim * sizeof(float));
+		else if (src->subword)
+			emb_subword_vector(src->subword, tok, len, NULL, emb_table_row(t, i));
 		else if ((long)i != *pad) {
 			if (!missing++) {
 				first = tok;
@@ -162,6 +169,9 @@ static int reorder(struct emb_table **out, const struct emb_table *src,
 				 o->input, emb_err_token(tb, sizeof tb, first, first_len));
 		goto done;
 	}
+	/* read unmapped (a vocabulary turns mapping off), so the n-gram rows are SRC's own */
+	t->subword = src->subword;
+	src->subword = NULL;
 	*out = t;
 	t = NULL;
 done:
@@ -371,21 +381,6 @@ static int convert_streaming(const struct emb_convert_opts *o, const struct emb_
 	return 0;
 }
 
-/* Does the last part of PATH (before a final .gz) have a dot that is not its first byte? */
-static bool has_extension(const char *path)
-{
-	const char *base = strrchr(path, '/');
-	size_t n;
-
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (n > 3 && strcmp(base + n - 3, ".gz") == 0)
-		n -= 3;
-	while (n > 1 && base[n - 1] != '.')
-		n--;
-	return n > 1;
-}
-
 int emb_convert(const struct emb_convert_opts *o, struct emb_err *err)
 {
 	const struct emb_format *from = o->from, *to = o->to;
@@ -393,8 +388,7 @@ int emb_convert(const struct emb_convert_opts *o, struct emb_err *err)
 	bool header, stream;
 	int rc;
 
-	if (!to && o->write_output && strcmp(o->output, "-") != 0 &&
-	    !emb_format_by_filename(o->output) && has_extension(o->output))
+	if (!to && o->write_output && emb_format_unknown_extension(o->output))
 		return emb_err_set(err, EMB_EINVAL, "the extension of '%s' names no table format "
 				   "(.emb .safetensors .npy .bin .vec .txt, optionally .gz)", o->output);
 	to = emb_format_for_output(o->write_output ? o->output : "-", to);

@@ -223,16 +223,7 @@ static int st_write(const struct emb_table *t, struct emb_out *out, const struct
 	    (counts && (rc = put_u64s(out, t, t->rows, get_count, err)) < 0) ||
 	    (rc = put_u64s(out, t, t->rows + 1, get_offset, err)) < 0)
 		goto done;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	for (i = 0; i < t->rows * t->dim && rc == 0; i++) {
-		uint32_t u;
-		memcpy(&u, t->data + i, 4);
-		emb_put_le32(len8, u);
-		rc = emb_out_write(out, len8, 4, err);
-	}
-#else
-	rc = emb_out_write(out, t->data, t->rows * t->dim * sizeof(float), err);
-#endif
+	rc = fmt_write_f32le(out, t->data, t->rows * t->dim, err);
 	for (i = 0; i < t->rows && rc == 0; i++) {
 		size_t len;
 		const char *tok = emb_table_token(t, i, &len);

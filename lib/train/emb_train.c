@@ -47,7 +47,7 @@ void *emb_train_alloc_matrix(size_t rows, size_t dim, bool zero)
 	return p;
 }
 
-void emb_train_init_values(float *m, size_t n, size_t dim, int init, uint64_t seed)
+void emb_train_init_values(float *m, size_t n, size_t dim, int init, double width, uint64_t seed)
 {
 	uint64_t s = seed;
 
@@ -61,13 +61,15 @@ void emb_train_init_values(float *m, size_t n, size_t dim, int init, uint64_t se
 		}
 	} else {
 		for (size_t i = 0; i < n; i++)
-			m[i] = (float)((((double)(emb_rng_splitmix64(&s) >> 40) * 0x1p-24) - 0.5) / (double)dim);
+			m[i] = (float)((((double)(emb_rng_splitmix64(&s) >> 40) * 0x1p-24) - 0.5) * 2 * width /
+				       (double)dim);
 	}
 }
 
 static void init_input(struct emb_trainer *t)
 {
-	emb_train_init_values(t->syn0, t->rows * t->dim, t->dim, t->o.init, t->o.seed);
+	emb_train_init_values(t->syn0, t->rows * t->dim, t->dim, t->o.init, emb_train_init_width(&t->o),
+			      t->o.seed);
 	if (t->padding >= 0)
 		memset(t->syn0 + (size_t)t->padding * t->dim, 0, t->dim * sizeof(float));
 }
@@ -456,6 +458,8 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, stru
 	t->total_words = t->o.corpus_words ? t->o.corpus_words : emb_train_corpus_stats(corpus)->kept;
 	if (t->total_words == 0)
 		return emb_err_set(err, EMB_EFORMAT, "no word of the corpus is in the vocabulary");
+	if (t->sub_off)
+		emb_train_subword_sample(t, emb_train_corpus_stats(corpus));
 	words0 = atomic_load(&t->done_words);
 	t->stop_after = o->stop_after_words ? words0 + o->stop_after_words : 0;
 	wk = calloc(t->nthreads, sizeof *wk);

@@ -161,7 +161,8 @@ int emb_train_vocab_prune(struct emb_vocab **vocab, struct emb_train_corpus *cor
 int emb_train_corpus_filter(struct emb_train_corpus *c, const struct emb_vocab *vocab,
 			    long padding, struct emb_err *err);
 
-/* An id cache from memory (tests): N ids, EMB_TRAIN_EOS between sentences. */
+/* An id cache from memory (tests): N ids, EMB_TRAIN_EOS between sentences (each one counted
+ * as a line). */
 int emb_train_corpus_from_ids(struct emb_train_corpus **out, const uint32_t *ids, size_t n,
 			      struct emb_err *err);
 

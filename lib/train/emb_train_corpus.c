@@ -387,6 +387,8 @@ int emb_train_corpus_from_ids(struct emb_train_corpus **out, const uint32_t *ids
 		h = digest_add(h, ids[i]);
 		if (ids[i] != EMB_TRAIN_EOS)
 			c->stats.kept++;
+		else
+			c->stats.lines++;
 	}
 	c->stats.tokens = c->stats.kept;
 	c->size = n;

@@ -95,8 +95,14 @@ struct emb_trainer {
 int emb_train_alloc(struct emb_trainer **out, const uint64_t *counts, size_t rows,
 		    const struct emb_train_opts *o, long padding, struct emb_err *err);
 void *emb_train_alloc_matrix(size_t rows, size_t dim, bool zero);
-/* Fill N values of M as the options' init says (seeded by SEED). */
-void emb_train_init_values(float *m, size_t n, size_t dim, int init, uint64_t seed);
+/* Fill N values of M as the options' init says (uniform: in +-WIDTH/dim; seeded by SEED). */
+void emb_train_init_values(float *m, size_t n, size_t dim, int init, double width, uint64_t seed);
+/* The uniform init's half-width times dim: word2vec's 0.5, or fastText's 1 with subwords (its
+ * subword model learns markedly better from it: bench/results/fasttext.md). */
+static inline double emb_train_init_width(const struct emb_train_opts *o)
+{
+	return o->subwords ? 1.0 : 0.5;
+}
 
 /* emb_train_sync.c: the barrier of one start of NTHREADS workers; a worker arrives (after
  * publishing its words) when its count passes a sync point or it ends an epoch, and leaves
@@ -114,6 +120,12 @@ float emb_train_alpha_at(const struct emb_trainer *t, uint64_t done);
 /* emb_train_tables.c: the sub-sampling, noise and Huffman tables from t->counts (also after
  * loading a checkpoint). */
 int emb_train_derive(struct emb_trainer *t, struct emb_err *err);
+/* The sub-sampling table for word frequencies count / TOTAL (derive: TOTAL = the counts' sum). */
+void emb_train_keep(struct emb_trainer *t, uint64_t total);
+
+/* emb_train_subword.c: the sub-sampling table as fastText's (word frequencies relative to
+ * every token and line end of the corpus ST describes). */
+void emb_train_subword_sample(struct emb_trainer *t, const struct emb_train_stats *st);
 
 /* emb_train_kernels.c: train one sentence of N kept words at learning rate ALPHA.  Returns
  * the sum of the dot products it computed: not finite once the model has diverged (a NaN or

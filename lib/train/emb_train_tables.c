@@ -168,6 +168,15 @@ done:
 	return rc;
 }
 
+void emb_train_keep(struct emb_trainer *t, uint64_t total)
+{
+	for (size_t i = 0; i < t->rows; i++) {
+		double c = (double)t->counts[i], thr = t->o.sample * (double)total, k;
+		k = t->o.sample > 0 && c > 0 ? (sqrt(c / thr) + 1) * thr / c : 1;
+		t->keep[i] = k >= 1 ? UINT32_MAX : (uint32_t)(k * 4294967296.0);
+	}
+}
+
 /* Tables derived from the counts (also after loading a checkpoint). */
 int emb_train_derive(struct emb_trainer *t, struct emb_err *err)
 {
@@ -178,11 +187,7 @@ int emb_train_derive(struct emb_trainer *t, struct emb_err *err)
 		total += t->counts[i];
 	if (total == 0)
 		return emb_err_set(err, EMB_EFORMAT, "no word of the vocabulary has a count");
-	for (size_t i = 0; i < t->rows; i++) {
-		double c = (double)t->counts[i], thr = t->o.sample * (double)total, k;
-		k = t->o.sample > 0 && c > 0 ? (sqrt(c / thr) + 1) * thr / c : 1;
-		t->keep[i] = k >= 1 ? UINT32_MAX : (uint32_t)(k * 4294967296.0);
-	}
+	emb_train_keep(t, total);
 	if (t->syn1neg && (rc = build_noise(t, err)) < 0)
 		return rc;
 	if (t->syn1 && (rc = build_huffman(t, err)) < 0)

@@ -149,11 +149,35 @@ setup_file() {
 
 @test "embconv --limit keeps the first words, and unseen words still get vectors" {
   local d=$BATS_FILE_TMPDIR
-  run -0 t embconv -n 3 "$d/sg.bin" "$BATS_TEST_TMPDIR/few.emb"
+  run -0 t embconv --limit 3 "$d/sg.bin" "$BATS_TEST_TMPDIR/few.emb"
   run -0 t embquery vec "$BATS_TEST_TMPDIR/few.emb" xyzzy
   [ "$output" = "$(t embquery vec "$d/sg.bin" xyzzy)" ]
   run -0 t embconv "$BATS_TEST_TMPDIR/few.emb" -t word2vec -
   assert_line --index 0 "3 10"
+}
+
+@test "embconv --vocab keeps the chosen words and the n-grams: unseen words keep their vectors" {
+  local d=$BATS_FILE_TMPDIR o=$BATS_TEST_TMPDIR f
+  # two words of the model and one it never saw (its row made from its n-grams)
+  printf '%s\n' 東京 xyzzy house >"$o/v.txt"
+  grep -v -x naïve "$d/words.txt" >"$o/w.txt"
+  t embquery vec "$d/sg.bin" <"$o/w.txt" >"$o/bin.txt"
+  for f in "" "--level 0"; do
+    run -0 t embconv $f --vocab "$o/v.txt" "$d/sg.bin" "$o/few.emb"
+    run -0 t embconv "$o/few.emb" -t word2vec -
+    assert_line --index 0 "3 10"
+    assert_line --index 1 --regexp '^東京 '
+    assert_line --index 2 "$(grep '^xyzzy ' "$o/bin.txt")"
+    # kept, dropped and unseen words alike: the model's vectors (naïve, dropped, now has
+    # only its n-grams, as fastText gives a word it never saw)
+    t embquery vec "$o/few.emb" <"$o/w.txt" | cmp - "$o/bin.txt"
+    run -0 t embquery vec "$o/few.emb" naïve
+    [ "$output" != "$(t embquery vec "$d/sg.bin" naïve)" ]
+  done
+  # without n-grams an unseen vocabulary word is still missing
+  run -0 t embconv "$d/sg.bin" "$o/w.vec"
+  run -1 --separate-stderr t embconv --vocab "$o/v.txt" "$o/w.vec" "$o/x.emb"
+  [[ "$stderr" == *"1 token is missing from $o/w.vec, the first 'xyzzy'" ]]
 }
 
 @test "embtrain --subwords -t fasttext: fasttext and gensim read the model, and agree with us" {

@@ -25,7 +25,7 @@ trained() { # a table with metadata, corpus counts and a padding row
   run t embconv "$BATS_TEST_TMPDIR/a.safetensors" "$BATS_TEST_TMPDIR/b.emb"
   assert_success
   cmp "$BATS_TEST_TMPDIR/a.emb" "$BATS_TEST_TMPDIR/b.emb"
-  run t embconv -f safetensors -t emb --level 0 "$BATS_TEST_TMPDIR/a.safetensors" -
+  run t embconv --from safetensors -t emb --level 0 "$BATS_TEST_TMPDIR/a.safetensors" -
   assert_success
 }
 
@@ -51,14 +51,14 @@ trained() { # a table with metadata, corpus counts and a padding row
 
 @test "embconv --limit on safetensors keeps the first rows and their tokens" {
   t embconv "$SMALL" "$BATS_TEST_TMPDIR/a.safetensors"
-  run t embconv -n 2 "$BATS_TEST_TMPDIR/a.safetensors" -t glove -
+  run t embconv --limit 2 "$BATS_TEST_TMPDIR/a.safetensors" -t glove -
   assert_success
   assert_output "$(head -2 "$SMALL")"
 }
 
 @test "embconv refuses a safetensors header length over 100 MB before reading it" {
   mkst "$BATS_TEST_TMPDIR/x.safetensors" '{}' 'b""' 1099511627776
-  run -1 --separate-stderr t embconv -f safetensors "$BATS_TEST_TMPDIR/x.safetensors" -t glove -
+  run -1 --separate-stderr t embconv --from safetensors "$BATS_TEST_TMPDIR/x.safetensors" -t glove -
   assert_equal "$stderr" "embconv: $BATS_TEST_TMPDIR/x.safetensors: byte 0: safetensors header length must be 2 bytes to 100 MB"
 }
 
@@ -98,7 +98,7 @@ trained() { # a table with metadata, corpus counts and a padding row
       "{\"__metadata__\":{\"a\":1},$w$tail" "[$w$tail" "{$w$tail x" \
       "{\"weight\":{\"dtype\":\"F64\",\"shape\":[1,1],\"data_offsets\":[0,4]}$tail"; do
     mkst "$BATS_TEST_TMPDIR/bad" "$bad" "$data"
-    run -1 --separate-stderr t embconv -f safetensors "$BATS_TEST_TMPDIR/bad" -t glove -
+    run -1 --separate-stderr t embconv --from safetensors "$BATS_TEST_TMPDIR/bad" -t glove -
     [[ "$stderr" == "embconv: $BATS_TEST_TMPDIR/bad: byte "* ]] || { echo "$bad: $stderr"; return 1; }
   done
   mkst "$BATS_TEST_TMPDIR/pad" "{\"__metadata__\":{\"padding_idx\":\"1\"},$w$tail" "$data"
@@ -168,6 +168,19 @@ Try 'embconv --help' for more information."
   assert_equal "$stderr" "embconv: $BATS_TEST_TMPDIR/m.vocab.tsv: 3 tokens for the 4 rows of $BATS_TEST_TMPDIR/m.npy"
   rm "$BATS_TEST_TMPDIR/m.vocab.tsv"
   run -1 t embconv "$BATS_TEST_TMPDIR/m.npy" -t glove -
+}
+
+@test "embconv .npy: a write that fails replaces neither the matrix nor its vocabulary" {
+  local d="$BATS_TEST_TMPDIR"
+  t embconv "$SMALL" "$d/m.npy"
+  cp "$d/m.npy" "$d/old.npy"; cp "$d/m.vocab.tsv" "$d/old.tsv"
+  # 300 rows of 400 values: the vocabulary (a few KB) fits under the file-size limit, the matrix
+  # (480 KB) does not, and its write fails only when the buffered data is flushed at the end
+  awk 'BEGIN { for (i = 0; i < 300; i++) { printf "w%d", i; for (j = 0; j < 400; j++) printf " 0.5"; print "" } }' >"$d/big.txt"
+  run -1 bash -c "trap '' XFSZ; ulimit -f 100; '$EMB_BUILD/embconv' '$d/big.txt' '$d/m.npy'"
+  cmp "$d/m.npy" "$d/old.npy"
+  cmp "$d/m.vocab.tsv" "$d/old.tsv"
+  [ -z "$(find "$d" -name '.*embkit*')" ]
 }
 
 @test "embconv .npy: only 2-D little-endian float32 in C order is read" {

@@ -253,6 +253,44 @@ static void test_run_deterministic(void **state)
 	emb_vocab_free(v);
 }
 
+/* fastText's sub-sampling: a word's frequency is its count over the vocabulary's counts plus
+ * the line ends (fastText's "</s>" tokens), not over the counts alone as in word2vec mode. */
+static void test_sample_counts_line_ends(void **state)
+{
+	struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_vocab *v = vocab();
+	struct emb_train_corpus *c;
+	struct emb_trainer *t;
+	uint32_t ids[600];
+	uint64_t total = 0, lines = 0;
+	(void)state;
+
+	for (size_t i = 0; i < 600; i++) {
+		ids[i] = i % 4 == 3 ? EMB_TRAIN_EOS : (uint32_t)(i % NW);
+		lines += ids[i] == EMB_TRAIN_EOS;
+	}
+	for (size_t i = 0; i < NW; i++)
+		total += emb_vocab_count(v, i);
+	o.dim = 8;
+	o.subwords = true;
+	o.bucket = 50;
+	o.epochs = 1;
+	o.sample = 0.01;
+	assert_int_equal(emb_train_corpus_from_ids(&c, ids, 600, &err), 0);
+	t = trainer(&o, v);
+	assert_int_equal(emb_trainer_run(t, c, &err), 0);
+	for (size_t i = 0; i < NW; i++) {
+		double cnt = (double)emb_vocab_count(v, i), thr = 0.01 * (double)(total + lines);
+		double k = (sqrt(cnt / thr) + 1) * thr / cnt;
+		assert_true(k < 1);
+		assert_true(fabs((double)t->keep[i] - k * 4294967296.0) < 2);
+	}
+	emb_trainer_free(t);
+	emb_train_corpus_free(c);
+	emb_vocab_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_ngram_lists),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_run_deterministic),
+		cmocka_unit_test(test_sample_counts_line_ends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
