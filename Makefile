@@ -88,12 +88,14 @@ SO_LDFLAGS = -Wl,-z,defs
 endif
 
 # ---- what is built ----
-LIB_SRC = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c)
+# *_mpi.c files are MPI's: only embtrain-mpi (below) compiles them, never libembkit or a tool.
+MPI_SRC = $(foreach d,$(LIB_DIRS) cmd,$(wildcard $(d)/*_mpi.c))
+LIB_SRC = $(filter-out $(MPI_SRC),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(wildcard formats/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 # cmd/cli*.c: the front end the tools share (options, messages, other tools' command lines)
 CLI_SRC = $(wildcard cmd/cli*.c)
 CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)
-TOOL_SRC = $(filter-out $(CLI_SRC),$(wildcard cmd/*.c))
+TOOL_SRC = $(filter-out $(CLI_SRC) $(MPI_SRC),$(wildcard cmd/*.c))
 TOOL_BIN = $(TOOL_SRC:cmd/%.c=$(B)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -113,12 +115,42 @@ PUBLIC_HDRS = lib/embkit.h $(VERSION_H) lib/core/emb_err.h \
 VALGRIND_EXEC = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite
 
-.PHONY: all lib deps check unit cli-tests demo bench install install-python uninstall clean lint fuzz tsan
-all: $(TOOL_BIN) lib $(MAN_OUT)
+# embtrain-mpi: cmd/embtrain.c once more, compiled by mpicc with -DEMB_MPI, plus the MPI driver
+# ($(MPI_SRC)), linked by mpicc.  Only it links libmpi (the plain embtrain never does).  Without
+# mpicc (Debian: libopenmpi-dev) the other tools build and `make` says what was skipped.
+MPICC ?= mpicc
+ifneq ($(FUZZ),1)
+HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
+endif
+ifneq ($(HAVE_MPICC),)
+MPI_BIN = $(B)/embtrain-mpi
+MPI_OBJ = $(B)/mpi/cmd/embtrain.o $(MPI_SRC:%.c=$(B)/mpi/%.o)
+else ifneq ($(FUZZ),1)
+MPI_BIN = mpi-missing
+endif
+# what `make install` puts in bin/, man1/ and the completions (embtrain-mpi where it was built)
+INST_BIN = $(TOOL_BIN) $(filter-out mpi-missing,$(MPI_BIN))
+INST_NAMES = $(TOOL_SRC:cmd/%.c=%) $(if $(HAVE_MPICC),embtrain-mpi)
+INST_MAN = $(filter-out $(if $(HAVE_MPICC),,$(B)/man/embtrain-mpi.1),$(MAN_OUT))
+
+.PHONY: all lib deps check unit cli-tests demo bench install install-python uninstall clean lint fuzz tsan \
+	mpi-missing
+all: $(TOOL_BIN) lib $(MAN_OUT) $(MPI_BIN)
 lib: $(B)/libembkit.a $(SHLIB)
 
 # Header dependencies come from the compiler (-MMD -MP); the version header is generated first.
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d) \
+	$(MPI_OBJ:.o=.d)
+
+mpi-missing:
+	@echo "make: $(MPICC) not found: embtrain-mpi not built (Debian: apt-get install libopenmpi-dev)" >&2
+
+$(B)/mpi/%.o: %.c | $(VERSION_H)
+	@mkdir -p $(dir $@)
+	$(MPICC) -DEMB_MPI $(EMB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/embtrain-mpi: $(MPI_OBJ) $(CLI_OBJ) $(B)/libembkit.a
+	$(MPICC) $(EMB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EMB) $(LDLIBS)
 
 $(B)/%.o: %.c | $(VERSION_H)
 	@mkdir -p $(dir $@)
@@ -184,7 +216,10 @@ lint: $(VERSION_H)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppressions-list=.cppcheck-suppressions -D__GNUC__ \
 		$(addprefix -I,$(INC_DIRS)) lib formats cmd
-	clang-tidy --quiet $(LIB_SRC) $(wildcard cmd/*.c) -- $(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) 2>/dev/null
+	clang-tidy --quiet $(LIB_SRC) $(filter-out $(MPI_SRC),$(wildcard cmd/*.c)) -- $(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) 2>/dev/null
+	$(if $(HAVE_MPICC),clang-tidy --quiet $(MPI_SRC) cmd/embtrain.c -- -DEMB_MPI \
+		$(filter-out -pthread -MMD -MP,$(EMB_CFLAGS)) \
+		$(addprefix -isystem ,$(shell $(MPICC) --showme:incdirs)) 2>/dev/null)
 
 demo:
 	@sh .ci/deps build
@@ -204,11 +239,11 @@ install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
 		$(DESTDIR)$(mandir)/man7 $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) \
 		$(DESTDIR)$(libdir) $(DESTDIR)$(includedir)/embkit $(DESTDIR)$(pkgconfigdir)
-	install -m 755 $(TOOL_BIN) $(DESTDIR)$(bindir)
-	install -m 644 $(filter %.1,$(MAN_OUT)) $(DESTDIR)$(mandir)/man1
+	install -m 755 $(INST_BIN) $(DESTDIR)$(bindir)
+	install -m 644 $(filter %.1,$(INST_MAN)) $(DESTDIR)$(mandir)/man1
 	$(if $(filter %.5,$(MAN_OUT)),install -m 644 $(filter %.5,$(MAN_OUT)) $(DESTDIR)$(mandir)/man5)
 	$(if $(filter %.7,$(MAN_OUT)),install -m 644 $(filter %.7,$(MAN_OUT)) $(DESTDIR)$(mandir)/man7)
-	for t in $(TOOL_SRC:cmd/%.c=%); do install -m 644 completions/embkit.bash $(DESTDIR)$(bashcompdir)/$$t; done
+	for t in $(INST_NAMES); do install -m 644 completions/embkit.bash $(DESTDIR)$(bashcompdir)/$$t; done
 	install -m 644 completions/_embkit $(DESTDIR)$(zshcompdir)/_embkit
 	install -m 644 $(B)/libembkit.a $(DESTDIR)$(libdir)
 	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)
@@ -222,8 +257,8 @@ install: all
 		-e 's|@LIBS_PRIVATE@|$(PC_LIBS_PRIVATE)|' lib/embkit.pc.in >$(DESTDIR)$(pkgconfigdir)/embkit.pc
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(TOOL_SRC:cmd/%.c=%)) \
-		$(addprefix $(DESTDIR)$(bashcompdir)/,$(TOOL_SRC:cmd/%.c=%)) $(DESTDIR)$(zshcompdir)/_embkit \
+	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(TOOL_SRC:cmd/%.c=%) embtrain-mpi) \
+		$(addprefix $(DESTDIR)$(bashcompdir)/,$(TOOL_SRC:cmd/%.c=%) embtrain-mpi) $(DESTDIR)$(zshcompdir)/_embkit \
 		$(foreach m,$(MAN_SRC),$(DESTDIR)$(mandir)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(addprefix $(DESTDIR)$(libdir)/,libembkit.a libembkit.so $(SONAME) $(notdir $(SHLIB))) \
 		$(DESTDIR)$(pkgconfigdir)/embkit.pc

@@ -10,9 +10,30 @@
 #include "cli_compat.h"
 #include "emb_format.h"
 #include "emb_train.h"
+#include "embtrain.h"
+
+/* Built twice: as embtrain, and with -DEMB_MPI by mpicc as embtrain-mpi (see embtrain.h). */
+#ifdef EMB_MPI
+#define PROG "embtrain-mpi"
+#define MPI_HELP \
+"Parallel training (run by mpirun or srun; one process per part of the corpus):\n" \
+"      --sync-words=N     merge the processes' models about every N words each\n" \
+"                         (default 100000 per thread): every process gets the sum\n" \
+"                         of all processes' changes since the last merge\n" \
+"      --sync-rows=N      rows merged at most syncs: the N most frequent\n" \
+"                         (default 4096; 0 = always the whole table)\n" \
+"      --full-sync=K      the whole table every K syncs (default 16), and at\n" \
+"                         every epoch end\n" \
+"      --average          merge by averaging the models instead (learns about N\n" \
+"                         times slower per word with N processes)\n" \
+"      --save-vocab=FILE  also write the vocabulary the processes agreed on\n"
+#else
+#define PROG "embtrain"
+#define MPI_HELP ""
+#endif
 
 static const char usage_text[] =
-"Usage: embtrain [OPTION]... CORPUS... -o VECTORS\n"
+"Usage: " PROG " [OPTION]... CORPUS... -o VECTORS\n"
 "Learn word vectors from text (plain or gzip; '-' is standard input) as word2vec does.\n"
 "\n"
 "Vocabulary and tokens:\n"
@@ -61,6 +82,7 @@ static const char usage_text[] =
 "                         --checkpoint-every minutes)\n"
 "      --checkpoint-every=MIN  minutes between checkpoints (default 10)\n"
 "      --resume=FILE      continue from a checkpoint (same CORPUS...)\n"
+MPI_HELP
 CLI_OUTPUT_HELP
 CLI_COMMON_HELP;
 
@@ -68,29 +90,12 @@ enum {
 	OPT_MIN_COUNT = CLI_OPT_FIRST_TOOL, OPT_MAX_SIZE, OPT_SPLIT, OPT_LOWER, OPT_NS_EXP, OPT_HS,
 	OPT_SAMPLE, OPT_MIN_ALPHA, OPT_BATCH, OPT_SEED, OPT_INIT, OPT_INIT_FROM, OPT_FREEZE,
 	OPT_PADDING, OPT_SAVE_CONTEXT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME,
+	OPT_SYNC_WORDS, OPT_SYNC_ROWS, OPT_FULL_SYNC, OPT_MPI_VOCAB, OPT_AVERAGE,
 	OPT_SUBWORDS, OPT_MINN, OPT_MAXN, OPT_BUCKET, OPT_UNICODE_ERRORS,
 };
 
 /* --batch without a value: centre words per group sharing negatives (see bench/results/train.md) */
 #define BATCH_DEFAULT 1
-
-struct train_cmd {
-	struct emb_train_opts o;
-	struct emb_tok_opts tok;
-	struct cli_common common;
-	const char *vocab, *output, *context, *init_from, *resume;
-	const char *save_vocab;  /* word2vec.c's -save-vocab */
-	const char *also_vec;    /* fastText's PREFIX.vec beside PREFIX.bin */
-	const struct emb_format *fmt;
-	uint64_t min_count, max_size;
-	long padding;
-	bool dim_given, freeze, min_count_given, ngram_given;
-	int utf8;                /* reading --init-from (enum emb_utf8_mode) */
-	char **corpus;
-	size_t ncorpus;
-	char options[1024];      /* the command line, for the metadata */
-	double last_progress;
-};
 
 static void on_progress(void *ctx, const struct emb_train_progress *p)
 {
@@ -98,6 +103,13 @@ static void on_progress(void *ctx, const struct emb_train_progress *p)
 
 	if (p->done || !cli_progress_enabled(&c->common))
 		return;
+	if (c->size > 1) { /* p->words counts every process (as of the last sync) */
+		double rate = p->elapsed > 0 ? (double)p->words / p->elapsed : 0;
+		cli_progress("%5.1f%%  %.0fk words/s (%u processes)  alpha %.6f  %.0fs elapsed  ETA %.0fs",
+			     p->frac * 100, rate / 1000, c->size, p->alpha, p->elapsed,
+			     p->frac > 0 ? p->elapsed * (1 - p->frac) / p->frac : 0);
+		return;
+	}
 	cli_progress("%5.1f%%  %.0fk words/s/thread  alpha %.6f  %.0fs elapsed  ETA %.0fs",
 		     p->frac * 100, p->words_per_sec / 1000, p->alpha, p->elapsed, p->eta);
 }
@@ -133,9 +145,9 @@ static int set_fasttext_args(struct emb_table *tab, const struct emb_train_opts 
 }
 
 static int set_meta(struct emb_table *tab, const struct train_cmd *c,
-		    const struct emb_train_corpus *corpus, struct emb_trainer *tr, struct emb_err *err)
+		    const struct emb_trainer *tr, struct emb_err *err)
 {
-	const struct emb_train_stats *st = emb_train_corpus_stats(corpus);
+	const struct emb_train_stats *st = &c->st;
 	const struct emb_train_opts *o = emb_trainer_opts(tr);
 	char b[6][64];
 	int rc;
@@ -145,8 +157,8 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 	snprintf(b[2], sizeof b[2], "%" PRIu64, st->kept);
 	snprintf(b[3], sizeof b[3], "%" PRIu64, st->lines);
 	snprintf(b[4], sizeof b[4], "%zu", tab->rows);
-	snprintf(b[5], sizeof b[5], "%" PRIu64, emb_trainer_words(tr));
-	if ((rc = emb_table_meta_set(tab, "created_by", "embtrain " EMBKIT_VERSION, err)) < 0 ||
+	snprintf(b[5], sizeof b[5], "%" PRIu64, c->words);
+	if ((rc = emb_table_meta_set(tab, "created_by", PROG " " EMBKIT_VERSION, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.options", c->options, err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.seed", b[0], err)) < 0 ||
 	    (rc = emb_table_meta_set(tab, "train.model", o->model == EMB_TRAIN_CBOW ? "cbow" : "sg", err)) < 0 ||
@@ -161,9 +173,8 @@ static int set_meta(struct emb_table *tab, const struct train_cmd *c,
 
 /* Write MATRIX (rows of VOCAB) to PATH as a table. */
 static int save(const struct train_cmd *c, const char *path, const struct emb_format *fmt,
-		const float *matrix,
-		const struct emb_vocab *vocab, const struct emb_train_corpus *corpus,
-		struct emb_trainer *tr, const struct emb_subword *sw, long padding,
+		const float *matrix, const struct emb_vocab *vocab, struct emb_trainer *tr,
+		const struct emb_subword *sw, long padding,
 		struct emb_err *err)
 {
 	struct emb_write_opts wo = EMB_WRITE_OPTS_INIT;
@@ -191,7 +202,7 @@ static int save(const struct train_cmd *c, const char *path, const struct emb_fo
 	}
 	tab->padding_idx = padding;
 	cli_out_opts(&c->common, &oo, 0);
-	if (rc >= 0 && (rc = set_meta(tab, c, corpus, tr, err)) >= 0)
+	if (rc >= 0 && (rc = set_meta(tab, c, tr, err)) >= 0)
 		rc = emb_table_save(tab, path, fmt, &wo, &oo, err);
 done:
 	emb_table_free(tab);
@@ -284,93 +295,173 @@ static int init_from_dim(struct train_cmd *c, struct emb_err *err)
 	return 0;
 }
 
+/*
+ * The steps every process of embtrain-mpi takes together (embtrain_mpi.c); in embtrain, the
+ * plain ones.
+ */
+static int agree(struct train_cmd *c, int rc, struct emb_err *err)
+{
+#ifdef EMB_MPI
+	return mpi_agree(c, rc, err);
+#else
+	(void)c;
+	(void)err;
+	return rc;
+#endif
+}
+
+static int scan(struct train_cmd *c, struct emb_train_corpus **corpus, struct emb_vocab **vocab,
+		struct emb_err *err)
+{
+#ifdef EMB_MPI
+	return mpi_scan(c, corpus, vocab, err);
+#else
+	return emb_train_corpus_scan(corpus, vocab, c->corpus, c->ncorpus, &c->tok, err);
+#endif
+}
+
+static int count_vocab(struct train_cmd *c, struct emb_train_corpus *corpus,
+		       struct emb_vocab **vocab, struct emb_err *err)
+{
+#ifdef EMB_MPI
+	return mpi_count_vocab(c, corpus, vocab, err);
+#else
+	return emb_train_vocab_prune(vocab, corpus, c->min_count, c->max_size, false, true, err);
+#endif
+}
+
+/* Every output asked for: the vectors, the context vectors, the compat side files. */
+static int save_all(const struct train_cmd *c, struct emb_trainer *tr,
+		    const struct emb_vocab *vocab, long padding, struct emb_err *err)
+{
+	const struct emb_subword *sw = emb_trainer_subword(tr);
+	int rc;
+
+	if ((rc = save(c, c->output, c->fmt, emb_trainer_input(tr), vocab, tr, sw, padding, err)) < 0 ||
+	    (c->context && (rc = save(c, c->context, c->fmt, emb_trainer_output(tr), vocab, tr, NULL,
+				      -1, err)) < 0) ||
+	    (c->also_vec && (rc = save(c, c->also_vec, emb_format_by_name("word2vec"),
+				       emb_trainer_input(tr), vocab, tr, sw, padding, err)) < 0) ||
+	    (c->save_vocab && (rc = save_vocab(c, c->save_vocab, vocab, err)) < 0))
+		return rc;
+#ifdef EMB_MPI
+	if (c->vocab_out && (rc = mpi_save_vocab(c, vocab, err)) < 0)
+		return rc;
+#endif
+	return 0;
+}
+
+/* One step of every process (see agree): on failure, leave train(). */
+#define STEP(expr) do { if ((rc = agree(c, (expr), err)) < 0) goto done; } while (0)
+
 static int train(struct train_cmd *c, struct emb_err *err)
 {
 	struct emb_train_corpus *corpus = NULL;
 	struct emb_trainer *tr = NULL;
 	struct emb_vocab *vocab = NULL;
-	uint64_t *counts = NULL;
+	uint64_t *counts = NULL, kept;
 	long padding = c->padding;
 	size_t rows;
-	int rc;
+	int rc = 0;
 
-	if ((rc = probe_output(c->output, err)) < 0 || (rc = probe_output(c->context, err)) < 0 ||
-	    (rc = probe_output(c->o.checkpoint, err)) < 0)
-		goto done;
+	if (c->rank == 0 && (rc = probe_output(c->output, err)) == 0 &&
+	    (rc = probe_output(c->context, err)) == 0)
+		rc = probe_output(c->o.checkpoint, err);
+#ifdef EMB_MPI
+	if (c->rank == 0 && rc == 0)
+		rc = probe_output(c->ckpt, err);
+	if (c->rank == 0 && rc == 0)
+		rc = probe_output(c->vocab_out, err);
+#endif
+	STEP(rc);
 	if (c->resume) {
-		if ((rc = emb_trainer_resume(&tr, &vocab, c->resume, &c->o, err)) < 0)
-			goto done;
-		padding = emb_trainer_padding(tr);
+		if ((rc = emb_trainer_resume(&tr, &vocab, c->resume, &c->o, err)) == 0)
+			padding = emb_trainer_padding(tr);
+#ifdef EMB_MPI
+		if (rc == 0)
+			rc = mpi_resume_positions(c, tr, err);
+#endif
 	} else if (c->vocab) {
-		if ((rc = emb_vocab_load(&vocab, c->vocab, 0, err)) < 0 ||
-		    (rc = emb_train_vocab_prune(&vocab, NULL, c->min_count, c->max_size, true, false,
-						err)) < 0)
-			goto done;
+		if ((rc = emb_vocab_load(&vocab, c->vocab, 0, err)) == 0)
+			rc = emb_train_vocab_prune(&vocab, NULL, c->min_count, c->max_size, true,
+						   false, err);
 	}
-	if ((rc = emb_train_corpus_scan(&corpus, &vocab, c->corpus, c->ncorpus, &c->tok, err)) < 0)
+	STEP(rc);
+	STEP(scan(c, &corpus, &vocab, err));
+	c->st = *emb_train_corpus_stats(corpus);
+#ifdef EMB_MPI
+	if ((rc = mpi_sum_stats(c, err)) < 0)
 		goto done;
-	if (emb_train_corpus_stats(corpus)->tokens == 0) {
-		rc = emb_err_set(err, EMB_EFORMAT, "the corpus is empty");
-		goto done;
-	}
-	if (!c->vocab && !c->resume &&
-	    (rc = emb_train_vocab_prune(&vocab, corpus, c->min_count, c->max_size, false, true, err)) < 0)
+#endif
+	STEP(c->st.tokens ? 0 : emb_err_set(err, EMB_EFORMAT, "the corpus is empty"));
+	if (!c->vocab && !c->resume && (rc = count_vocab(c, corpus, &vocab, err)) < 0)
 		goto done;
 	rows = emb_vocab_size(vocab);
 	if (padding < 0 && !c->resume)
 		padding = emb_vocab_find(vocab, "<pad>", 5);
-	if (padding >= (long)rows) {
-		rc = emb_err_set(err, EMB_EINVAL, "--padding-idx %ld is beyond the %zu rows", padding, rows);
+	STEP(padding >= (long)rows ? emb_err_set(err, EMB_EINVAL, "--padding-idx %ld is beyond the %zu rows",
+						  padding, rows) : 0);
+	STEP(emb_train_corpus_filter(corpus, vocab, padding, err));
+	c->st = *emb_train_corpus_stats(corpus);
+	kept = c->st.kept;
+#ifdef EMB_MPI
+	if ((rc = mpi_sum_stats(c, err)) < 0)
 		goto done;
-	}
-	if ((rc = emb_train_corpus_filter(corpus, vocab, padding, err)) < 0)
-		goto done;
-	if (emb_train_corpus_stats(corpus)->kept == 0) {
-		rc = emb_err_set(err, EMB_EFORMAT, "no token of the corpus is in the vocabulary%s",
-				 c->vocab || c->resume ? "" : " (see --min-count)");
-		goto done;
-	}
+#endif
+	STEP(c->st.kept ? 0 : emb_err_set(err, EMB_EFORMAT, "no token of the corpus is in the vocabulary%s",
+					  c->vocab || c->resume ? "" : " (see --min-count)"));
+	STEP(kept ? 0 : emb_err_set(err, EMB_EFORMAT, "process %u of %u has no word of the vocabulary "
+				   "in its part of the corpus: use fewer processes", c->rank, c->size));
 	if (!tr) {
 		if (!(counts = malloc(rows * sizeof *counts))) {
 			rc = emb_err_nomem(err, "training");
-			goto done;
+		} else {
+			for (size_t i = 0; i < rows; i++)
+				counts[i] = emb_vocab_count(vocab, i);
+			if ((rc = emb_trainer_new(&tr, counts, rows, &c->o, padding, err)) == 0 &&
+			    c->init_from)
+				rc = init_from(c, tr, vocab, err);
+			if (rc == 0)
+				rc = emb_trainer_subwords(tr, vocab, err);
 		}
-		for (size_t i = 0; i < rows; i++)
-			counts[i] = emb_vocab_count(vocab, i);
-		if ((rc = emb_trainer_new(&tr, counts, rows, &c->o, padding, err)) < 0)
-			goto done;
-		if ((c->init_from && (rc = init_from(c, tr, vocab, err)) < 0) ||
-		    (rc = emb_trainer_subwords(tr, vocab, err)) < 0)
-			goto done;
+		STEP(rc);
 	}
 	emb_trainer_set_vocab(tr, vocab);
+#ifdef EMB_MPI
+	if ((rc = mpi_start_together(c, tr, kept, err)) < 0)
+		goto done;
+#else
 	/* until now an interrupt simply ends the process; from here it stops training cleanly */
 	cli_catch_interrupt();
+#endif
 	if ((rc = emb_trainer_run(tr, corpus, err)) < 0)
 		goto done;
 	cli_progress_done();
-	if ((rc = save(c, c->output, c->fmt, emb_trainer_input(tr), vocab, corpus, tr,
-		       emb_trainer_subword(tr), padding, err)) < 0)
+	c->words = emb_trainer_words(tr);
+#ifdef EMB_MPI
+	if ((rc = emb_train_mpi_sum(c->words, &c->words, err)) < 0)
 		goto done;
-	if (c->context && (rc = save(c, c->context, c->fmt, emb_trainer_output(tr), vocab, corpus, tr,
-				      NULL, -1, err)) < 0)
-		goto done;
-	if (c->also_vec && (rc = save(c, c->also_vec, emb_format_by_name("word2vec"),
-				       emb_trainer_input(tr), vocab, corpus, tr, emb_trainer_subword(tr),
-				       padding, err)) < 0)
-		goto done;
-	if (c->save_vocab && (rc = save_vocab(c, c->save_vocab, vocab, err)) < 0)
-		goto done;
+#endif
+	/* rank 0 alone writes; the others wait to hear how that went */
+	if (c->rank == 0)
+		rc = save_all(c, tr, vocab, padding, err);
+	STEP(rc);
 	if (!c->common.quiet) {
 		double s = emb_trainer_seconds(tr);
 		const struct emb_train_opts *o = emb_trainer_opts(tr);
+		unsigned th = o->threads * c->size;
 		cli_summary(&c->common, "%zu x %zu vectors from %" PRIu64 " words x %u epochs in %.1f s "
-			"(%.0fk words/s/thread, %u threads)", rows, emb_trainer_dim(tr),
-			emb_train_corpus_stats(corpus)->kept, o->epochs, s,
-			s > 0 ? (double)emb_trainer_words(tr) / s / o->threads / 1000 : 0, o->threads);
+			"(%.0fk words/s/thread, %u threads)", rows, emb_trainer_dim(tr), c->st.kept,
+			o->epochs, s, s > 0 ? (double)c->words / s / th / 1000 : 0, th);
+#ifdef EMB_MPI
+		mpi_summary(c);
+#endif
 	}
 done:
 	cli_progress_done();
+#ifdef EMB_MPI
+	emb_train_mpi_sched_release(&c->sched);
+#endif
 	emb_train_corpus_free(corpus);
 	emb_trainer_free(tr);
 	emb_vocab_free(vocab);
@@ -414,24 +505,39 @@ int main(int argc, char **argv)
 		{ "minn", required_argument, NULL, OPT_MINN },
 		{ "maxn", required_argument, NULL, OPT_MAXN },
 		{ "bucket", required_argument, NULL, OPT_BUCKET },
+#ifdef EMB_MPI
+		{ "sync-words", required_argument, NULL, OPT_SYNC_WORDS },
+		{ "sync-rows", required_argument, NULL, OPT_SYNC_ROWS },
+		{ "full-sync", required_argument, NULL, OPT_FULL_SYNC },
+		{ "save-vocab", required_argument, NULL, OPT_MPI_VOCAB },
+		{ "average", no_argument, NULL, OPT_AVERAGE },
+#endif
 		CLI_OUTPUT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct train_cmd c = { .o = EMB_TRAIN_OPTS_INIT, .tok = EMB_TOK_OPTS_INIT,
-				      .common = CLI_COMMON_INIT, .min_count = 5, .padding = -1 };
+				      .common = CLI_COMMON_INIT, .min_count = 5, .padding = -1,
+				      .rank = 0, .size = 1 };
 	struct emb_err err = EMB_ERR_INIT;
 	double every = 10;
 	uint64_t u;
 	size_t used = 0;
 	static const char *const model_names[] = { "sg", "skipgram", "cbow", NULL };
 	static const char *const init_names[] = { "uniform", "normal", NULL };
-	int ch, pick;
+	int ch, pick, rc;
 	static struct cli_compat compat; /* static: its vectors live as long as argv */
-	int argc0 = argc;
-	char **argv0 = argv;
+	int argc0;
+	char **argv0;
 
 	cli_init(argv[0]);
+	c.o.threads = (unsigned)cli_online_cpus(1024);
+#ifdef EMB_MPI
+	if (mpi_start(&c, &argc, &argv, &err) < 0)
+		return cli_report(&err);
+#endif
+	argc0 = argc;
+	argv0 = argv;
 	/* word2vec.c's or fastText's command line becomes embtrain's own (see cli_compat.h) */
 	if (cli_compat_translate(&compat, argc, argv))
 		return 2;
@@ -441,7 +547,6 @@ int main(int argc, char **argv)
 		c.save_vocab = compat.save_vocab;
 		c.also_vec = compat.also_output;
 	}
-	c.o.threads = (unsigned)cli_online_cpus(1024);
 	while ((ch = getopt_long(argc, argv, "v:d:m:n:w:a:e:j:o:t:" CLI_OUTPUT_SHORTOPTS
 				 CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
@@ -450,6 +555,22 @@ int main(int argc, char **argv)
 		case OPT_SAVE_CONTEXT: c.context = optarg; break;
 		case OPT_INIT_FROM: c.init_from = optarg; break;
 		case OPT_RESUME: c.resume = optarg; break;
+#ifdef EMB_MPI
+		case OPT_MPI_VOCAB: c.vocab_out = optarg; break;
+		case OPT_AVERAGE: c.average = true; break;
+		case OPT_SYNC_WORDS:
+			if (cli_parse_count("sync-words", optarg, 1, UINT64_MAX, &c.sync_words))
+				return 2;
+			break;
+		case OPT_SYNC_ROWS:
+			if (cli_parse_count("sync-rows", optarg, 0, UINT32_MAX, &c.sync_rows))
+				return 2;
+			break;
+		case OPT_FULL_SYNC:
+			if (cli_parse_count("full-sync", optarg, 1, UINT32_MAX, &c.full_sync))
+				return 2;
+			break;
+#endif
 		case OPT_CHECKPOINT: c.o.checkpoint = optarg; break;
 		case OPT_LOWER: c.tok.lower = true; break;
 		case OPT_HS: c.o.hs = true; break;
@@ -563,6 +684,10 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("no corpus given");
+	for (int i = optind; i < argc && c.size > 1; i++)
+		if (strcmp(argv[i], "-") == 0)
+			return cli_usage_error("standard input cannot be split between %u processes",
+					       c.size);
 	if (!c.output)
 		return cli_usage_error("no output given (-o VECTORS)");
 	if (c.o.negative == 0 && !c.o.hs)
@@ -575,6 +700,11 @@ int main(int argc, char **argv)
 		return cli_usage_error("--minn, --maxn and --bucket need --subwords");
 	if (c.o.subwords && c.o.minn > c.o.maxn)
 		return cli_usage_error("--minn %u is above --maxn %u", c.o.minn, c.o.maxn);
+#ifdef EMB_MPI
+	/* the merges cover the word rows only: each process's n-gram rows would drift apart */
+	if (c.o.subwords)
+		return cli_usage_error("--subwords does not work with embtrain-mpi yet (use embtrain)");
+#endif
 	if (c.o.subwords && (c.o.batch || c.o.checkpoint || c.resume))
 		return cli_usage_error("--subwords does not work with %s yet",
 				       c.o.batch ? "--batch" : c.resume ? "--resume" : "--checkpoint");
@@ -592,6 +722,12 @@ int main(int argc, char **argv)
 	c.corpus = argv + optind;
 	c.ncorpus = (size_t)(argc - optind);
 	c.o.checkpoint_every = c.o.checkpoint ? every * 60 : 0;
+#ifdef EMB_MPI
+	c.ckpt = c.o.checkpoint; /* the job checkpoints at averaging rounds, not the trainer */
+	c.ckpt_every = every * 60;
+	c.o.checkpoint = NULL;
+	c.o.checkpoint_every = 0;
+#endif
 	c.o.progress = on_progress;
 	c.o.progress_ctx = &c;
 	c.o.stop = &cli_interrupted;
@@ -604,7 +740,13 @@ int main(int argc, char **argv)
 		used = sizeof c.options - 1;
 	if (c.init_from && !c.dim_given && !c.resume && init_from_dim(&c, &err) < 0)
 		return cli_report(&err);
-	if (train(&c, &err) < 0)
+#ifdef EMB_MPI
+	mpi_ready(&c);
+	if ((rc = train(&c, &err)) < 0)
+		return mpi_fail(&c, rc, &err);
+#else
+	if ((rc = train(&c, &err)) < 0)
 		return cli_report(&err);
+#endif
 	return cli_close_stdout();
 }

@@ -1,4 +1,4 @@
-# bash completion for the embkit tools: tokvocab embtrain embpack embquery embconv.
+# bash completion for the embkit tools: tokvocab embtrain embtrain-mpi embpack embquery embconv.
 # Options and subcommands come from the tool itself (`TOOL --list-options`, `TOOL SUB
 # --list-options`), so this file never falls out of step with the option tables; its "-x --name"
 # lines (the short letters) are neither subcommands nor offered.
@@ -29,4 +29,4 @@ _embkit()
 	compopt -o filenames 2>/dev/null
 	COMPREPLY+=($(compgen -f -- "$cur"))
 }
-complete -F _embkit tokvocab embtrain embpack embquery embconv
+complete -F _embkit tokvocab embtrain embtrain-mpi embpack embquery embconv

@@ -216,6 +216,12 @@ long emb_trainer_padding(const struct emb_trainer *t);
  */
 int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, struct emb_err *err);
 
+/* Attach the data-parallel hook of O (sync, sync_ctx, sync_words, corpus_words) to a trainer
+ * made without it, e.g. one loaded from a checkpoint, before emb_trainer_run(); also O's seed,
+ * which the run's random numbers start from (the processes of a job make their matrices alike
+ * from one seed, then each trains with its own). */
+void emb_trainer_set_sync(struct emb_trainer *t, const struct emb_train_opts *o);
+
 /*
  * Turn on the subword model of the options (o.subwords) for the words of VOCAB (row i = token
  * i): every word's n-gram rows are listed once, and the input matrix gains o.bucket rows,
@@ -250,5 +256,28 @@ int emb_trainer_save_state(const struct emb_trainer *t, const char *path, struct
  */
 int emb_trainer_resume(struct emb_trainer **out, struct emb_vocab **vocab, const char *path,
 		       const struct emb_train_opts *o, struct emb_err *err);
+
+/* ---- positions (data-parallel checkpoints; emb_train_pos.c) --------------------------- */
+
+/* Bytes of this trainer's run state: corpus identity, words done and thread positions. */
+size_t emb_trainer_pos_size(const struct emb_trainer *t);
+/* Copy it into DST (emb_trainer_pos_size bytes); call while the threads are paused (sync). */
+void emb_trainer_pos_get(const struct emb_trainer *t, void *dst);
+/* Take the run state SRC (N bytes, from _pos_get of a trainer with as many threads); the
+ * learning rate follows GLOBAL_WORDS, the words of all processes at that point. */
+int emb_trainer_pos_set(struct emb_trainer *t, const void *src, size_t n, uint64_t global_words,
+			struct emb_err *err);
+/* The words done recorded in run state SRC. */
+uint64_t emb_trainer_pos_words(const void *src);
+
+/*
+ * emb_trainer_save_state() followed by an extension EXT (N bytes; e.g. every process's
+ * positions), atomically.  The file stays a checkpoint for emb_trainer_load_state();
+ * emb_trainer_state_ext() returns the extension (*ext malloc'd; NULL and 0 when there is
+ * none, as in a checkpoint of one process).
+ */
+int emb_trainer_save_state_ext(const struct emb_trainer *t, const char *path, const void *ext,
+			       size_t n, struct emb_err *err);
+int emb_trainer_state_ext(const char *path, void **ext, size_t *n, struct emb_err *err);
 
 #endif

@@ -14,12 +14,15 @@
 #include "emb_train.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "emb_stream.h"
+#include "emb_train_part.h"
 #include "internal.h"
 
 #define IDBUF 65536
@@ -161,16 +164,52 @@ static int scan_token(void *ctx, const char *tok, size_t len)
 	return idw_put(s->w, (uint32_t)id, s->err);
 }
 
-static int scan_one(struct scan_ctx *s, struct emb_tokenizer *tk, const char *path)
+/* Open piece P positioned at its first line: a cut piece starts after the line end at or
+ * after its first byte - 1, so a line belongs to the piece holding its first byte. */
+static int piece_open(struct emb_stream **in, int *fd, char *name, size_t cap,
+		      const struct emb_train_piece *p, struct emb_err *err)
 {
-	struct emb_stream *in = NULL;
-	char *line;
-	size_t len;
+	char c;
+	size_t got;
 	int rc;
 
-	if ((rc = emb_stream_open(&in, path, s->err)) < 0)
+	*fd = -1;
+	if (p->begin == 0)
+		return emb_stream_open(in, p->path, err);
+	snprintf(name, cap, "%s@%" PRIu64, p->path, p->begin);
+	do
+		*fd = open(p->path, O_RDONLY | O_CLOEXEC);
+	while (*fd < 0 && errno == EINTR);
+	if (*fd < 0)
+		return emb_err_set(err, EMB_EIO, "%s: %s", p->path, strerror(errno));
+	if (lseek(*fd, (off_t)(p->begin - 1), SEEK_SET) < 0)
+		return emb_err_set(err, EMB_EIO, "%s: %s", p->path, strerror(errno));
+	if ((rc = emb_stream_open_fd(in, name, *fd, err)) < 0)
 		return rc;
-	while ((rc = emb_stream_getline(in, &line, &len, s->err)) == 0) {
+	if ((rc = emb_stream_read(*in, &c, 1, &got, err)) < 0)
+		return rc;
+	if (rc == 0 && c != '\n') {
+		char *line;
+		size_t len;
+		if ((rc = emb_stream_getline(*in, &line, &len, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int scan_one(struct scan_ctx *s, struct emb_tokenizer *tk, const struct emb_train_piece *p)
+{
+	struct emb_stream *in = NULL;
+	char *line, name[4096];
+	/* a cut piece's stream starts at byte begin - 1 */
+	uint64_t base = p->begin ? p->begin - 1 : 0;
+	size_t len;
+	int rc, fd;
+
+	if ((rc = piece_open(&in, &fd, name, sizeof name, p, s->err)) < 0)
+		goto done;
+	while (base + emb_stream_offset(in) < p->end &&
+	       (rc = emb_stream_getline(in, &line, &len, s->err)) == 0) {
 		s->st->lines++;
 		if ((rc = emb_token_check_line(in, line, len, s->err)) < 0 ||
 		    (rc = emb_tokenizer_line(tk, line, len, scan_token, s, s->err)) != 0)
@@ -178,16 +217,37 @@ static int scan_one(struct scan_ctx *s, struct emb_tokenizer *tk, const char *pa
 		if ((rc = idw_put(s->w, EMB_TRAIN_EOS, s->err)) < 0)
 			break;
 	}
-	if (rc < 0) {
-		emb_stream_abort(in);
-		return rc;
+	if (rc >= 0) {
+		rc = emb_stream_close(in, s->err);
+		in = NULL;
 	}
-	return emb_stream_close(in, s->err);
+done:
+	emb_stream_abort(in);
+	if (fd >= 0)
+		close(fd);
+	return rc < 0 ? rc : 0;
 }
 
 int emb_train_corpus_scan(struct emb_train_corpus **out, struct emb_vocab **vocab,
 			  char *const *paths, size_t n, const struct emb_tok_opts *tok,
 			  struct emb_err *err)
+{
+	struct emb_train_piece *p = malloc((n ? n : 1) * sizeof *p);
+	int rc;
+
+	*out = NULL;
+	if (!p)
+		return emb_err_nomem(err, "reading the corpus");
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct emb_train_piece){ paths[i], 0, EMB_TRAIN_PART_END };
+	rc = emb_train_corpus_scan_pieces(out, vocab, p, n, tok, err);
+	free(p);
+	return rc;
+}
+
+int emb_train_corpus_scan_pieces(struct emb_train_corpus **out, struct emb_vocab **vocab,
+				 const struct emb_train_piece *pieces, size_t n,
+				 const struct emb_tok_opts *tok, struct emb_err *err)
 {
 	struct emb_train_corpus *c = NULL;
 	struct emb_tokenizer *tk = NULL;
@@ -211,7 +271,7 @@ int emb_train_corpus_scan(struct emb_train_corpus **out, struct emb_vocab **voca
 		goto done;
 	s = (struct scan_ctx){ *vocab ? *vocab : built, !*vocab, w, &c->stats, err };
 	for (size_t i = 0; i < n; i++)
-		if ((rc = scan_one(&s, tk, paths[i])) < 0)
+		if ((rc = scan_one(&s, tk, &pieces[i])) < 0)
 			goto done;
 	if ((rc = idw_flush(w, err)) < 0)
 		goto done;
@@ -350,6 +410,26 @@ uint64_t emb_train_corpus_size(const struct emb_train_corpus *c)
 uint64_t emb_train_corpus_digest(const struct emb_train_corpus *c)
 {
 	return c->digest;
+}
+
+int emb_train_corpus_renumber(struct emb_train_corpus *c, const struct emb_vocab *from,
+			      const struct emb_vocab *to, struct emb_err *err)
+{
+	size_t n = emb_vocab_size(from);
+	uint32_t *remap = malloc((n ? n : 1) * sizeof *remap);
+
+	if (!remap)
+		return emb_err_nomem(err, "renumbering the id cache");
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *tok = emb_vocab_token(from, i, &len);
+		long r = emb_vocab_find(to, tok, len);
+		remap[i] = r < 0 ? UINT32_MAX : (uint32_t)r;
+	}
+	free(c->remap);
+	c->remap = remap;
+	c->remap_n = n;
+	return 0;
 }
 
 /* ---- pruning ---- */

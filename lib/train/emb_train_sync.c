@@ -25,6 +25,15 @@ void emb_train_sync_finish(struct emb_trainer *t)
 	pthread_cond_destroy(&t->sync_cv);
 }
 
+void emb_trainer_set_sync(struct emb_trainer *t, const struct emb_train_opts *o)
+{
+	t->o.sync = o->sync;
+	t->o.sync_ctx = o->sync_ctx;
+	t->o.sync_words = o->sync_words;
+	t->o.corpus_words = o->corpus_words;
+	t->o.seed = o->seed;
+}
+
 uint64_t emb_train_sync_every(const struct emb_trainer *t)
 {
 	if (!t->o.sync || !t->o.sync_words)
