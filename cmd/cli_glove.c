@@ -187,6 +187,9 @@ static int read_cooc(struct cli_glove *g, struct emb_cooc **cooc, struct emb_voc
 
 	if ((rc = emb_cooc_file_open(&rd, g->cooc_in, err)) < 0)
 		return rc;
+	/* the counting settings are the file's (for the metadata) */
+	g->o.window = emb_cooc_file_window(rd);
+	g->o.symmetric = emb_cooc_file_symmetric(rd);
 	if ((rc = emb_cooc_new(cooc, emb_cooc_file_rows(rd), emb_cooc_file_max_records(rd), &g->o,
 			       err)) < 0)
 		goto done;
