@@ -698,6 +698,11 @@ int main(int argc, char **argv)
 	if (c.o.subwords && (c.o.batch || c.o.checkpoint || c.resume))
 		return cli_usage_error("--subwords does not work with %s yet",
 				       c.o.batch ? "--batch" : c.resume ? "--resume" : "--checkpoint");
+	if (!c.fmt && (emb_format_unknown_extension(c.output) ||
+		       (c.context && emb_format_unknown_extension(c.context))))
+		return cli_usage_error("the extension of '%s' names no table format (.emb .safetensors "
+				       ".npy .bin .vec .txt, optionally .gz); give --to",
+				       emb_format_unknown_extension(c.output) ? c.output : c.context);
 	if (cli_refuse_terminal(&c.common, c.output, !emb_format_for_output(c.output, c.fmt)->text) ||
 	    (c.context &&
 	     cli_refuse_terminal(&c.common, c.context, !emb_format_for_output(c.context, c.fmt)->text)))

@@ -371,21 +371,6 @@ static int convert_streaming(const struct emb_convert_opts *o, const struct emb_
 	return 0;
 }
 
-/* Does the last part of PATH (before a final .gz) have a dot that is not its first byte? */
-static bool has_extension(const char *path)
-{
-	const char *base = strrchr(path, '/');
-	size_t n;
-
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (n > 3 && strcmp(base + n - 3, ".gz") == 0)
-		n -= 3;
-	while (n > 1 && base[n - 1] != '.')
-		n--;
-	return n > 1;
-}
-
 int emb_convert(const struct emb_convert_opts *o, struct emb_err *err)
 {
 	const struct emb_format *from = o->from, *to = o->to;
@@ -393,8 +378,7 @@ int emb_convert(const struct emb_convert_opts *o, struct emb_err *err)
 	bool header, stream;
 	int rc;
 
-	if (!to && o->write_output && strcmp(o->output, "-") != 0 &&
-	    !emb_format_by_filename(o->output) && has_extension(o->output))
+	if (!to && o->write_output && emb_format_unknown_extension(o->output))
 		return emb_err_set(err, EMB_EINVAL, "the extension of '%s' names no table format "
 				   "(.emb .safetensors .npy .bin .vec .txt, optionally .gz)", o->output);
 	to = emb_format_for_output(o->write_output ? o->output : "-", to);

@@ -165,6 +165,9 @@ int emb_rows_write_table(const struct emb_format *fmt, const struct emb_table *t
 const struct emb_format *emb_format_by_name(const char *name);
 /* The format an output name asks for (.emb .bin .txt .vec, before a final .gz); NULL if none. */
 const struct emb_format *emb_format_by_filename(const char *path);
+/* PATH has an extension (before a final .gz; a leading dot is not one) that names no format:
+ * writing EMB under a name that promises something else would surprise, so callers refuse. */
+bool emb_format_unknown_extension(const char *path);
 /* Sniff the format of an open stream (peeks, consumes nothing). */
 int emb_format_detect(const struct emb_format **out, struct emb_stream *in, struct emb_err *err);
 

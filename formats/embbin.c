@@ -284,35 +284,10 @@ static void matrix_from(float *dst, const unsigned char *src, size_t n, uint32_t
 static int read_payload(struct emb_stream *in, uint64_t len, unsigned char **out,
 			struct emb_err *err)
 {
-	unsigned char *p = NULL, *np;
-	uint64_t got = 0;
-	size_t cap = 0;
-	int rc;
+	int rc = emb_stream_read_alloc(in, len, out, "reading an EMB section", err);
 
-	*out = NULL;
-	while (got < len) {
-		size_t k = len - got < CHUNK ? (size_t)(len - got) : CHUNK;
-		if (got + k > cap) {
-			cap = cap * 2 > got + k ? cap * 2 : (size_t)(got + k);
-			if (cap > len)
-				cap = (size_t)len;
-			if (!(np = realloc(p, cap))) {
-				free(p);
-				return emb_err_nomem(err, "reading an EMB section");
-			}
-			p = np;
-		}
-		if ((rc = emb_stream_read_full(in, p + got, k, err)) != 0) {
-			free(p);
-			return rc == EMB_EOF ? bad(in, err, EMB_ETRUNC, emb_stream_offset(in),
-						   "input ends inside a section") : rc;
-		}
-		got += k;
-	}
-	if (!p && !(p = malloc(1)))
-		return emb_err_nomem(err, "reading an EMB section");
-	*out = p;
-	return 0;
+	return rc == EMB_EOF ? bad(in, err, EMB_ETRUNC, emb_stream_offset(in),
+				   "input ends inside a section") : rc;
 }
 
 /* Skip the zero padding before the header of the section at *pos; read that header. */

@@ -23,11 +23,15 @@ int fmt_header_kind(const unsigned char *p, size_t n);
 /* Check header values: dim 1..EMB_MAX_DIM, rows <= EMB_MAX_ROWS (stream-located errors). */
 int fmt_check_header(struct emb_stream *in, uint64_t rows, uint64_t dim, struct emb_err *err);
 
-/* A token that a word2vec or GloVe file can hold: the token rule (emb_token.h), and no ' '
- * unless SPACES.  EMB's writer checks the same rule. */
 /* Unless o->allow_nonfinite, the first row of T holding NaN or inf is EMB_EFORMAT naming IN. */
 int fmt_check_finite(const struct emb_table *t, struct emb_stream *in,
 		     const struct emb_read_opts *o, struct emb_err *err);
+/* A token that a word2vec or GloVe file can hold: the token rule (emb_token.h), and no ' '
+ * unless SPACES.  EMB's writer checks the same rule. */
 int fmt_check_token(const char *tok, size_t len, bool spaces, struct emb_err *err);
+
+/* N floats as little-endian float32 (the binary formats' byte order on any host). */
+struct emb_out;
+int fmt_write_f32le(struct emb_out *out, const float *v, size_t n, struct emb_err *err);
 
 #endif

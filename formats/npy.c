@@ -50,7 +50,9 @@ static char *vocab_path(const char *path, int code, struct emb_err *err)
 
 /* ---- writing ---- */
 
-static int write_vocab(const struct emb_table *t, const char *path, struct emb_err *err)
+/* NAME.vocab.tsv written in full into its temporary file; committed with the matrix. */
+static int write_vocab(const struct emb_table *t, const char *path, struct emb_out **vout,
+		       struct emb_err *err)
 {
 	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_out *out = NULL;
@@ -59,6 +61,7 @@ static int write_vocab(const struct emb_table *t, const char *path, struct emb_e
 
 	oo.level = 0;
 	oo.flags = EMB_OUT_NO_GZ_NAME;
+	*vout = NULL;
 	if ((rc = emb_out_open(&out, path, &oo, err)) < 0)
 		return rc;
 	for (i = 0; i < t->rows; i++) {
@@ -70,13 +73,15 @@ static int write_vocab(const struct emb_table *t, const char *path, struct emb_e
 			return rc;
 		}
 	}
-	return emb_out_commit(out, err);
+	*vout = out;
+	return 0;
 }
 
 static int npy_write(const struct emb_table *t, struct emb_out *out, const struct emb_write_opts *o,
 		     struct emb_err *err)
 {
 	char hdr[192], dict[128];
+	struct emb_out *vout = NULL;
 	size_t n, total;
 	char *vpath;
 	int rc;
@@ -99,20 +104,11 @@ static int npy_write(const struct emb_table *t, struct emb_out *out, const struc
 	hdr[total - 1] = '\n';
 	if ((rc = emb_out_write(out, hdr, total, err)) < 0)
 		goto done;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	for (size_t i = 0; i < t->rows * t->dim && rc == 0; i++) {
-		unsigned char b[4];
-		uint32_t u;
-		memcpy(&u, t->data + i, 4);
-		emb_put_le32(b, u);
-		rc = emb_out_write(out, b, 4, err);
-	}
-#else
-	rc = emb_out_write(out, t->data, t->rows * t->dim * sizeof(float), err);
-#endif
-	/* the vocabulary is committed first: a matrix never appears without its tokens */
-	if (rc == 0)
-		rc = write_vocab(t, vpath, err);
+	rc = fmt_write_f32le(out, t->data, t->rows * t->dim, err);
+	/* the vocabulary is renamed into place by the caller's commit, after the matrix's data is
+	 * closed and just before the matrix is renamed: a failed write replaces neither file */
+	if (rc == 0 && (rc = write_vocab(t, vpath, &vout, err)) == 0)
+		emb_out_attach(out, vout);
 done:
 	free(vpath);
 	return rc;

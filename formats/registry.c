@@ -70,6 +70,22 @@ const struct emb_format *emb_format_by_filename(const char *path)
 	return NULL;
 }
 
+bool emb_format_unknown_extension(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	if (strcmp(path, "-") == 0 || emb_format_by_filename(path))
+		return false;
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (ends_with(base, n, ".gz"))
+		n -= 3;
+	while (n > 1 && base[n - 1] != '.')
+		n--;
+	return n > 1;   /* a dot that is not the name's first byte */
+}
+
 const struct emb_format *emb_format_for_output(const char *path, const struct emb_format *fmt)
 {
 	if (!fmt && strcmp(path, "-") != 0)
@@ -370,6 +386,24 @@ void emb_rowsink_abort(struct emb_rowsink *w)
 	w->abort = NULL;
 	if (abort_fn)
 		abort_fn(w);
+}
+
+int fmt_write_f32le(struct emb_out *out, const float *v, size_t n, struct emb_err *err)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		unsigned char b[4];
+		uint32_t u;
+		memcpy(&u, v + i, 4);
+		emb_put_le32(b, u);
+		rc = emb_out_write(out, b, 4, err);
+	}
+	return rc;
+#else
+	return emb_out_write(out, v, n * sizeof(float), err);
+#endif
 }
 
 int fmt_check_finite(const struct emb_table *t, struct emb_stream *in,

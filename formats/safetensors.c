@@ -223,16 +223,7 @@ static int st_write(const struct emb_table *t, struct emb_out *out, const struct
 	    (counts && (rc = put_u64s(out, t, t->rows, get_count, err)) < 0) ||
 	    (rc = put_u64s(out, t, t->rows + 1, get_offset, err)) < 0)
 		goto done;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	for (i = 0; i < t->rows * t->dim && rc == 0; i++) {
-		uint32_t u;
-		memcpy(&u, t->data + i, 4);
-		emb_put_le32(len8, u);
-		rc = emb_out_write(out, len8, 4, err);
-	}
-#else
-	rc = emb_out_write(out, t->data, t->rows * t->dim * sizeof(float), err);
-#endif
+	rc = fmt_write_f32le(out, t->data, t->rows * t->dim, err);
 	for (i = 0; i < t->rows && rc == 0; i++) {
 		size_t len;
 		const char *tok = emb_table_token(t, i, &len);
@@ -259,35 +250,11 @@ static int bad(struct emb_stream *in, struct emb_err *err, int code, uint64_t at
 static int read_blob(struct emb_stream *in, uint64_t len, unsigned char **out, const char *name,
 		     struct emb_err *err)
 {
-	unsigned char *p = NULL, *np;
-	uint64_t got = 0, at = emb_stream_offset(in);
-	size_t cap = 0;
-	int rc;
+	uint64_t at = emb_stream_offset(in);
+	int rc = emb_stream_read_alloc(in, len, out, "reading a safetensors file", err);
 
-	*out = NULL;
-	while (got < len) {
-		size_t k = len - got < CHUNK ? (size_t)(len - got) : CHUNK;
-		if (got + k > cap) {
-			cap = cap * 2 > got + k ? cap * 2 : (size_t)(got + k);
-			if (cap > len)
-				cap = (size_t)len;
-			if (!(np = realloc(p, cap))) {
-				free(p);
-				return emb_err_nomem(err, "reading a safetensors file");
-			}
-			p = np;
-		}
-		if ((rc = emb_stream_read_full(in, p + got, k, err)) != 0) {
-			free(p);
-			return rc == EMB_EOF || rc == EMB_ETRUNC
-				       ? bad(in, err, EMB_ETRUNC, at, "input ends inside '%s'", name) : rc;
-		}
-		got += k;
-	}
-	if (!p && !(p = malloc(1)))
-		return emb_err_nomem(err, "reading a safetensors file");
-	*out = p;
-	return 0;
+	return rc == EMB_EOF || rc == EMB_ETRUNC
+		       ? bad(in, err, EMB_ETRUNC, at, "input ends inside '%s'", name) : rc;
 }
 
 static int skip_bytes(struct emb_stream *in, uint64_t len, const char *name, struct emb_err *err)

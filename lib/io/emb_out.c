@@ -63,6 +63,7 @@ struct emb_out {
 	int nblk, cur, head, npending;
 	struct block blk[MAX_BLOCKS];
 	struct emb_ring *ring;  /* compression workers; NULL: the caller compresses */
+	struct emb_out *companion; /* committed just before this one is renamed (emb_out_attach) */
 };
 
 bool emb_out_name_is_gz(const char *path)
@@ -452,6 +453,12 @@ uint64_t emb_out_bytes(const struct emb_out *o) { return o->bytes; }
 const char *emb_out_name(const struct emb_out *o) { return o->is_stdout ? "<stdout>" : o->path; }
 bool emb_out_is_stdout(const struct emb_out *o) { return o->is_stdout; }
 
+void emb_out_attach(struct emb_out *o, struct emb_out *companion)
+{
+	emb_out_abort(o->companion);
+	o->companion = companion;
+}
+
 int emb_out_commit(struct emb_out *o, struct emb_err *err)
 {
 	int rc;
@@ -481,6 +488,12 @@ int emb_out_commit(struct emb_out *o, struct emb_err *err)
 		goto fail;
 	}
 	o->fd = -1;
+	if (o->companion) {
+		struct emb_out *c = o->companion;
+		o->companion = NULL;
+		if ((rc = emb_out_commit(c, err)) < 0)
+			goto fail;
+	}
 	if (o->tmp && rename(o->tmp, o->path) < 0) {
 		rc = fail_io(o, err, "cannot rename into place");
 		goto fail;
@@ -499,6 +512,7 @@ void emb_out_abort(struct emb_out *o)
 {
 	if (!o)
 		return;
+	emb_out_abort(o->companion);
 	if (o->fd >= 0 && !o->is_stdout)
 		close(o->fd);
 	if (o->tmp)

@@ -91,6 +91,13 @@ int emb_out_commit(struct emb_out *o, struct emb_err *err);
 /* Throw the output away (temporary file removed); frees o.  NULL-safe, cannot fail. */
 void emb_out_abort(struct emb_out *o);
 
+/*
+ * Tie COMPANION's fate to O's (a .npy matrix and its NAME.vocab.tsv): O takes ownership;
+ * emb_out_commit(O) first closes O's data, then commits COMPANION, then renames O, so neither
+ * file replaces an old one unless both were written in full; emb_out_abort(O) aborts both.
+ */
+void emb_out_attach(struct emb_out *o, struct emb_out *companion);
+
 /* Unlink every temporary file still open.  Async-signal-safe: for signal handlers and atexit. */
 void emb_out_cleanup_all(void);
 

@@ -472,6 +472,45 @@ int emb_stream_read_full(struct emb_stream *s, void *dst, size_t n, struct emb_e
 	return 0;
 }
 
+int emb_stream_read_alloc(struct emb_stream *s, uint64_t len, unsigned char **out, const char *what,
+			  struct emb_err *err)
+{
+	const size_t step = (size_t)4 << 20;
+	unsigned char *p = NULL, *np;
+	uint64_t got = 0;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (len > SIZE_MAX)
+		return emb_err_nomem(err, what);
+	while (got < len) {
+		size_t k = len - got < step ? (size_t)(len - got) : step;
+		if (got + k > cap) {
+			cap = cap * 2 > got + k ? cap * 2 : (size_t)(got + k);
+			if (cap > len)
+				cap = (size_t)len;
+			if (!(np = realloc(p, cap))) {
+				free(p);
+				return emb_err_nomem(err, what);
+			}
+			p = np;
+		}
+		if ((rc = emb_stream_read_full(s, p + got, k, err)) != 0) {
+			free(p);
+			if (rc == EMB_EOF && got)
+				return emb_err_set(err, EMB_ETRUNC, "%s: unexpected end of input at byte %llu",
+						   s->name, (unsigned long long)emb_stream_offset(s));
+			return rc;
+		}
+		got += k;
+	}
+	if (!p && !(p = malloc(1)))
+		return emb_err_nomem(err, what);
+	*out = p;
+	return 0;
+}
+
 int emb_stream_peek(struct emb_stream *s, const unsigned char **p, size_t *len, size_t want,
 		    struct emb_err *err)
 {

@@ -60,6 +60,16 @@ int emb_stream_read(struct emb_stream *s, void *dst, size_t n, size_t *got, stru
 int emb_stream_read_full(struct emb_stream *s, void *dst, size_t n, struct emb_err *err);
 
 /*
+ * LEN bytes into a new buffer *OUT (free() it; never NULL on success, even for LEN 0).  The buffer
+ * grows as bytes arrive (4 MB steps, doubling) instead of being allocated at LEN up front, so a
+ * length field that lies in a damaged file costs only the bytes the input really holds.  Returns
+ * 0, EMB_EOF (the input ended before the first byte), EMB_ETRUNC (it ended inside) or another
+ * error; WHAT names the data in an out-of-memory message ("reading an EMB section").
+ */
+int emb_stream_read_alloc(struct emb_stream *s, uint64_t len, unsigned char **out, const char *what,
+			  struct emb_err *err);
+
+/*
  * Look at the next decoded bytes without consuming them: *p points at min(want, available
  * before EOF) bytes, *len says how many.  0 or a negative error.
  */

@@ -104,6 +104,18 @@ FAST=(-d 12 -e 3 -j 1 -q)
     "$(grep '^cat ' "$FIX/init-dim8.txt" | cut -d' ' -f2- | xargs printf '%.3f ')" ]
 }
 
+@test "embtrain -o with an extension that names no format is a usage error; --to overrides" {
+  run -2 --separate-stderr t embtrain "${FAST[@]}" "$G" -o "$BATS_TEST_TMPDIR/v.foo"
+  [[ "$stderr" == "embtrain: the extension of '$BATS_TEST_TMPDIR/v.foo' names no table format"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/v.foo" ]
+  run -2 --separate-stderr t embtrain "${FAST[@]}" "$G" -o "$BATS_TEST_TMPDIR/v.emb" --context "$BATS_TEST_TMPDIR/c.gloves"
+  [ ! -e "$BATS_TEST_TMPDIR/v.emb" ]
+  run -0 t embtrain "${FAST[@]}" -t glove "$G" -o "$BATS_TEST_TMPDIR/v.foo"
+  awk 'NF != 13 { exit 1 }' "$BATS_TEST_TMPDIR/v.foo"
+  run -0 t embtrain "${FAST[@]}" "$G" -o "$BATS_TEST_TMPDIR/.v"
+  [ -s "$BATS_TEST_TMPDIR/.v" ]
+}
+
 @test "embtrain --init-from a table of another dimension: status 1, no output" {
   run -1 --separate-stderr t embtrain -d 12 -q --init-from "$FIX/init-dim8.txt" "$G" -o "$BATS_TEST_TMPDIR/v.emb"
   assert_equal "$stderr" "embtrain: $FIX/init-dim8.txt: vectors of dimension 8, not 12"

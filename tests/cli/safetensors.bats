@@ -170,6 +170,19 @@ Try 'embconv --help' for more information."
   run -1 t embconv "$BATS_TEST_TMPDIR/m.npy" -t glove -
 }
 
+@test "embconv .npy: a write that fails replaces neither the matrix nor its vocabulary" {
+  local d="$BATS_TEST_TMPDIR"
+  t embconv "$SMALL" "$d/m.npy"
+  cp "$d/m.npy" "$d/old.npy"; cp "$d/m.vocab.tsv" "$d/old.tsv"
+  # 300 rows of 400 values: the vocabulary (a few KB) fits under the file-size limit, the matrix
+  # (480 KB) does not, and its write fails only when the buffered data is flushed at the end
+  awk 'BEGIN { for (i = 0; i < 300; i++) { printf "w%d", i; for (j = 0; j < 400; j++) printf " 0.5"; print "" } }' >"$d/big.txt"
+  run -1 bash -c "trap '' XFSZ; ulimit -f 100; '$EMB_BUILD/embconv' '$d/big.txt' '$d/m.npy'"
+  cmp "$d/m.npy" "$d/old.npy"
+  cmp "$d/m.vocab.tsv" "$d/old.tsv"
+  [ -z "$(find "$d" -name '.*embkit*')" ]
+}
+
 @test "embconv .npy: only 2-D little-endian float32 in C order is read" {
   local m="$BATS_TEST_TMPDIR/m.npy" how
   printf 'a\t0\nb\t0\n' >"$BATS_TEST_TMPDIR/m.vocab.tsv"

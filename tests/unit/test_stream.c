@@ -190,6 +190,30 @@ static void test_read_full_truncated(void **state)
 	emb_stream_abort(s);
 }
 
+/* A length that lies costs only what arrives: 5 MB asked of 6 bytes is a truncation, not an
+ * allocation of 5 MB; an exact read and an empty one succeed; EOF before any byte is EMB_EOF. */
+static void test_read_alloc(void **state)
+{
+	struct emb_stream *s;
+	struct emb_err err = EMB_ERR_INIT;
+	unsigned char *p;
+	(void)state;
+
+	assert_int_equal(emb_stream_open_mem(&s, "bin", "abcdef", 6, &err), 0);
+	assert_int_equal(emb_stream_read_alloc(s, 0, &p, "x", &err), 0);
+	assert_non_null(p);
+	free(p);
+	assert_int_equal(emb_stream_read_alloc(s, 2, &p, "x", &err), 0);
+	assert_memory_equal(p, "ab", 2);
+	free(p);
+	assert_int_equal(emb_stream_read_alloc(s, (uint64_t)5 << 20, &p, "x", &err), EMB_ETRUNC);
+	assert_null(p);
+	assert_string_equal(err.msg, "bin: unexpected end of input at byte 6");
+	assert_int_equal(emb_stream_read_alloc(s, 1, &p, "x", &err), EMB_EOF);
+	assert_null(p);
+	emb_stream_abort(s);
+}
+
 static void test_out_atomic_and_gzip(void **state)
 {
 	char dir[] = "/tmp/emb_out_XXXXXX", path[64], line_buf[64];
@@ -297,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_gzip_large_members_every_cut),
 		cmocka_unit_test(test_long_line_grows),
 		cmocka_unit_test(test_read_full_truncated),
+		cmocka_unit_test(test_read_alloc),
 		cmocka_unit_test(test_out_atomic_and_gzip),
 		cmocka_unit_test(test_out_dev_full),
 		cmocka_unit_test(test_tmp_names_and_sweep),
