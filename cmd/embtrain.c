@@ -392,6 +392,17 @@ done:
 	return rc;
 }
 
+/* An output name whose extension names no format, without --to: a usage error (2), else 0. */
+static int unknown_extension(const struct train_cmd *c)
+{
+	if (!c->fmt && (emb_format_unknown_extension(c->output) ||
+			(c->context && emb_format_unknown_extension(c->context))))
+		return cli_usage_error("the extension of '%s' names no table format (.emb .safetensors "
+				       ".npy .bin .vec .txt, optionally .gz); give --to",
+				       emb_format_unknown_extension(c->output) ? c->output : c->context);
+	return 0;
+}
+
 static void record_options(char *dst, size_t cap, int argc, char **argv)
 {
 	size_t used = 0;
@@ -421,7 +432,8 @@ static int glove_main(struct train_cmd *c, int argc, char **argv, int argc0, cha
 	    c->o.init != EMB_TRAIN_INIT_UNIFORM)
 		return cli_usage_error("--hs, --batch, --subwords, --init, --init-from, --save-context "
 				       "and --padding-idx are not for --model glove");
-	if (cli_refuse_terminal(&c->common, c->output, !emb_format_for_output(c->output, c->fmt)->text))
+	if (unknown_extension(c) ||
+	    cli_refuse_terminal(&c->common, c->output, !emb_format_for_output(c->output, c->fmt)->text))
 		return 2;
 	g->o.dim = c->o.dim;
 	if (c->window_given)
@@ -698,11 +710,8 @@ int main(int argc, char **argv)
 	if (c.o.subwords && (c.o.batch || c.o.checkpoint || c.resume))
 		return cli_usage_error("--subwords does not work with %s yet",
 				       c.o.batch ? "--batch" : c.resume ? "--resume" : "--checkpoint");
-	if (!c.fmt && (emb_format_unknown_extension(c.output) ||
-		       (c.context && emb_format_unknown_extension(c.context))))
-		return cli_usage_error("the extension of '%s' names no table format (.emb .safetensors "
-				       ".npy .bin .vec .txt, optionally .gz); give --to",
-				       emb_format_unknown_extension(c.output) ? c.output : c.context);
+	if (unknown_extension(&c))
+		return 2;
 	if (cli_refuse_terminal(&c.common, c.output, !emb_format_for_output(c.output, c.fmt)->text) ||
 	    (c.context &&
 	     cli_refuse_terminal(&c.common, c.context, !emb_format_for_output(c.context, c.fmt)->text)))

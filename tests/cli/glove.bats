@@ -166,6 +166,7 @@ zipf() { awk -v LINES="${1:-30000}" -f "$FIX/zipf.awk" >"$BATS_TEST_TMPDIR/zipf.
   run -2 t embtrain --model glove --x-max 0 "$C" -o "$BATS_TEST_TMPDIR/v.emb"
   run -2 t embtrain --model glove --hs "$C" -o "$BATS_TEST_TMPDIR/v.emb"
   run -2 t embtrain --model glove --cooc "$C" "$C" -o "$BATS_TEST_TMPDIR/v.emb"
+  run -2 t embtrain --model glove "$C" -o "$BATS_TEST_TMPDIR/v.foo"
   run -2 t embtrain --model glove "$C"
   [ ! -e "$BATS_TEST_TMPDIR/v.emb" ]
 }
