@@ -262,6 +262,11 @@ int cli_glove_run(struct cli_glove *g, struct emb_err *err)
 				goto done;
 		}
 	}
+	if (emb_cooc_records(cooc) == 0) {
+		rc = emb_err_set(err, EMB_EFORMAT, "no two words of the vocabulary share a line: "
+				 "nothing to train");
+		goto done;
+	}
 	if (!m && (rc = emb_glove_new(&m, rows, &g->o, err)) < 0)
 		goto done;
 	if ((rc = emb_glove_run(m, cooc, err)) < 0)

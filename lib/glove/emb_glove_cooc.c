@@ -318,7 +318,7 @@ typedef int (*emit_fn)(void *ctx, uint32_t i, uint32_t j, uint64_t v, struct emb
 static int merge(const struct counter *ct, struct src *srcs, size_t ns, emit_fn emit, void *ctx,
 		 struct emb_err *err)
 {
-	struct src **h = malloc((ns ? ns : 1) * sizeof *h);
+	struct src **h = malloc((ns ? ns : 1) * sizeof(struct src *));
 	size_t n = 0;
 	int rc = 0;
 

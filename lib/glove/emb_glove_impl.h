@@ -50,8 +50,10 @@ static inline int glove_less(uint32_t ai, uint32_t aj, uint32_t bi, uint32_t bj)
 /*
  * GLOVE_SORT(name, type): an in-place sort of records by (i, j), quicksort with a median of
  * three and insertion sort below 24, the smaller side first (log depth).  Records are small
- * and the key is two integers: inlined compares beat qsort() several times over.
+ * and the key is two integers: inlined compares beat qsort() several times over.  (TYPE is
+ * a type name, which parentheses would break.)
  */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define GLOVE_SORT(name, type)                                                              \
 static void name(type *a, size_t n)                                                         \
 {                                                                                           \
@@ -91,5 +93,6 @@ static void name(type *a, size_t n)                                             
 		a[q] = t;                                                                   \
 	}                                                                                   \
 }
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #endif

@@ -94,7 +94,7 @@ static inline float clip(float v)
 
 static inline __attribute__((always_inline)) v8f sqrt8(v8f x)
 {
-	v8f r;
+	v8f r = { 0 };
 
 	for (int l = 0; l < 8; l++)
 		r[l] = sqrtf(x[l]);
@@ -103,7 +103,7 @@ static inline __attribute__((always_inline)) v8f sqrt8(v8f x)
 
 static inline __attribute__((always_inline)) v8f clip8(v8f x)
 {
-	v8f r;
+	v8f r = { 0 };
 
 	for (int l = 0; l < 8; l++)
 		r[l] = clip(x[l]);
