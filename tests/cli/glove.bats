@@ -178,3 +178,10 @@ zipf() { awk -v LINES="${1:-30000}" -f "$FIX/zipf.awk" >"$BATS_TEST_TMPDIR/zipf.
   run -1 --separate-stderr t embtrain "${FAST[@]}" -t glove "$C" -o /dev/full
   [[ "$stderr" == *"No space left on device"* ]]
 }
+
+@test "glove of a corpus whose words never share a line: status 1, 'nothing to train'" {
+  printf 'alone\n%.0s' $(seq 10) >"$BATS_TEST_TMPDIR/single.txt"
+  run -1 --separate-stderr t embtrain "${FAST[@]}" "$BATS_TEST_TMPDIR/single.txt" -o "$BATS_TEST_TMPDIR/v.emb"
+  [[ "$stderr" == *"no two words of the vocabulary share a line: nothing to train"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/v.emb" ]
+}
