@@ -459,7 +459,8 @@ static int glove_main(struct train_cmd *c, int argc, char **argv, int argc0, cha
 	g->ncorpus = (size_t)(argc - optind);
 	record_options(c->options, sizeof c->options, argc0, argv0);
 	g->options = c->options;
-	if (cli_glove_run(g, &err) < 0)
+	if (probe_output(c->output, &err) < 0 || probe_output(c->o.checkpoint, &err) < 0 ||
+	    cli_glove_run(g, &err) < 0)
 		return cli_report(&err);
 	return cli_close_stdout();
 }

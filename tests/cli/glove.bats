@@ -185,3 +185,10 @@ zipf() { awk -v LINES="${1:-30000}" -f "$FIX/zipf.awk" >"$BATS_TEST_TMPDIR/zipf.
   [[ "$stderr" == *"no two words of the vocabulary share a line: nothing to train"* ]]
   [ ! -e "$BATS_TEST_TMPDIR/v.emb" ]
 }
+
+@test "glove into a directory that does not exist fails before counting, status 1" {
+  # not quiet: the estimate line would show if counting had started
+  run -1 --separate-stderr t embtrain --model glove -d 10 -e 5 -j 1 "$C" -o "$BATS_TEST_TMPDIR/no/such/v.emb"
+  [[ "$stderr" == *"No such file or directory"* ]]
+  [[ "$stderr" != *"glove:"* ]]
+}
