@@ -22,6 +22,7 @@
 
 #include "emb_glove_impl.h"
 #include "emb_rng.h"
+#include "internal.h"
 #include "emb_vec8.h"
 
 #define CLIP 100.0f
@@ -147,7 +148,7 @@ static inline __attribute__((always_inline)) void update8(float *a, float *b, fl
 }
 
 /* Train records R[0..n); returns the sum of their costs. */
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+EMB_TARGET_CLONES("arch=x86-64-v3", "default")
 static double train_slice(const struct emb_glove *g, const struct emb_cooc_rec *r, size_t n)
 {
 	const size_t dim = g->dim, st = g->stride;
