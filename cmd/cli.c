@@ -113,6 +113,11 @@ void cli_warn(const struct cli_common *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_deprecated(char letter, const char *arg, const char *name)
+{
+	cli_warn(NULL, "-%c %s is deprecated: use --%s=%s", letter, arg, name, arg);
+}
+
 int cli_report(const struct emb_err *err)
 {
 	if (err->code == EMB_EINVAL)
@@ -152,6 +157,10 @@ void cli_common_option(int c, const char *usage, const struct option *longopts,
 		for (const struct option *o = longopts; o && o->name; o++)
 			if (strcmp(o->name, "list-options") != 0)
 				printf("--%s%s\n", o->name, o->has_arg == required_argument ? "=" : "");
+		/* then "-t --to": the letters, so a test can hold them to one meaning across tools */
+		for (const struct option *o = longopts; o && o->name; o++)
+			if (o->val > 0 && o->val < 128 && isalnum(o->val))
+				printf("-%c --%s\n", o->val, o->name);
 		exit(cli_close_stdout());
 	default: /* getopt already said what was wrong */
 		fprintf(stderr, "Try '%s --help' for more information.\n", cli_progname);

@@ -74,13 +74,21 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "PROG: warning: msg" on stderr unless quiet. */
 void cli_warn(const struct cli_common *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * An old short letter that now means something else in embkit (see embkit(7)) but still works
+ * in this tool for one release: "PROG: warning: -t 512 is deprecated: use --max-tokens=512" on
+ * stderr, even with -q (a script's author must see it; -q may come later on the line).
+ */
+void cli_deprecated(char letter, const char *arg, const char *name);
 /* Print err ("PROG: FILE:LINE: msg"); returns 2 for EMB_EINVAL, 130 for EMB_EINTR, else 1. */
 int cli_report(const struct emb_err *err);
 
 /*
  * Handle a common option; returns only for the ones it stores (-q --progress -z --level --force).
  * -h prints USAGE to stdout and exits 0; -V the version; --list-options prints each long option
- * of LONGOPTS ("--name" or "--name=") and exits 0; anything else is a usage error (exit 2).
+ * of LONGOPTS ("--name" or "--name="), then "-x --name" for each whose val is a letter or digit
+ * (an entry's val is its short letter exactly when the tool takes that letter), and exits 0;
+ * anything else is a usage error (exit 2).
  */
 void cli_common_option(int c, const char *usage, const struct option *longopts,
 		       struct cli_common *common);

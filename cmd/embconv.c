@@ -14,11 +14,11 @@ static const char usage_text[] =
 "npy (the matrix; its tokens go beside it in NAME.vocab.tsv), and fasttext (a fastText\n"
 ".bin model: words and the n-grams that give unseen words vectors).\n"
 "\n"
-"  -f, --from=FORMAT        input format (default: sniffed from the bytes)\n"
+"      --from=FORMAT        input format (default: sniffed from the bytes)\n"
 "  -t, --to=FORMAT          output format (default: from OUTPUT's name: .emb .bin .vec\n"
 "                           .txt .safetensors .npy, then .gz; no extension: emb; any\n"
 "                           other extension is an error)\n"
-"  -n, --limit=N            keep the first N rows\n"
+"      --limit=N            keep the first N rows\n"
 "      --vocab=FILE         keep only FILE's tokens, in its order (row i = token i)\n"
 "      --missing=HOW        vocabulary tokens absent from INPUT: error (default), zero,\n"
 "                           normal or uniform (random, with the spread of INPUT's values)\n"
@@ -48,10 +48,13 @@ CLI_OUTPUT_HELP
 CLI_COMMON_HELP
 "\n"
 "EMB output is gzip-compressed unless --level=0, which writes the raw form that readers\n"
-"map into memory.\n";
+"map into memory.\n"
+"\n"
+"Short letters mean the same in every embkit tool (embkit(7)).  For one release -f FORMAT\n"
+"still means --from=FORMAT and -n N --limit=N, with a warning.\n";
 
 enum {
-	OPT_VOCAB = CLI_OPT_FIRST_TOOL, OPT_MISSING, OPT_SEED, OPT_PADDING_IDX, OPT_NORMALIZE,
+	OPT_FROM = CLI_OPT_FIRST_TOOL, OPT_LIMIT, OPT_VOCAB, OPT_MISSING, OPT_SEED, OPT_PADDING_IDX, OPT_NORMALIZE,
 	OPT_MAX_NORM, OPT_NORM_TYPE, OPT_DTYPE, OPT_PRECISION, OPT_DEDUPE, OPT_HEADER,
 	OPT_NO_HEADER, OPT_STATS, OPT_STRICT, OPT_ALLOW_NONFINITE, OPT_MAX_TOKEN, OPT_UNICODE_ERRORS,
 };
@@ -83,9 +86,9 @@ int main(int argc, char **argv)
 	static const char *const dedupe_names[] = { "error", "first", "last", NULL };
 	static const char *const dtype_names[] = { "f32", "f16", NULL };
 	static const struct option longopts[] = {
-		{ "from", required_argument, NULL, 'f' },
+		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, 't' },
-		{ "limit", required_argument, NULL, 'n' },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "vocab", required_argument, NULL, OPT_VOCAB },
 		{ "missing", required_argument, NULL, OPT_MISSING },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -119,13 +122,18 @@ int main(int argc, char **argv)
 	o.wo.threads = cli_online_cpus(8);
 	while ((c = getopt_long(argc, argv, "f:t:n:j:" CLI_OUTPUT_SHORTOPTS CLI_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
+		/* -f and -n were --from and --limit before they meant --format and --negative */
+		if (c == 'f' || c == 'n') {
+			cli_deprecated((char)c, optarg, c == 'f' ? "from" : "limit");
+			c = c == 'f' ? OPT_FROM : OPT_LIMIT;
+		}
 		switch (c) {
-		case 'f':
+		case OPT_FROM:
 		case 't':
-			if (!(*(c == 'f' ? &o.from : &o.to) = emb_format_by_name(optarg)))
+			if (!(*(c == OPT_FROM ? &o.from : &o.to) = emb_format_by_name(optarg)))
 				return cli_usage_error("unknown format '%s'", optarg);
 			break;
-		case 'n':
+		case OPT_LIMIT:
 			if ((rc = cli_parse_size("limit", optarg, 1, SIZE_MAX, &o.ro.limit)))
 				return rc;
 			break;

@@ -18,7 +18,7 @@ static const char usage_text[] =
 "\n"
 "Batching:\n"
 "  -b, --batch-size=B     sequences per batch (default 32 unless --max-tokens is given)\n"
-"  -t, --max-tokens=T     at most T padded tokens (B x longest) per batch; a longer sequence\n"
+"      --max-tokens=T     at most T padded tokens (B x longest) per batch; a longer sequence\n"
 "                         is a batch of its own (counted, with a warning)\n"
 "      --bucket=W         sort by length within windows of W sequences (default 0: keep order)\n"
 "      --shuffle          shuffle the order of the batches within each window\n"
@@ -38,21 +38,24 @@ static const char usage_text[] =
 "      --unk=MODE         with -v, a token not in VOCAB: TOKEN (default '<unk>' when VOCAB has\n"
 "                         it, else error), 'skip' to drop it, 'error' to fail\n"
 "Vectors:\n"
-"  -e, --embed=VECTORS    add the embedding rows of the packed data (nn.Embedding forward)\n"
+"      --embed=VECTORS    add the embedding rows of the packed data (nn.Embedding forward)\n"
 "      --max-norm=X       renormalise rows whose norm exceeds X (nn.Embedding max_norm)\n"
 "      --norm-type=P      the p of that norm (default 2; 'inf' allowed)\n"
 "Output:\n"
-"      --to=FORMAT        'pack' (default; a PACK stream) or 'npz' (one .npz per batch in DIR)\n"
+"  -t, --to=FORMAT        'pack' (default; a PACK stream) or 'npz' (one .npz per batch in DIR)\n"
 "  -o, --output=PATH      PACK file (default: standard output) or, with --to=npz, the directory\n"
 "  -j, --threads=N        compress with N threads (default: one per core)\n"
 "      --level=N          gzip level 0-12 (default 1; 0 = uncompressed)\n"
 "      --force            write binary output even to a terminal\n"
-CLI_COMMON_HELP;
+CLI_COMMON_HELP
+"\n"
+"Short letters mean the same in every embkit tool (embkit(7)): -t is --to.  For one release\n"
+"-t N (a number) still means --max-tokens=N and -e FILE --embed=FILE, with a warning.\n";
 
 enum {
 	OPT_BUCKET = CLI_OPT_FIRST_TOOL, OPT_SHUFFLE, OPT_SEED, OPT_DROP_LAST, OPT_MAX_LEN,
 	OPT_MIN_LEN, OPT_BATCH_FIRST, OPT_ENFORCE_SORTED, OPT_LOWER, OPT_SPLIT, OPT_UNK,
-	OPT_MAX_NORM, OPT_NORM_TYPE, OPT_TO, OPT_IDS, OPT_STRICT,
+	OPT_MAX_NORM, OPT_NORM_TYPE, OPT_IDS, OPT_STRICT, OPT_MAX_TOKENS, OPT_EMBED,
 };
 
 static const struct option sub_longopts[] = {
@@ -107,11 +110,28 @@ static int sub_main(const char *sub, int argc, char **argv)
 	return cli_close_stdout();
 }
 
+/*
+ * -t was --max-tokens before it meant --to, as in embtrain and embconv.  A number can only be
+ * the old meaning (a warning, for one release); 'pack' or 'npz' only the new; anything else
+ * cannot be told apart: a usage error naming both spellings.
+ */
+static int old_t(int *c, const char *arg)
+{
+	if (arg[0] >= '0' && arg[0] <= '9' && arg[strspn(arg, "0123456789")] == 0) {
+		cli_deprecated('t', arg, "max-tokens");
+		*c = OPT_MAX_TOKENS;
+	} else if (strcmp(arg, "pack") != 0 && strcmp(arg, "npz") != 0) {
+		return cli_usage_error("invalid -t '%s': -t is --to (pack or npz); a token budget is "
+				       "--max-tokens=N", arg);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "batch-size",     required_argument, NULL, 'b' },
-		{ "max-tokens",     required_argument, NULL, 't' },
+		{ "max-tokens",     required_argument, NULL, OPT_MAX_TOKENS },
 		{ "bucket",         required_argument, NULL, OPT_BUCKET },
 		{ "shuffle",        no_argument,       NULL, OPT_SHUFFLE },
 		{ "seed",           required_argument, NULL, OPT_SEED },
@@ -127,10 +147,10 @@ int main(int argc, char **argv)
 		{ "lower",          no_argument,       NULL, OPT_LOWER },
 		{ "split",          required_argument, NULL, OPT_SPLIT },
 		{ "unk",            required_argument, NULL, OPT_UNK },
-		{ "embed",          required_argument, NULL, 'e' },
+		{ "embed",          required_argument, NULL, OPT_EMBED },
 		{ "max-norm",       required_argument, NULL, OPT_MAX_NORM },
 		{ "norm-type",      required_argument, NULL, OPT_NORM_TYPE },
-		{ "to",             required_argument, NULL, OPT_TO },
+		{ "to",             required_argument, NULL, 't' },
 		{ "output",         required_argument, NULL, 'o' },
 		{ "threads",        required_argument, NULL, 'j' },
 		{ "level",          required_argument, NULL, CLI_OPT_LEVEL },
@@ -150,21 +170,27 @@ int main(int argc, char **argv)
 	size_t threads = 0;
 	long pad = 0;
 	static const char *const to_names[] = { "pack", "npz", NULL };
-	int c, k, rc;
+	int c, k, rc, li;
 
 	cli_init(argv[0]);
 	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "stats") == 0)) {
 		const char *sub = argv[1];
 		return sub_main(sub, argc - 1, cli_subcommand_argv(argv));
 	}
-	while ((c = getopt_long(argc, argv, "b:t:p:v:e:o:j:" CLI_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
+	while ((li = -1, c = getopt_long(argc, argv, "b:t:p:v:e:o:j:" CLI_COMMON_SHORTOPTS, longopts,
+					   &li)) != -1) {
+		if (c == 't' && li < 0 && (rc = old_t(&c, optarg)))
+			return rc;
+		if (c == 'e') {
+			cli_deprecated('e', optarg, "embed");
+			c = OPT_EMBED;
+		}
 		switch (c) {
 		case 'b':
 			if ((rc = cli_parse_size("batch-size", optarg, 1, SIZE_MAX, &o.batch.batch_size)))
 				return rc;
 			break;
-		case 't':
+		case OPT_MAX_TOKENS:
 			if ((rc = cli_parse_size("max-tokens", optarg, 1, SIZE_MAX, &o.batch.max_tokens)))
 				return rc;
 			break;
@@ -223,7 +249,7 @@ int main(int argc, char **argv)
 							       : EMB_PACK_UNK_TOKEN;
 			o.unk_token = optarg;
 			break;
-		case 'e':
+		case OPT_EMBED:
 			embed_path = optarg;
 			break;
 		case OPT_MAX_NORM:
@@ -236,7 +262,7 @@ int main(int argc, char **argv)
 						 CLI_REAL_ABOVE_MIN | CLI_REAL_INF, &o.norm_type)))
 				return rc;
 			break;
-		case OPT_TO:
+		case 't':
 			if ((rc = cli_parse_choice("to", optarg, to_names, &k)))
 				return rc;
 			o.to = k == 1 ? EMB_PACK_TO_NPZ : EMB_PACK_TO_PACK;

@@ -36,7 +36,7 @@ static const char usage_text[] =
 "  -r, --restrict=N      search only the first N rows (default: all; eval-analogy and\n"
 "                        eval-sim 300000, as gensim)\n"
 "      --negative=WORD   nn: subtract WORD's direction from the query (repeatable)\n"
-"  -m, --method=M        analogy objective: add (3CosAdd, default) or cosmul (3CosMul)\n"
+"      --method=M        analogy objective: add (3CosAdd, default) or cosmul (3CosMul)\n"
 "  -f, --format=F        tsv (default; vec: text) or json; vec also text\n"
 "      --oov=ACTION      a word not in the table: error (default), skip or zero (a warning\n"
 "                        per word)\n"
@@ -49,11 +49,14 @@ static const char usage_text[] =
 "      --max-token=N     refuse a token of VECTORS longer than N bytes (default 1048576)\n"
 "      --unicode-errors=HOW  a token of VECTORS that is not UTF-8: keep (default, with a\n"
 "                        warning), strict (error), replace (U+FFFD) or ignore (drop)\n"
-CLI_COMMON_HELP;
+CLI_COMMON_HELP
+"\n"
+"Short letters mean the same in every embkit tool (embkit(7)).  For one release -m M still\n"
+"means --method=M, with a warning.\n";
 
 enum {
 	OPT_OOV = CLI_OPT_FIRST_TOOL, OPT_STRICT, OPT_CASE, OPT_MAX_NORM, OPT_NORM_TYPE,
-	OPT_PADDING, OPT_NEGATIVE, OPT_MAX_TOKEN, OPT_UNICODE_ERRORS,
+	OPT_PADDING, OPT_NEGATIVE, OPT_MAX_TOKEN, OPT_UNICODE_ERRORS, OPT_METHOD,
 };
 
 enum {
@@ -79,7 +82,7 @@ static const struct {
 	{ { "k", required_argument, NULL, 'k' }, SEARCH },
 	{ { "restrict", required_argument, NULL, 'r' }, SEARCH | EVAL },
 	{ { "negative", required_argument, NULL, OPT_NEGATIVE }, B(CMD_NN) },
-	{ { "method", required_argument, NULL, 'm' }, B(CMD_ANALOGY) | B(CMD_EVAL_ANALOGY) },
+	{ { "method", required_argument, NULL, OPT_METHOD }, B(CMD_ANALOGY) | B(CMD_EVAL_ANALOGY) },
 	{ { "format", required_argument, NULL, 'f' }, ALL },
 	{ { "oov", required_argument, NULL, OPT_OOV }, QUERIES },
 	{ { "strict", no_argument, NULL, OPT_STRICT }, ALL },
@@ -610,6 +613,10 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 	memcpy(longopts + n, common, sizeof common);
 
 	while ((c = getopt_long(argc, argv, "k:r:m:f:j:" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'm') { /* --method's letter before -m meant --model */
+			cli_deprecated('m', optarg, "method");
+			c = OPT_METHOD;
+		}
 		switch (c) {
 		case 'k':
 			if (cli_parse_count("k", optarg, 1, (uint64_t)1 << 24, &o->k))
@@ -620,7 +627,7 @@ static int parse_options(struct qopts *o, int argc, char **argv)
 				return 2;
 			o->restrict_set = true;
 			break;
-		case 'm':
+		case OPT_METHOD:
 			if (cli_parse_choice("method", optarg, method_names, &pick))
 				return 2;
 			o->method = pick < 2 ? EMB_KNN_COSINE : EMB_KNN_COSMUL;

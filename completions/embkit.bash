@@ -1,11 +1,12 @@
 # bash completion for the embkit tools: tokvocab embtrain embpack embquery embconv.
 # Options and subcommands come from the tool itself (`TOOL --list-options`, `TOOL SUB
-# --list-options`), so this file never falls out of step with the option tables.
+# --list-options`), so this file never falls out of step with the option tables; its "-x --name"
+# lines (the short letters) are neither subcommands nor offered.
 _embkit()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} tool=${COMP_WORDS[0]} list subs sub= w i
 	list=$("$tool" --list-options 2>/dev/null) || return 0
-	subs=$(printf '%s\n' "$list" | grep -v -- '^--')
+	subs=$(printf '%s\n' "$list" | grep -v -- '^-')
 	if [[ -n $subs ]]; then
 		for ((i = 1; i < COMP_CWORD; i++)); do
 			w=${COMP_WORDS[i]}

@@ -39,6 +39,19 @@ complete_words() { # complete_words WORD... : prints the candidates for the last
 	done
 }
 
+@test "bash completion offers neither the short-letter lines nor their letters as subcommands" {
+	command -v embpack >/dev/null || skip "embpack not built"
+	embpack --list-options | grep -qx -- '-t --to' # the lines are there to be skipped
+	run complete_words embpack ""
+	assert_success
+	refute_line --partial -- "-"
+	assert_line dump
+	run complete_words embpack dump --to
+	assert_output "" # dump has no --to
+	run complete_words embpack --to
+	assert_output "--to="
+}
+
 @test "zsh completion file is a #compdef for all five tools" {
 	run head -n 1 "$TOP/completions/_embkit"
 	assert_output "#compdef tokvocab embtrain embpack embquery embconv"

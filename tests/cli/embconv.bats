@@ -73,8 +73,8 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 	done
 }
 
-@test "embconv -f overrides detection" {
-	run -1 --separate-stderr t embconv -f word2vec "$FIX/small.txt"
+@test "embconv --from overrides detection" {
+	run -1 --separate-stderr t embconv --from word2vec "$FIX/small.txt"
 	assert_equal "$stderr" "embconv: $FIX/small.txt:1: expected a 'ROWS DIM' header"
 }
 
@@ -241,10 +241,10 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 }
 
 @test "embconv --limit keeps the first rows and the header says so" {
-	run -0 t embconv -n 2 -t word2vec "$FIX/small.txt"
+	run -0 t embconv --limit 2 -t word2vec "$FIX/small.txt"
 	assert_output "$(printf '2 3\nthe 0.418 0.24968 -0.41242\n, 0.013441 0.23682 -0.16899')"
 	t embconv --level 0 "$FIX/small.txt" "$T/r.emb"
-	run -0 t embconv -n 1 -t glove "$T/r.emb"
+	run -0 t embconv --limit 1 -t glove "$T/r.emb"
 	assert_output "the 0.418 0.24968 -0.41242"
 }
 
@@ -256,7 +256,7 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 }
 
 @test "embconv --precision prints fixed digits" {
-	run -0 t embconv -t glove --precision 2 -n 1 "$FIX/small.txt"
+	run -0 t embconv -t glove --precision 2 --limit 1 "$FIX/small.txt"
 	assert_output "the 0.42 0.25 -0.41"
 }
 
@@ -305,7 +305,7 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 	run -0 t embconv --stats "$T/m.vec"
 	assert_line "norm_min	0.291242"
 	assert_line "norm_max	0.5"
-	run -0 t embconv --max-norm 0.5 --norm-type inf -t glove -n 1 "$FIX/small.txt"
+	run -0 t embconv --max-norm 0.5 --norm-type inf -t glove --limit 1 "$FIX/small.txt"
 	assert_output "the 0.418 0.24968 -0.41242"
 	run -2 t embconv --norm-type 0 --max-norm 1 "$FIX/small.txt"
 }
@@ -314,7 +314,7 @@ make_bin() { t embconv -q "$FIX/small.txt" "$1"; }
 	t embconv --level 0 "$FIX/small.txt" "$T/a.emb"
 	t embconv --level 0 --dtype f16 "$FIX/small.txt" "$T/h.emb"
 	[ "$(stat -c %s "$T/h.emb")" -le "$(stat -c %s "$T/a.emb")" ]
-	run -0 t embconv -t glove -n 1 "$T/h.emb"
+	run -0 t embconv -t glove --limit 1 "$T/h.emb"
 	assert_output "the 0.41796875 0.24963379 -0.41235352"
 	run -2 t embconv --dtype f16 "$FIX/small.txt" "$T/x.vec"
 }
@@ -494,7 +494,7 @@ assert "caf\ufffd" in kv.key_to_index, kv.index_to_key' fixed.bin
 	refuses v.tsv "v.tsv:1: a vocabulary ('token count' lines), not an embedding table (name the format glove to read it as a table of dimension 1)"
 	printf 'the 620391\nof 455539\n' >v.txt
 	refuses v.txt "v.txt:1: a vocabulary ('token count' lines), not an embedding table (name the format glove to read it as a table of dimension 1)"
-	run -0 t embconv -f glove v.txt -t glove
+	run -0 t embconv --from glove v.txt -t glove
 	printf -- '3 -4\na 1 2 3 4\n' >h.txt
 	refuses h.txt "h.txt:1: bad 'ROWS DIM' header '3 -4': the row count must be 0 to 281474976710656 and the dimension 1 to 1048576"
 	printf -- '3 99999999999999999999\na 1 2 3 4\n' >h2.txt
@@ -513,8 +513,8 @@ assert "caf\ufffd" in kv.key_to_index, kv.index_to_key' fixed.bin
 	printf '2 2\n' >big.vec
 	head -c 2000000 /dev/zero | tr '\0' x >>big.vec
 	printf ' 1 2\nb 3 4\n' >>big.vec
-	run -1 --separate-stderr t embconv -f word2vec big.vec -t glove
+	run -1 --separate-stderr t embconv --from word2vec big.vec -t glove
 	assert_equal "$stderr" "embconv: big.vec:2: token '$(printf 'x%.0s' $(seq 60))...' is longer than the token limit of 1048576 bytes"
-	run -0 t embconv -f word2vec --max-token=2000000 big.vec -t glove
+	run -0 t embconv --from word2vec --max-token=2000000 big.vec -t glove
 	run -2 t embconv --max-token=0 big.vec
 }

@@ -152,7 +152,7 @@ for i in range(2000): print(" ".join(str(r.randrange(100)) for _ in range(r.rand
 
 @test "embpack --max-tokens keeps every batch within the budget, padding counted" {
 	seq 1 300 | awk '{ s = 1; for (i = 1; i < ($1 * 7) % 23 + 1; i++) s = s " " i; print s }' >"$out/in.txt"
-	run -0 t embpack -t 40 --bucket 50 -o "$out/a.pack" "$out/in.txt"
+	run -0 t embpack --max-tokens 40 --bucket 50 -o "$out/a.pack" "$out/in.txt"
 	run -0 t embpack dump "$out/a.pack"
 	echo "$output" | awk '/^batch / { if ($3 * $5 > 40) { print "over: " $0; bad = 1 } } END { exit bad }'
 	run -0 t embpack stats "$out/a.pack"
@@ -213,16 +213,16 @@ for i in range(2000): print(" ".join(str(r.randrange(100)) for _ in range(r.rand
 	assert_line "tokens	80"
 }
 
-@test "embpack -t: a sequence over the token budget is a batch of its own, with a warning; --strict fails" {
+@test "embpack --max-tokens: a sequence over the token budget is a batch of its own, with a warning; --strict fails" {
 	printf '1 2\n3 4 5 6 7\n8\n9 1 2 3 4 5\n' >"$out/long.txt"
-	run -0 --separate-stderr t embpack -t 4 -o "$out/a.pack" "$out/long.txt"
+	run -0 --separate-stderr t embpack --max-tokens 4 -o "$out/a.pack" "$out/long.txt"
 	assert_equal "$stderr" "embpack: warning: 2 sequences longer than --max-tokens 4: each is a batch of its own, over the budget"
 	run -0 t embpack dump "$out/a.pack"
 	assert_line "batch 1 sequences 1 max_len 5 tokens 5"
 	assert_line "batch 3 sequences 1 max_len 6 tokens 6"
-	run -0 --separate-stderr t embpack -q -t 4 -o "$out/a.pack" "$out/long.txt"
+	run -0 --separate-stderr t embpack -q --max-tokens 4 -o "$out/a.pack" "$out/long.txt"
 	assert_equal "$stderr" ""
-	run -1 --separate-stderr t embpack --strict -t 4 -o "$out/b.pack" "$out/long.txt"
+	run -1 --separate-stderr t embpack --strict --max-tokens 4 -o "$out/b.pack" "$out/long.txt"
 	assert_equal "$stderr" "embpack: $out/long.txt:2: sequence of 5 ids exceeds the token budget of 4"
 	[ ! -e "$out/b.pack" ]
 }

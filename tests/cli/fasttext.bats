@@ -149,7 +149,7 @@ setup_file() {
 
 @test "embconv --limit keeps the first words, and unseen words still get vectors" {
   local d=$BATS_FILE_TMPDIR
-  run -0 t embconv -n 3 "$d/sg.bin" "$BATS_TEST_TMPDIR/few.emb"
+  run -0 t embconv --limit 3 "$d/sg.bin" "$BATS_TEST_TMPDIR/few.emb"
   run -0 t embquery vec "$BATS_TEST_TMPDIR/few.emb" xyzzy
   [ "$output" = "$(t embquery vec "$d/sg.bin" xyzzy)" ]
   run -0 t embconv "$BATS_TEST_TMPDIR/few.emb" -t word2vec -

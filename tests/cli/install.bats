@@ -25,7 +25,7 @@ setup() {
 	[ "$(basename "$EMB_BUILD")" = build-san ] && CFL+=(-fsanitize=address,undefined)
 	VER=$(cat "$TOP/VERSION")
 	PACK="$BATS_FILE_TMPDIR/t.pack"
-	[ -e "$PACK" ] || t embpack -q -b 3 -e "$TOP/tests/fixtures/embpack/table.txt" \
+	[ -e "$PACK" ] || t embpack -q -b 3 --embed "$TOP/tests/fixtures/embpack/table.txt" \
 		-o "$PACK" "$TOP/tests/fixtures/embpack/ids.txt"
 }
 

@@ -25,7 +25,7 @@ trained() { # a table with metadata, corpus counts and a padding row
   run t embconv "$BATS_TEST_TMPDIR/a.safetensors" "$BATS_TEST_TMPDIR/b.emb"
   assert_success
   cmp "$BATS_TEST_TMPDIR/a.emb" "$BATS_TEST_TMPDIR/b.emb"
-  run t embconv -f safetensors -t emb --level 0 "$BATS_TEST_TMPDIR/a.safetensors" -
+  run t embconv --from safetensors -t emb --level 0 "$BATS_TEST_TMPDIR/a.safetensors" -
   assert_success
 }
 
@@ -51,14 +51,14 @@ trained() { # a table with metadata, corpus counts and a padding row
 
 @test "embconv --limit on safetensors keeps the first rows and their tokens" {
   t embconv "$SMALL" "$BATS_TEST_TMPDIR/a.safetensors"
-  run t embconv -n 2 "$BATS_TEST_TMPDIR/a.safetensors" -t glove -
+  run t embconv --limit 2 "$BATS_TEST_TMPDIR/a.safetensors" -t glove -
   assert_success
   assert_output "$(head -2 "$SMALL")"
 }
 
 @test "embconv refuses a safetensors header length over 100 MB before reading it" {
   mkst "$BATS_TEST_TMPDIR/x.safetensors" '{}' 'b""' 1099511627776
-  run -1 --separate-stderr t embconv -f safetensors "$BATS_TEST_TMPDIR/x.safetensors" -t glove -
+  run -1 --separate-stderr t embconv --from safetensors "$BATS_TEST_TMPDIR/x.safetensors" -t glove -
   assert_equal "$stderr" "embconv: $BATS_TEST_TMPDIR/x.safetensors: byte 0: safetensors header length must be 2 bytes to 100 MB"
 }
 
@@ -98,7 +98,7 @@ trained() { # a table with metadata, corpus counts and a padding row
       "{\"__metadata__\":{\"a\":1},$w$tail" "[$w$tail" "{$w$tail x" \
       "{\"weight\":{\"dtype\":\"F64\",\"shape\":[1,1],\"data_offsets\":[0,4]}$tail"; do
     mkst "$BATS_TEST_TMPDIR/bad" "$bad" "$data"
-    run -1 --separate-stderr t embconv -f safetensors "$BATS_TEST_TMPDIR/bad" -t glove -
+    run -1 --separate-stderr t embconv --from safetensors "$BATS_TEST_TMPDIR/bad" -t glove -
     [[ "$stderr" == "embconv: $BATS_TEST_TMPDIR/bad: byte "* ]] || { echo "$bad: $stderr"; return 1; }
   done
   mkst "$BATS_TEST_TMPDIR/pad" "{\"__metadata__\":{\"padding_idx\":\"1\"},$w$tail" "$data"

@@ -145,8 +145,8 @@ def make_packs():
     tool("embpack", "-q", "-b", "200", "--level", "0", tmp("ids.txt"), "-o", tmp("shard-0.pack"))
     with open(tmp("plain.pack"), "rb") as f, gzip.open(tmp("regz.pack"), "wb") as g:
         g.write(f.read())
-    tool("embconv", "-n", "50", trained(), tmp("e.emb"))
-    tool("embpack", "-q", "-b", "8", "--batch-first", "-e", tmp("e.emb"), tmp("ids.txt"),
+    tool("embconv", "--limit", "50", trained(), tmp("e.emb"))
+    tool("embpack", "-q", "-b", "8", "--batch-first", "--embed", tmp("e.emb"), tmp("ids.txt"),
          "-o", tmp("e.pack"))
 
 
