@@ -33,7 +33,7 @@ EMB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra 
 	$(addprefix -I,$(INC_DIRS)) $(DEP_CFLAGS)
 # The library's folders name its layers (see docs/ARCHITECTURE.md); each is on the include path,
 # so includes are plain file names and a file can move between folders without touching its users.
-LIB_DIRS = lib/core lib/io lib/text lib/vectors lib/batch lib/train
+LIB_DIRS = lib/core lib/io lib/text lib/vectors lib/batch lib/train lib/glove
 INC_DIRS = lib $(LIB_DIRS) formats cmd $(B)/gen
 
 # ---- libraries: flags from each package's pkg-config file when it has one; override any of
@@ -155,6 +155,10 @@ $(B)/embtrain-mpi: $(MPI_OBJ) $(CLI_OBJ) $(B)/libembkit.a
 $(B)/%.o: %.c | $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(EMB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# GloVe's AdaGrad step divides by square roots: without errno sqrtf is one vector instruction
+# and the loop vectorises (results stay IEEE; this is not -ffast-math).
+$(B)/lib/glove/emb_glove_train.o: EMB_CFLAGS += -fno-math-errno
 
 $(VERSION_H): lib/core/emb_version.h.in VERSION
 	@mkdir -p $(dir $@)

@@ -1,4 +1,4 @@
-/* embtrain: learn word vectors (word2vec skip-gram / CBOW) from text.  See embtrain(1). */
+/* embtrain: learn word vectors (word2vec skip-gram / CBOW, GloVe) from text.  See embtrain(1). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cli_compat.h"
+#include "cli_glove.h"
 #include "emb_format.h"
 #include "emb_train.h"
 #include "embtrain.h"
@@ -44,7 +45,8 @@ static const char usage_text[] =
 "      --lower            fold case, as tokvocab\n"
 "Model:\n"
 "  -d, --dim=D            embedding_dim (default 100)\n"
-"  -m, --model=MODEL      sg (skip-gram, default) or cbow (mean of the context)\n"
+"  -m, --model=MODEL      sg (skip-gram, default), cbow (mean of the context) or\n"
+"                         glove (log co-occurrence counts, see GloVe below)\n"
 "  -n, --negative=N       negative samples (default 5; 0 needs --hs)\n"
 "      --ns-exponent=X    noise distribution count^X (default 0.75)\n"
 "      --hs               hierarchical softmax (Huffman tree of the counts)\n"
@@ -66,6 +68,15 @@ static const char usage_text[] =
 "      --minn=N           shortest n-gram, in characters (default 3)\n"
 "      --maxn=N           longest n-gram (default 6)\n"
 "      --bucket=N         n-gram rows, shared by hashing (default 2000000)\n"
+"GloVe (--model glove; also -d -w -a -e -j --seed, defaults 100 10 0.05 25):\n"
+"      --x-max=X          counts above X weigh 1 (default 100)\n"
+"      --glove-alpha=P    weighting exponent, (count/x-max)^P (default 0.75)\n"
+"      --symmetric=0|1    context on both sides (1, default) or left only (0)\n"
+"      --memory=SIZE      memory for counting, e.g. 512M or 4G (default: a quarter of\n"
+"                         RAM); beyond it sorted runs spill to $TMPDIR\n"
+"      --glove-output=KIND  word, sum (word + context, default) or both (side by side)\n"
+"      --cooc-out=FILE    also keep the co-occurrence data (formats/COOC.md)\n"
+"      --cooc=FILE        train from such a file instead of a corpus\n"
 "Table:\n"
 "      --init=KIND        uniform (word2vec's +-0.5/dim, default) or normal (N(0,1))\n"
 "      --init-from=FILE   start from these vectors (rows matched by token)\n"
@@ -91,7 +102,8 @@ enum {
 	OPT_SAMPLE, OPT_MIN_ALPHA, OPT_BATCH, OPT_SEED, OPT_INIT, OPT_INIT_FROM, OPT_FREEZE,
 	OPT_PADDING, OPT_SAVE_CONTEXT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME,
 	OPT_SYNC_WORDS, OPT_SYNC_ROWS, OPT_FULL_SYNC, OPT_MPI_VOCAB, OPT_AVERAGE,
-	OPT_SUBWORDS, OPT_MINN, OPT_MAXN, OPT_BUCKET, OPT_UNICODE_ERRORS,
+	OPT_SUBWORDS, OPT_MINN, OPT_MAXN, OPT_BUCKET, OPT_UNICODE_ERRORS, OPT_X_MAX, OPT_GLOVE_ALPHA,
+	OPT_SYMMETRIC, OPT_MEMORY, OPT_GLOVE_OUTPUT, OPT_COOC_OUT, OPT_COOC,
 };
 
 /* --batch without a value: centre words per group sharing negatives (see bench/results/train.md) */
@@ -469,6 +481,79 @@ done:
 	return rc;
 }
 
+/* An output name whose extension names no format, without --to: a usage error (2), else 0. */
+static int unknown_extension(const struct train_cmd *c)
+{
+	if (!c->fmt && (emb_format_unknown_extension(c->output) ||
+			(c->context && emb_format_unknown_extension(c->context))))
+		return cli_usage_error("the extension of '%s' names no table format (.emb .safetensors "
+				       ".npy .bin .vec .txt, optionally .gz); give --to",
+				       emb_format_unknown_extension(c->output) ? c->output : c->context);
+	return 0;
+}
+
+static void record_options(char *dst, size_t cap, int argc, char **argv)
+{
+	size_t used = 0;
+
+	dst[0] = 0;
+	for (int i = 1; i < argc && used + 2 < cap; i++) {
+		int k = snprintf(dst + used, cap - used, "%s%s", i > 1 ? " " : "", argv[i]);
+		used += k > 0 ? (size_t)k : 0;
+	}
+}
+
+/* --model glove: the shared options mapped onto GloVe's, then lib/glove does the work. */
+static int glove_main(struct train_cmd *c, int argc, char **argv, int argc0, char **argv0)
+{
+	struct cli_glove *g = &c->g;
+	struct emb_err err = EMB_ERR_INIT;
+
+	if (optind >= argc && !g->cooc_in)
+		return cli_usage_error("no corpus given");
+	if (optind < argc && g->cooc_in)
+		return cli_usage_error("--cooc replaces the corpus: give one or the other");
+	if (!c->output)
+		return cli_usage_error("no output given (-o VECTORS)");
+	if (g->cooc_in && g->cooc_out)
+		return cli_usage_error("--cooc-out needs a corpus, not --cooc");
+	if (c->o.hs || c->o.batch || c->o.subwords || c->init_from || c->context || c->padding >= 0 ||
+	    c->o.init != EMB_TRAIN_INIT_UNIFORM)
+		return cli_usage_error("--hs, --batch, --subwords, --init, --init-from, --save-context "
+				       "and --padding-idx are not for --model glove");
+	if (unknown_extension(c) ||
+	    cli_refuse_terminal(&c->common, c->output, !emb_format_for_output(c->output, c->fmt)->text))
+		return 2;
+	g->o.dim = c->o.dim;
+	if (c->window_given)
+		g->o.window = c->o.window;
+	if (c->alpha_given)
+		g->o.eta = c->o.alpha;
+	if (c->epochs_given)
+		g->o.epochs = c->o.epochs;
+	g->o.threads = c->o.threads;
+	g->o.seed = c->o.seed;
+	g->o.checkpoint = c->o.checkpoint;
+	if (!g->o.memory)
+		g->o.memory = cli_glove_default_memory();
+	g->tok = c->tok;
+	g->common = &c->common;
+	g->vocab = c->vocab;
+	g->output = c->output;
+	g->resume = c->resume;
+	g->fmt = c->fmt;
+	g->min_count = c->vocab && !c->min_count_given ? 1 : c->min_count;
+	g->max_size = c->max_size;
+	g->corpus = argv + optind;
+	g->ncorpus = (size_t)(argc - optind);
+	record_options(c->options, sizeof c->options, argc0, argv0);
+	g->options = c->options;
+	if (probe_output(c->output, &err) < 0 || probe_output(c->o.checkpoint, &err) < 0 ||
+	    cli_glove_run(g, &err) < 0)
+		return cli_report(&err);
+	return cli_close_stdout();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -512,20 +597,29 @@ int main(int argc, char **argv)
 		{ "save-vocab", required_argument, NULL, OPT_MPI_VOCAB },
 		{ "average", no_argument, NULL, OPT_AVERAGE },
 #endif
+		{ "x-max", required_argument, NULL, OPT_X_MAX },
+		{ "glove-alpha", required_argument, NULL, OPT_GLOVE_ALPHA },
+		{ "symmetric", required_argument, NULL, OPT_SYMMETRIC },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "glove-output", required_argument, NULL, OPT_GLOVE_OUTPUT },
+		{ "cooc-out", required_argument, NULL, OPT_COOC_OUT },
+		{ "cooc", required_argument, NULL, OPT_COOC },
 		CLI_OUTPUT_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct train_cmd c = { .o = EMB_TRAIN_OPTS_INIT, .tok = EMB_TOK_OPTS_INIT,
 				      .common = CLI_COMMON_INIT, .min_count = 5, .padding = -1,
-				      .rank = 0, .size = 1 };
+				      .rank = 0, .size = 1,
+				      .g = { .o = EMB_GLOVE_OPTS_INIT, .out = CLI_GLOVE_OUT_SUM } };
 	struct emb_err err = EMB_ERR_INIT;
 	double every = 10;
 	uint64_t u;
-	size_t used = 0;
-	static const char *const model_names[] = { "sg", "skipgram", "cbow", NULL };
+	static const char *const model_names[] = { "sg", "skipgram", "cbow", "glove", NULL };
+	static const char *const glove_outputs[] = { "word", "sum", "both", NULL };
 	static const char *const init_names[] = { "uniform", "normal", NULL };
 	int ch, pick, rc;
+	unsigned pu;
 	static struct cli_compat compat; /* static: its vectors live as long as argv */
 	int argc0;
 	char **argv0;
@@ -617,7 +711,36 @@ int main(int argc, char **argv)
 			if (cli_parse_choice("model", optarg, model_names, &pick))
 				return 2;
 			c.o.model = pick == 2 ? EMB_TRAIN_CBOW : EMB_TRAIN_SG;
+			c.glove = pick == 3;
 			break;
+		case OPT_X_MAX:
+			if (cli_parse_real("x-max", optarg, 0, 1e30, CLI_REAL_ABOVE_MIN, &c.g.o.x_max))
+				return 2;
+			c.glove_given = true;
+			break;
+		case OPT_GLOVE_ALPHA:
+			if (cli_parse_real("glove-alpha", optarg, 0, 10, 0, &c.g.o.power))
+				return 2;
+			c.glove_given = true;
+			break;
+		case OPT_SYMMETRIC:
+			if (cli_parse_uint("symmetric", optarg, 0, 1, &pu))
+				return 2;
+			c.g.o.symmetric = pu == 1;
+			c.glove_given = true;
+			break;
+		case OPT_MEMORY:
+			if (cli_glove_parse_memory(optarg, &c.g.o.memory))
+				return 2;
+			c.glove_given = true;
+			break;
+		case OPT_GLOVE_OUTPUT:
+			if (cli_parse_choice("glove-output", optarg, glove_outputs, &c.g.out))
+				return 2;
+			c.glove_given = true;
+			break;
+		case OPT_COOC_OUT: c.g.cooc_out = optarg; c.glove_given = true; break;
+		case OPT_COOC: c.g.cooc_in = optarg; c.glove_given = true; break;
 		case 'n':
 			if (cli_parse_uint("negative", optarg, 0, 64, &c.o.negative))
 				return 2;
@@ -625,10 +748,12 @@ int main(int argc, char **argv)
 		case 'w':
 			if (cli_parse_uint("window", optarg, 1, 64, &c.o.window))
 				return 2;
+			c.window_given = true;
 			break;
 		case 'e':
 			if (cli_parse_uint("epochs", optarg, 1, 100000, &c.o.epochs))
 				return 2;
+			c.epochs_given = true;
 			break;
 		case 'j':
 			if (cli_parse_uint("threads", optarg, 1, 1024, &c.o.threads))
@@ -655,6 +780,7 @@ int main(int argc, char **argv)
 			if (cli_parse_real("alpha", optarg, 0, EMB_TRAIN_MAX_ALPHA, CLI_REAL_ABOVE_MIN,
 					   &c.o.alpha))
 				return 2;
+			c.alpha_given = true;
 			break;
 		case OPT_MIN_ALPHA:
 			if (cli_parse_real("min-alpha", optarg, 0, EMB_TRAIN_MAX_ALPHA, 0, &c.o.min_alpha))
@@ -682,6 +808,16 @@ int main(int argc, char **argv)
 			cli_common_option(ch, usage_text, longopts, &c.common);
 		}
 	}
+	if (c.glove_given && !c.glove)
+		return cli_usage_error("--x-max, --glove-alpha, --symmetric, --memory, --glove-output, "
+				       "--cooc and --cooc-out need --model glove");
+#ifdef EMB_MPI
+	/* GloVe's counts and AdaGrad state are not merged between processes */
+	if (c.glove)
+		return cli_usage_error("--model glove does not work with embtrain-mpi yet (use embtrain)");
+#endif
+	if (c.glove)
+		return glove_main(&c, argc, argv, argc0, argv0);
 	if (optind >= argc)
 		return cli_usage_error("no corpus given");
 	for (int i = optind; i < argc && c.size > 1; i++)
@@ -708,11 +844,8 @@ int main(int argc, char **argv)
 	if (c.o.subwords && (c.o.batch || c.o.checkpoint || c.resume))
 		return cli_usage_error("--subwords does not work with %s yet",
 				       c.o.batch ? "--batch" : c.resume ? "--resume" : "--checkpoint");
-	if (!c.fmt && (emb_format_unknown_extension(c.output) ||
-		       (c.context && emb_format_unknown_extension(c.context))))
-		return cli_usage_error("the extension of '%s' names no table format (.emb .safetensors "
-				       ".npy .bin .vec .txt, optionally .gz); give --to",
-				       emb_format_unknown_extension(c.output) ? c.output : c.context);
+	if (unknown_extension(&c))
+		return 2;
 	if (cli_refuse_terminal(&c.common, c.output, !emb_format_for_output(c.output, c.fmt)->text) ||
 	    (c.context &&
 	     cli_refuse_terminal(&c.common, c.context, !emb_format_for_output(c.context, c.fmt)->text)))
@@ -731,13 +864,7 @@ int main(int argc, char **argv)
 	c.o.progress = on_progress;
 	c.o.progress_ctx = &c;
 	c.o.stop = &cli_interrupted;
-	for (int i = 1; i < argc0 && used + 2 < sizeof c.options; i++) {
-		int k = snprintf(c.options + used, sizeof c.options - used, "%s%s", i > 1 ? " " : "",
-				 argv0[i]);
-		used += k > 0 ? (size_t)k : 0;
-	}
-	if (used >= sizeof c.options)
-		used = sizeof c.options - 1;
+	record_options(c.options, sizeof c.options, argc0, argv0);
 	if (c.init_from && !c.dim_given && !c.resume && init_from_dim(&c, &err) < 0)
 		return cli_report(&err);
 #ifdef EMB_MPI

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "cli_glove.h"
 #include "emb_train.h"
 #ifdef EMB_MPI
 #include "emb_train_mpi.h"
@@ -28,6 +29,8 @@ struct train_cmd {
 	uint64_t min_count, max_size;
 	long padding;
 	bool dim_given, freeze, min_count_given, ngram_given;
+	bool glove, window_given, alpha_given, epochs_given, glove_given;
+	struct cli_glove g;      /* --model glove's own options */
 	int utf8;                /* reading --init-from (enum emb_utf8_mode) */
 	char **corpus;
 	size_t ncorpus;

@@ -31,41 +31,10 @@
 #include "emb_rng.h"
 #include "internal.h"
 #include "emb_train_impl.h"
+#include "emb_vec8.h"
 #include "internal.h"
 
-typedef float v8f __attribute__((vector_size(32)));
-
-/* ---- kernels (inlined into the target_clones functions below) ---- */
-
-#define VLOAD(v, p) memcpy(&(v), (p), sizeof(v8f))
-#define VSTORE(p, v) memcpy((p), &(v), sizeof(v8f))
-
-static inline __attribute__((always_inline)) float k_dot(const float *a, const float *b, size_t n)
-{
-	v8f s0 = { 0 }, s1 = { 0 }, x, y;
-	size_t i = 0;
-	float r;
-
-	for (; i + 16 <= n; i += 16) {
-		VLOAD(x, a + i);
-		VLOAD(y, b + i);
-		s0 += x * y;
-		VLOAD(x, a + i + 8);
-		VLOAD(y, b + i + 8);
-		s1 += x * y;
-	}
-	if (i + 8 <= n) {
-		VLOAD(x, a + i);
-		VLOAD(y, b + i);
-		s0 += x * y;
-		i += 8;
-	}
-	s0 += s1;
-	r = ((s0[0] + s0[4]) + (s0[1] + s0[5])) + ((s0[2] + s0[6]) + (s0[3] + s0[7]));
-	for (; i < n; i++)
-		r += a[i] * b[i];
-	return r;
-}
+/* ---- kernels (inlined into the target_clones functions below; k_dot in emb_vec8.h) ---- */
 
 /* y += g * x */
 static inline __attribute__((always_inline)) void k_axpy(float *y, const float *x, float g, size_t n)

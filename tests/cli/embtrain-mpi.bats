@@ -127,10 +127,13 @@ occurrences() {
   [ ! -e "$d/x.emb" ]
 }
 
-@test "embtrain-mpi refuses --subwords (status 2, once); takes word2vec.c's command line" {
+@test "embtrain-mpi refuses --subwords and --model glove (status 2, once); takes word2vec.c's command line" {
   local d=$BATS_TEST_TMPDIR
   run -2 --separate-stderr mpi 2 "${FAST[@]}" --subwords "$G" -o "$d/v.emb"
   assert_equal "$(occurrences "--subwords does not work with embtrain-mpi" "$stderr")" 1
+  [ ! -e "$d/v.emb" ]
+  run -2 --separate-stderr mpi 2 "${FAST[@]}" --model glove "$G" -o "$d/v.emb"
+  assert_equal "$(occurrences "--model glove does not work with embtrain-mpi" "$stderr")" 1
   [ ! -e "$d/v.emb" ]
   # the side files of the compat command lines come from rank 0, after the merged vocabulary
   mpi 2 -train "$G" -output "$d/w.txt" -size 12 -iter 1 -threads 1 -save-vocab "$d/sv.txt" 2>/dev/null

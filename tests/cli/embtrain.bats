@@ -151,7 +151,7 @@ FAST=(-d 12 -e 3 -j 1 -q)
 @test "embtrain refuses --window 0, --negative 0 without --hs, dim 0 and negative numbers (status 2)" {
   local o="$BATS_TEST_TMPDIR/v.emb" a
   for a in "--window 0" "--negative 0" "--dim 0" "--min-count -1" "--epochs 0" "--threads 0" \
-      "--sample -1" "--alpha -0.1" "--negative -5" "--model glove" "--init zero" "--batch=99" \
+      "--sample -1" "--alpha -0.1" "--negative -5" "--model lsa" "--init zero" "--batch=99" \
       "--alpha 1.5" "--alpha nan" "--alpha inf" "--min-alpha 2" "--ns-exponent 11"; do
     run -2 --separate-stderr t embtrain $a "$G" -o "$o"
     [[ "$stderr" == *"Try 'embtrain --help' for more information."* ]] || { echo "$a: $stderr"; false; }

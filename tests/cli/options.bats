@@ -46,7 +46,7 @@ Try '$1 --help' for more information."
     bad_value "$tool: invalid --split 'lines' (ws or words)" "$tool" "${sub[@]}" --split lines
   done
   bad_value "embpack: invalid --to 'csv' (pack or npz)" embpack --to csv
-  bad_value "embtrain: invalid --model 'glove' (sg, skipgram or cbow)" embtrain -m glove
+  bad_value "embtrain: invalid --model 'lsa' (sg, skipgram, cbow or glove)" embtrain -m lsa
   bad_value "embconv: invalid --dedupe 'both' (error, first or last)" embconv --dedupe both
   bad_value "embquery: invalid --oov 'keep' (error, skip or zero)" embquery nn --oov keep
 }
