@@ -2,10 +2,10 @@
 # bench/glove.sh: embtrain --model glove against Stanford GloVe's four programs (vocab_count,
 # cooccur, shuffle, glove) on the bench corpus (bench/corpus.sh), same settings: window 10
 # (symmetric, 1/d), x_max 10, 15 iterations, dim 100, min-count 5, 2 threads.
-# Stanford GloVe is never part of this repository: clone and build it yourself, outside it
-#   git clone https://github.com/stanfordnlp/GloVe /path/GloVe && make -C /path/GloVe
-# and give GLOVE_DIR=/path/GloVe (its binaries in $GLOVE_DIR/build); without it the peer's
-# rows are skipped with a note.
+# Stanford GloVe is never part of this repository: bench/peers.sh (make bench) clones and builds
+# it in bench/work/peers/GloVe (ignored by git), or give GLOVE_DIR=/path/GloVe, a checkout built
+# with its own Makefile (binaries in $GLOVE_DIR/build); without either the peer's rows are
+# skipped with a note.
 # Measured: the whole pipeline's wall and CPU (user+sys) time and peak RSS, ours and the
 # peer's runs interleaved (RUNS each, medians); quality of each (analogy on questions-words.txt
 # over the 30k most frequent rows and WordSim353 Spearman, with embquery); and the spill run:
@@ -36,6 +36,8 @@ head -c "${GLOVE_MB}000000" "$corpus" | sed '$d' >"$work/corpus.txt"
 head -c "${SPILL_MB}000000" "$corpus" | sed '$d' >"$work/spill.txt"
 c=$work/corpus.txt
 peer=
+# bench/peers.sh clones and builds it here when GLOVE_DIR is not given
+[ -z "${GLOVE_DIR:-}" ] && [ -x "$top/bench/work/peers/GloVe/build/glove" ] && GLOVE_DIR=$top/bench/work/peers/GloVe
 if [ -n "${GLOVE_DIR:-}" ] && [ -x "$GLOVE_DIR/build/glove" ] && [ -x "$GLOVE_DIR/build/cooccur" ]; then
 	peer=$GLOVE_DIR/build
 else
