@@ -107,7 +107,7 @@ function model_rate(nodes, gbps) {
 function model_rate_at(nodes, gbps, sw,   bw, rate, interval, bytes_hot, bytes_full, t_hot, t_full, lat) {
 	# one node = one process of 16 threads at the measured compute rate per thread (Hogwild
 	# scales near-linearly in threads); the default schedule: a round every 100000 words per
-	# thread (1.6M per node), 4096 hot rows, the whole table every 16th round; ring allreduce of
+	# thread (1.6M per node), 4096 hot rows, the whole table every 4th round; ring allreduce of
 	# B bytes on N nodes moves 2(N-1)/N B per node in 2(N-1) steps of 5 us; input and output
 	# matrices, float32, dim 100
 	bw = gbps * 1e9 / 8
@@ -118,7 +118,7 @@ function model_rate_at(nodes, gbps, sw,   bw, rate, interval, bytes_hot, bytes_f
 	lat = 2 * (nodes - 1) * 5e-6 * 2
 	t_hot = 2 * (nodes - 1) / nodes * bytes_hot / bw + lat
 	t_full = 2 * (nodes - 1) / nodes * bytes_full / bw + lat
-	return nodes * sw / (interval + (15 * t_hot + t_full) / 16)
+	return nodes * sw / (interval + (3 * t_hot + t_full) / 4)
 }
 BEGIN {
 	split(qt, a, " "); split(qr, b, " ")
@@ -140,7 +140,7 @@ BEGIN {
 	printf "## Merging rounds\n\n`%s`\n\n", avg
 	printf "One round over the whole table (%d rows x 100, input and output matrices, %.1f MB: change, allreduce, apply) took %s ms; one over the 4096 hot rows (3.3 MB) %s ms, between two processes of one machine (shared memory, on a machine shared with other jobs: the time includes waiting for the other process to be scheduled).\n\n", rows, 2 * rows * 100 * 4 / 1e6, full, hot
 	printf "## Scaling model\n\n"
-	printf "From the measured compute rate (%.0f words per CPU second of `embtrain -j 2`) and the bytes each round moves.  Assumed: a node is one process of 16 threads (Hogwild scales near-linearly in threads), the default schedule (a round every 100000 words per thread = 1.6M per node, 4096 hot rows, the whole table every 16th round), ring allreduce (2(N-1)/N of the bytes per node, 2(N-1) steps of 5 us), %d rows x dim 100.\n\n", per_thread, rows
+	printf "From the measured compute rate (%.0f words per CPU second of `embtrain -j 2`) and the bytes each round moves.  Assumed: a node is one process of 16 threads (Hogwild scales near-linearly in threads), the default schedule (a round every 100000 words per thread = 1.6M per node, 4096 hot rows, the whole table every 4th round), ring allreduce (2(N-1)/N of the bytes per node, 2(N-1) steps of 5 us), %d rows x dim 100.\n\n", per_thread, rows
 	printf "| nodes | 10 Gb/s: words/s | efficiency | 100 Gb/s: words/s | efficiency |\n|---|---|---|---|---|\n"
 	n = split("1 8 32 128", nodes, " ")
 	for (i = 1; i <= n; i++) {

@@ -18,7 +18,7 @@
 "                         of all processes' changes since the last merge\n" \
 "      --sync-rows=N      rows merged at most syncs: the N most frequent\n" \
 "                         (default 4096; 0 = always the whole table)\n" \
-"      --full-sync=K      the whole table every K syncs (default 16), and at\n" \
+"      --full-sync=K      the whole table every K syncs (default 4), and at\n" \
 "                         every epoch end\n" \
 "      --average          merge by averaging the models instead (learns about N\n" \
 "                         times slower per word with N processes)\n" \

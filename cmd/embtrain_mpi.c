@@ -18,7 +18,7 @@
 /* embtrain-mpi's defaults; why these, see embtrain-mpi(1) and bench/results/mpi.md */
 #define SYNC_WORDS 100000 /* per thread of a process */
 #define SYNC_ROWS 4096
-#define FULL_SYNC 16
+#define FULL_SYNC 4
 
 /*
  * Every process passes here with its result of a step; if any failed, all leave together:

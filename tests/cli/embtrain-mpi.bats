@@ -104,6 +104,17 @@ occurrences() {
   [[ "$stderr" == *"invalid --sync-words '0'"* ]]
 }
 
+@test "embtrain-mpi merges the whole table every 4th round by default (-np 2)" {
+  # 9 rounds an epoch over 5 hot rows: whole tables at rounds 4 and 8 and the epoch end, or at
+  # the epoch end only under 16
+  local d=$BATS_TEST_TMPDIR o=("${FAST[@]}" --seed 5 -t word2vec --sync-words 500 --sync-rows 5 "$G")
+  mpi 2 "${o[@]}" -o "$d/default.txt"
+  mpi 2 "${o[@]}" --full-sync 4 -o "$d/4.txt"
+  mpi 2 "${o[@]}" --full-sync 16 -o "$d/16.txt"
+  cmp "$d/default.txt" "$d/4.txt"
+  ! cmp -s "$d/default.txt" "$d/16.txt"
+}
+
 @test "embtrain-mpi: rank 0 alone prints progress (all processes' words/s) and the summary" {
   # long enough for a progress line (every 0.25 s)
   run -0 --separate-stderr mpi 2 -d 12 -e 100 -j 1 --progress "$G" -o "$BATS_TEST_TMPDIR/v.emb"
