@@ -17,6 +17,7 @@
 
 /* embtrain-mpi's defaults; why these, see embtrain-mpi(1) and bench/results/mpi.md */
 #define SYNC_WORDS 100000 /* per thread of a process */
+#define SLICE_BYTES ((uint64_t)64 << 10) /* least bytes of a slice of the corpus (emb_train_part.h) */
 #define SYNC_ROWS 4096
 #define FULL_SYNC 4
 
@@ -42,7 +43,8 @@ int mpi_scan(struct train_cmd *c, struct emb_train_corpus **corpus, struct emb_v
 	size_t n;
 	int rc;
 
-	if ((rc = emb_train_part_plan(&pc, &n, c->corpus, c->ncorpus, c->rank, c->size, err)) < 0)
+	if ((rc = emb_train_part_plan(&pc, &n, c->corpus, c->ncorpus, c->rank, c->size, SLICE_BYTES,
+				       err)) < 0)
 		return rc;
 	rc = emb_train_corpus_scan_pieces(corpus, vocab, pc, n, &c->tok, err);
 	free(pc);

@@ -33,5 +33,12 @@ int fmt_check_token(const char *tok, size_t len, bool spaces, struct emb_err *er
 /* N floats as little-endian float32 (the binary formats' byte order on any host). */
 struct emb_out;
 int fmt_write_f32le(struct emb_out *out, const float *v, size_t n, struct emb_err *err);
+/* ROWS rows of little-endian float32 from IN into T (dim set), the table grown a few MB at a
+ * time so that a lying row count costs only the bytes that were sent.  When the input ends
+ * early: EMB_ETRUNC, *END_ROW the 1-based row it ended in, and ERR left for the caller to word
+ * (each format names the place its own way). */
+struct emb_table;
+int fmt_read_f32le_rows(struct emb_table *t, struct emb_stream *in, uint64_t rows,
+			uint64_t *end_row, struct emb_err *err);
 
 #endif

@@ -23,7 +23,6 @@
 #include "emb_bytes.h"
 
 #define MAX_DICT ((size_t)1 << 20)
-#define CHUNK ((size_t)4 << 20)
 
 /* NAME.vocab.tsv for NAME.npy[.gz]; NULL (and *err) when PATH is not such a name. */
 static char *vocab_path(const char *path, int code, struct emb_err *err)
@@ -296,30 +295,16 @@ static int read_header(struct emb_stream *in, uint64_t *rows, uint64_t *dim, str
 static int read_matrix(struct emb_table *t, struct emb_stream *in, uint64_t rows,
 		       struct emb_err *err)
 {
-	size_t row_bytes = t->dim * 4, per = CHUNK / row_bytes ? CHUNK / row_bytes : 1, done = 0, got;
-	uint64_t start = emb_stream_offset(in);
+	uint64_t end_row = 0;
 	unsigned char extra;
-	int rc;
+	size_t got;
+	int rc = fmt_read_f32le_rows(t, in, rows, &end_row, err);
 
-	while (done < rows) {
-		size_t k = rows - done < per ? (size_t)(rows - done) : per;
-		if ((rc = emb_table_resize(t, done + k, err)) < 0)
-			return rc;
-		if ((rc = emb_stream_read_full(in, emb_table_row(t, done), k * row_bytes, err)) != 0)
-			return rc == EMB_EOF || rc == EMB_ETRUNC
-				       ? emb_err_set_at(err, EMB_ETRUNC, emb_stream_name(in), 0,
-							"input ends inside row %llu",
-							(unsigned long long)(emb_stream_offset(in) - start) /
-							row_bytes + 1)
-				       : rc;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		for (size_t i = 0; i < k * t->dim; i++) {
-			uint32_t u = emb_le32(emb_table_row(t, done) + i);
-			memcpy(emb_table_row(t, done) + i, &u, 4);
-		}
-#endif
-		done += k;
-	}
+	if (rc == EMB_ETRUNC)
+		return emb_err_set_at(err, EMB_ETRUNC, emb_stream_name(in), 0,
+				      "input ends inside row %llu", (unsigned long long)end_row);
+	if (rc < 0)
+		return rc;
 	if ((rc = emb_stream_read(in, &extra, 1, &got, err)) < 0)
 		return rc;
 	return rc == 0 ? npy_bad(in, err, EMB_EFORMAT, "bytes after the .npy matrix") : 0;

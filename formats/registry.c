@@ -406,6 +406,35 @@ int fmt_write_f32le(struct emb_out *out, const float *v, size_t n, struct emb_er
 #endif
 }
 
+int fmt_read_f32le_rows(struct emb_table *t, struct emb_stream *in, uint64_t rows,
+			uint64_t *end_row, struct emb_err *err)
+{
+	const size_t chunk = (size_t)4 << 20;
+	size_t row_bytes = t->dim * 4, per = chunk / row_bytes ? chunk / row_bytes : 1, done = 0;
+	uint64_t start = emb_stream_offset(in);
+	int rc;
+
+	while (done < rows) {
+		size_t k = rows - done < per ? (size_t)(rows - done) : per;
+		if ((rc = emb_table_resize(t, done + k, err)) < 0)
+			return rc;
+		if ((rc = emb_stream_read_full(in, emb_table_row(t, done), k * row_bytes, err)) != 0) {
+			if (rc != EMB_EOF && rc != EMB_ETRUNC)
+				return rc;
+			*end_row = (emb_stream_offset(in) - start) / row_bytes + 1;
+			return EMB_ETRUNC;
+		}
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		for (size_t i = 0; i < k * t->dim; i++) {
+			uint32_t u = emb_le32(emb_table_row(t, done) + i);
+			memcpy(emb_table_row(t, done) + i, &u, 4);
+		}
+#endif
+		done += k;
+	}
+	return 0;
+}
+
 int fmt_check_finite(const struct emb_table *t, struct emb_stream *in,
 		     const struct emb_read_opts *o, struct emb_err *err)
 {

@@ -276,26 +276,11 @@ static int skip_bytes(struct emb_stream *in, uint64_t len, const char *name, str
 static int read_weight(struct emb_table *t, struct emb_stream *in, uint64_t rows,
 		       struct emb_err *err)
 {
-	size_t row_bytes = t->dim * 4, per = CHUNK / row_bytes ? CHUNK / row_bytes : 1, done = 0;
-	uint64_t at = emb_stream_offset(in);
-	int rc;
+	uint64_t at = emb_stream_offset(in), end_row;
+	int rc = fmt_read_f32le_rows(t, in, rows, &end_row, err);
 
-	while (done < rows) {
-		size_t k = rows - done < per ? (size_t)(rows - done) : per;
-		if ((rc = emb_table_resize(t, done + k, err)) < 0)
-			return rc;
-		if ((rc = emb_stream_read_full(in, emb_table_row(t, done), k * row_bytes, err)) != 0)
-			return rc == EMB_EOF || rc == EMB_ETRUNC
-				       ? bad(in, err, EMB_ETRUNC, at, "input ends inside '%s'", "weight") : rc;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		for (size_t i = 0; i < k * t->dim; i++) {
-			uint32_t u = emb_le32(emb_table_row(t, done) + i);
-			memcpy(emb_table_row(t, done) + i, &u, 4);
-		}
-#endif
-		done += k;
-	}
-	return 0;
+	return rc == EMB_ETRUNC ? bad(in, err, EMB_ETRUNC, at, "input ends inside '%s'", "weight")
+				: rc;
 }
 
 static int by_offset(const void *a, const void *b)

@@ -5,9 +5,16 @@
  * decides).  Whole inputs (gzip, pipes) go first, heaviest first, each to the lightest part.
  * The plain files are then one run of bytes in input order, cut so that the parts end up as
  * level as the whole inputs allow (water filling: part r gets max(0, L - whole_r) bytes with L
- * chosen so that all bytes are given out), and each part takes its run in part order.  Cutting
- * the concatenation rather than each file means that many small files are dealt out whole
- * (only the files a cut falls in are split) and a few large ones are split, with one rule.
+ * chosen so that all bytes are given out).  Each part's share is then taken in ROUNDS slices
+ * dealt in turn (round 0: part 0's first slice, part 1's, ...; round 1: ...), so that every part
+ * holds a sample of the whole corpus in corpus order rather than one stretch of it.  A corpus
+ * made of different sources one after the other (a dictionary, then books) otherwise gives
+ * each process different text: per word, short dictionary lines cost less than long book
+ * paragraphs (a window stops at the line end), so one process waited for the other at every
+ * round (35% of its time on the bench corpus), and the processes learnt from different text
+ * side by side, which the threads of one process, whose slices end at different times, do not.
+ * Cutting the concatenation rather than each file means that many small files are dealt out
+ * whole (only the files a cut falls in are split) and a few large ones are split, with one rule.
  */
 #include "emb_train_part.h"
 
@@ -19,6 +26,7 @@
 #include <unistd.h>
 
 #define GZIP_WEIGHT 3 /* plain bytes per gzip byte, to balance whole gzip files against text */
+#define MAX_ROUNDS 64  /* slices per part: enough to mix the sources of a corpus */
 
 struct input {
 	uint64_t size;   /* bytes (weight for a whole input) */
@@ -103,23 +111,60 @@ static void level(uint64_t *cut, const double *load, unsigned np, uint64_t plain
 	cut[np] = plain;
 }
 
+/* Bytes of part R's share Q in the first K of ROUNDS slices (floor: the slices tile Q). */
+static uint64_t share_until(uint64_t q, unsigned k, unsigned rounds)
+{
+	return (uint64_t)((unsigned __int128)q * k / rounds);
+}
+
+/* Slice count: every slice at least BLOCK bytes (0: one slice, the part's whole share). */
+static unsigned rounds_for(const uint64_t *cut, unsigned np, uint64_t block)
+{
+	uint64_t least = UINT64_MAX;
+
+	if (block == 0)
+		return 1;
+	for (unsigned r = 0; r < np; r++)
+		if (cut[r + 1] - cut[r] < least)
+			least = cut[r + 1] - cut[r];
+	least /= block;
+	return least < 1 ? 1 : least > MAX_ROUNDS ? MAX_ROUNDS : (unsigned)least;
+}
+
+/* Append the pieces of plain bytes [b, e) (offsets in the run of plain files) to PC. */
+static size_t add_range(struct emb_train_piece *pc, size_t k, char *const *paths,
+			const struct input *in, size_t n, uint64_t b, uint64_t e)
+{
+	for (size_t i = 0; i < n && b < e; i++) {
+		uint64_t fb, fe;
+		if (in[i].whole || in[i].at + in[i].size <= b || in[i].at >= e)
+			continue;
+		fb = b > in[i].at ? b - in[i].at : 0;
+		fe = e - in[i].at < in[i].size ? e - in[i].at : in[i].size;
+		if (fb < fe)
+			pc[k++] = (struct emb_train_piece){ paths[i], fb, fe };
+	}
+	return k;
+}
+
 int emb_train_part_plan(struct emb_train_piece **out, size_t *nout, char *const *paths, size_t n,
-			unsigned rank, unsigned nparts, struct emb_err *err)
+			unsigned rank, unsigned nparts, uint64_t block, struct emb_err *err)
 {
 	struct input *in = NULL;
 	struct emb_train_piece *pc = NULL;
 	size_t *idx = NULL, nw = 0, k = 0;
 	uint64_t *cut = NULL, plain = 0;
 	double *load = NULL;
+	unsigned rounds;
 	int rc = 0;
 
 	*out = NULL;
 	*nout = 0;
 	if (nparts == 0 || rank >= nparts)
 		return emb_err_set(err, EMB_EINVAL, "part %u of %u", rank, nparts);
-	if (!(pc = calloc(n ? n : 1, sizeof *pc)))
-		return emb_err_nomem(err, "planning the corpus parts");
 	if (nparts == 1) {
+		if (!(pc = calloc(n ? n : 1, sizeof *pc)))
+			return emb_err_nomem(err, "planning the corpus parts");
 		for (size_t i = 0; i < n; i++)
 			pc[i] = (struct emb_train_piece){ paths[i], 0, EMB_TRAIN_PART_END };
 		*out = pc;
@@ -154,19 +199,25 @@ int emb_train_part_plan(struct emb_train_piece **out, size_t *nout, char *const 
 		load[best] += (double)in[idx[j]].size;
 	}
 	level(cut, load, nparts, plain);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t b, e;
-		if (in[i].whole) {
-			if (in[i].owner == rank)
-				pc[k++] = (struct emb_train_piece){ paths[i], 0, EMB_TRAIN_PART_END };
-			continue;
-		}
-		b = cut[rank] > in[i].at ? cut[rank] - in[i].at : 0;
-		e = cut[rank + 1] - in[i].at < in[i].size && cut[rank + 1] >= in[i].at ?
-			cut[rank + 1] - in[i].at : in[i].size;
-		if (cut[rank + 1] <= in[i].at || b >= e)
-			continue;
-		pc[k++] = (struct emb_train_piece){ paths[i], b, e };
+	rounds = rounds_for(cut, nparts, block);
+	/* each slice adds at most one piece per file boundary inside it, plus its own */
+	if (!(pc = calloc(n + rounds, sizeof *pc))) {
+		rc = emb_err_nomem(err, "planning the corpus parts");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (in[i].whole && in[i].owner == rank)
+			pc[k++] = (struct emb_train_piece){ paths[i], 0, EMB_TRAIN_PART_END };
+	for (unsigned j = 0; j < rounds; j++) {
+		uint64_t at = 0; /* where round j starts, then where this part's slice of it does */
+		for (unsigned r = 0; r < nparts; r++)
+			at += share_until(cut[r + 1] - cut[r], j, rounds);
+		for (unsigned r = 0; r < rank; r++)
+			at += share_until(cut[r + 1] - cut[r], j + 1, rounds) -
+			      share_until(cut[r + 1] - cut[r], j, rounds);
+		k = add_range(pc, k, paths, in, n, at,
+			      at + share_until(cut[rank + 1] - cut[rank], j + 1, rounds) -
+				      share_until(cut[rank + 1] - cut[rank], j, rounds));
 	}
 	*out = pc;
 	*nout = k;

@@ -3,7 +3,7 @@
  *
  * A part is a list of pieces, each a byte range of one file.  A line belongs to the piece in
  * which its first byte lies, so the pieces of all parts together hold every line of the corpus
- * exactly once, in corpus order within a part.  Plain regular files are cut anywhere (the
+ * exactly once: a part's whole inputs first, then its slices of the plain files in corpus order.  Plain regular files are cut anywhere (the
  * reader finds the next line start); gzip files, pipes and standard input cannot be cut and are
  * dealt out whole.
  *
@@ -31,12 +31,14 @@ struct emb_train_piece {
  * a part that got nothing).  Every part computes its own plan from the same file sizes and gets
  * the same answer.  Whole inputs are dealt first, largest first (gzip weighs three times its
  * size, the usual text ratio), each to the lightest part; the plain bytes then fill the parts
- * up to one level.  With NPARTS 1 every input is one whole piece and nothing is inspected
+ * up to one level.  A part's plain bytes are taken in slices of at least BLOCK bytes (at most
+ * 64 of them), dealt to the parts in turn, so each part samples the whole corpus (BLOCK 0: one
+ * stretch per part).  With NPARTS 1 every input is one whole piece and nothing is inspected
  * ("-" is then standard input).  EMB_EIO for an input that cannot be opened; EMB_EINVAL for
  * "-" with NPARTS > 1.
  */
 int emb_train_part_plan(struct emb_train_piece **out, size_t *nout, char *const *paths, size_t n,
-			unsigned rank, unsigned nparts, struct emb_err *err);
+			unsigned rank, unsigned nparts, uint64_t block, struct emb_err *err);
 
 /*
  * emb_train_corpus_scan() over pieces: tokenize the lines of PIECES[0..n) in order into a new

@@ -199,3 +199,15 @@ b 3 4 5"
   run -1 --separate-stderr t embconv "$m" -t glove -
   assert_equal "$stderr" "embconv: $m: input ends inside row 2"
 }
+
+@test "embconv: a safetensors file cut inside 'weight' names the byte where the tensor starts" {
+  f="$BATS_TEST_TMPDIR/cut.safetensors"
+  trained "$BATS_TEST_TMPDIR/a.emb"
+  t embconv "$BATS_TEST_TMPDIR/a.emb" "$f"
+  # the weight tensor's first byte in the file, and a cut 6 bytes into it
+  at=$("$PY" -c 'import json,struct,sys; b=open(sys.argv[1],"rb").read(); n=struct.unpack("<Q",b[:8])[0]
+print(8+n+json.loads(b[8:8+n])["weight"]["data_offsets"][0])' "$f")
+  truncate -s $((at + 6)) "$f"
+  run -1 --separate-stderr t embconv "$f" -t glove -
+  assert_equal "$stderr" "embconv: $f: byte $at: input ends inside 'weight'"
+}

@@ -35,8 +35,8 @@ static void write_lines(const char *path, int first, int lines, bool gz)
 }
 
 /* Scan part RANK of NP; append the line tokens it saw (first token of each line) to SEEN. */
-static size_t scan_part(char **paths, size_t n, unsigned rank, unsigned np, int *seen, size_t k,
-			uint64_t *bytes)
+static size_t scan_part(char **paths, size_t n, unsigned rank, unsigned np, uint64_t block,
+			int *seen, size_t k, uint64_t *bytes)
 {
 	struct emb_tok_opts to = EMB_TOK_OPTS_INIT;
 	struct emb_err err = EMB_ERR_INIT;
@@ -45,7 +45,7 @@ static size_t scan_part(char **paths, size_t n, unsigned rank, unsigned np, int 
 	struct emb_vocab *v = NULL;
 	size_t np_, k0 = k;
 
-	assert_int_equal(emb_train_part_plan(&pc, &np_, paths, n, rank, np, &err), 0);
+	assert_int_equal(emb_train_part_plan(&pc, &np_, paths, n, rank, np, block, &err), 0);
 	*bytes = 0;
 	for (size_t i = 0; i < np_; i++)
 		if (pc[i].end != EMB_TRAIN_PART_END)
@@ -63,14 +63,15 @@ static size_t scan_part(char **paths, size_t n, unsigned rank, unsigned np, int 
 	return k;
 }
 
-static void test_plain_split_in_order(void **state)
+/* Split a.txt (1000 lines) b.txt (3) c.txt (500) into 1..5 parts with slices of at least
+ * BLOCK bytes: every line in exactly one part, in corpus order within it, parts level. */
+static void split_plain(uint64_t block)
 {
 	char a[300], b[300], cc[300];
 	char *paths[3] = { a, b, cc };
-	int seen[3000];
-	uint64_t bytes[5], total;
+	int seen[3000], once[1503];
+	uint64_t bytes[5];
 
-	(void)state;
 	snprintf(a, sizeof a, "%s/a.txt", dir);
 	snprintf(b, sizeof b, "%s/b.txt", dir);
 	snprintf(cc, sizeof cc, "%s/c.txt", dir);
@@ -80,21 +81,43 @@ static void test_plain_split_in_order(void **state)
 	for (unsigned np = 1; np <= 5; np++) {
 		size_t k = 0;
 		uint64_t lo = UINT64_MAX, hi = 0;
-		total = 0;
+		memset(once, 0, sizeof once);
 		for (unsigned r = 0; r < np; r++) {
-			k = scan_part(paths, 3, r, np, seen, k, &bytes[r]);
-			total += bytes[r];
+			size_t k0 = k;
+			k = scan_part(paths, 3, r, np, block, seen, k, &bytes[r]);
+			for (size_t i = k0 + 1; i < k; i++) /* corpus order within a part */
+				assert_true(seen[i] > seen[i - 1]);
+			/* dealt in slices: with small ones each part reaches from the first file to the last */
+			if (block && block < 1000 && np > 1) {
+				assert_true(k > k0 + 1);
+				assert_true(seen[k0] < 200 && seen[k - 1] > 1300);
+			}
 			lo = bytes[r] < lo ? bytes[r] : lo;
 			hi = bytes[r] > hi ? bytes[r] : hi;
 		}
-		/* each line once, in corpus order */
 		assert_int_equal(k, 1503);
-		for (int i = 0; i < 1503; i++)
+		for (size_t i = 0; i < k; i++) /* each line once */
+			assert_int_equal(once[seen[i]]++, 0);
+		/* one stretch per part: the parts in turn are the corpus in order */
+		for (int i = 0; i < 1503 && block == 0; i++)
 			assert_int_equal(seen[i], i);
 		/* level: byte ranges differ by at most one byte (np 1: whole files, no ranges) */
 		if (np > 1)
 			assert_true(hi - lo <= 1);
 	}
+}
+
+static void test_plain_split_in_order(void **state)
+{
+	(void)state;
+	split_plain(0);
+}
+
+static void test_plain_dealt_in_slices(void **state)
+{
+	(void)state;
+	split_plain(256);
+	split_plain(1 << 20); /* larger than a part: one slice each, as with 0 */
 }
 
 static void test_gzip_dealt_whole(void **state)
@@ -114,12 +137,12 @@ static void test_gzip_dealt_whole(void **state)
 		struct emb_err err = EMB_ERR_INIT;
 		struct emb_train_piece *pc;
 		size_t n, before = k;
-		assert_int_equal(emb_train_part_plan(&pc, &n, paths, 4, r, 3, &err), 0);
+		assert_int_equal(emb_train_part_plan(&pc, &n, paths, 4, r, 3, 512, &err), 0);
 		for (size_t i = 0; i < n; i++)
 			if (strstr(pc[i].path, ".gz"))
 				assert_true(pc[i].begin == 0 && pc[i].end == EMB_TRAIN_PART_END);
 		free(pc);
-		k = scan_part(paths, 4, r, 3, seen, k, &bytes);
+		k = scan_part(paths, 4, r, 3, 512, seen, k, &bytes);
 		assert_true(k > before); /* three gzip files for three parts: one each */
 	}
 	assert_int_equal(k, 400);
@@ -137,13 +160,13 @@ static void test_stdin_and_missing(void **state)
 
 	(void)state;
 	/* one part: standard input is fine and nothing is opened */
-	assert_int_equal(emb_train_part_plan(&pc, &n, p1, 1, 0, 1, &err), 0);
+	assert_int_equal(emb_train_part_plan(&pc, &n, p1, 1, 0, 1, 0, &err), 0);
 	assert_int_equal(n, 1);
 	free(pc);
-	assert_int_equal(emb_train_part_plan(&pc, &n, p1, 1, 0, 2, &err), EMB_EINVAL);
+	assert_int_equal(emb_train_part_plan(&pc, &n, p1, 1, 0, 2, 0, &err), EMB_EINVAL);
 	assert_null(pc);
 	snprintf(missing, sizeof missing, "%s/none.txt", dir);
-	assert_int_equal(emb_train_part_plan(&pc, &n, p2, 1, 1, 2, &err), EMB_EIO);
+	assert_int_equal(emb_train_part_plan(&pc, &n, p2, 1, 1, 2, 0, &err), EMB_EIO);
 	assert_non_null(strstr(err.msg, "none.txt"));
 }
 
@@ -188,6 +211,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_split_in_order),
+		cmocka_unit_test(test_plain_dealt_in_slices),
 		cmocka_unit_test(test_gzip_dealt_whole),
 		cmocka_unit_test(test_stdin_and_missing),
 		cmocka_unit_test(test_renumber),
