@@ -2,13 +2,15 @@
 # bench/mpi.sh: embtrain-mpi with 2 processes x 1 thread against embtrain with 1 process x 2
 # threads, on the bench corpus (bench/corpus.sh) or its first MB megabytes (whole lines):
 #   speed:   RUNS interleaved runs of SPEED_EPOCHS epochs each, median words/s (all processes);
-#   quality: one QUALITY_EPOCHS run each, analogy (questions-words, 30k most frequent words) and
-#            wordsim353 Spearman, evaluated by gensim as bench/train.sh does;
+#   quality: one QUALITY_EPOCHS run each per seed of SEEDS, analogy (questions-words, 30k most
+#            frequent words) and wordsim353 Spearman, evaluated by gensim as bench/train.sh does;
+#            one run is within a point of analogy of noise, so the report gives the means;
 #   averaging: the time of one allreduce of the whole table and of the hot rows, as
 #            embtrain-mpi reports it, and the scaling model built from those numbers.
 # Settings as bench/train.sh: sg, dim 100, window 5, negative 5, sample 1e-3, min-count 5.
 # Writes bench/results/mpi.md.  Knobs: MB (default 20; 0 = whole corpus) RUNS (3)
-# SPEED_EPOCHS (1) QUALITY_EPOCHS (5) MODEL (sg) CORPUS (default bench/work/corpus.txt)
+# SPEED_EPOCHS (1) QUALITY_EPOCHS (5) SEEDS ("1 2 3") MODEL (sg) CORPUS (default
+# bench/work/corpus.txt)
 # REPORT_ONLY=1 (rewrite the report from the last runs' files).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +21,7 @@ MB=${MB:-20}
 RUNS=${RUNS:-3}
 SPEED_EPOCHS=${SPEED_EPOCHS:-1}
 QUALITY_EPOCHS=${QUALITY_EPOCHS:-5}
+SEEDS=${SEEDS:-1 2 3}
 MODEL=${MODEL:-sg}
 py=/usr/bin/python3
 mkdir -p "$work" "$top/bench/results"
@@ -61,13 +64,6 @@ while [ $i -lt "$RUNS" ]; do
 	run ranks "$SPEED_EPOCHS" "$work/r.bin" $mpirun "$B/embtrain-mpi" $opts -j 1 -t word2vec-bin
 	i=$((i + 1))
 done
-if [ -z "$REPORT_ONLY" ]; then
-	# shellcheck disable=SC2086
-	run qthreads "$QUALITY_EPOCHS" "$work/qt.bin" "$B/embtrain" $opts -j 2 -t word2vec-bin
-	# shellcheck disable=SC2086
-	run qranks "$QUALITY_EPOCHS" "$work/qr.bin" $mpirun "$B/embtrain-mpi" $opts -j 1 -t word2vec-bin
-fi
-
 evaluate() {
 	$py -c '
 import sys
@@ -77,8 +73,23 @@ analogy = kv.evaluate_word_analogies(sys.argv[2] + "/questions-words.txt", restr
 rho = kv.evaluate_word_pairs(sys.argv[2] + "/wordsim353.tsv")[1][0]
 print("%.4f %.4f" % (analogy, rho))' "$1" "$top/data/eval"
 }
-qt=$(evaluate "$work/qt.bin")
-qr=$(evaluate "$work/qr.bin")
+if [ -z "$REPORT_ONLY" ]; then
+	rm -f "$work/quality"
+	for seed in $SEEDS; do
+		# shellcheck disable=SC2086
+		run qthreads "$QUALITY_EPOCHS" "$work/qt.bin" "$B/embtrain" $opts -j 2 --seed "$seed" \
+			-t word2vec-bin
+		# shellcheck disable=SC2086
+		run qranks "$QUALITY_EPOCHS" "$work/qr.bin" $mpirun "$B/embtrain-mpi" $opts -j 1 \
+			--seed "$seed" -t word2vec-bin
+		# seed, then analogy and ws353 of embtrain and of embtrain-mpi
+		echo "$seed $(evaluate "$work/qt.bin") $(evaluate "$work/qr.bin")" >>"$work/quality"
+	done
+fi
+qt=$(awk '{ a += $2; r += $3 } END { printf "%.4f %.4f", a / NR, r / NR }' "$work/quality")
+qr=$(awk '{ a += $4; r += $5 } END { printf "%.4f %.4f", a / NR, r / NR }' "$work/quality")
+seeds=$(awk '{ printf "%s| %s | %s | %s | %s | %s | %+.2f |\n", "", $1, $2, $4, $3, $5, ($4 - $2) * 100 }' \
+	"$work/quality")
 
 # median wall seconds and words/s of NAME
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -99,7 +110,7 @@ load=$(cat "$work/load")
 
 awk -v w="$words" -v e="$SPEED_EPOCHS" -v wt="$wall_t" -v wr="$wall_r" -v ct="$cpu_t" -v cr="$cpu_r" \
     -v lt="$loop_t" -v lr="$loop_r" -v waits="${waits:-?}" \
-    -v qt="$qt" -v qr="$qr" -v qe="$QUALITY_EPOCHS" -v full="$full_ms" -v hot="$hot_ms" \
+    -v qt="$qt" -v qr="$qr" -v qe="$QUALITY_EPOCHS" -v seeds="$seeds" -v full="$full_ms" -v hot="$hot_ms" \
     -v rows="$rows" -v model="$MODEL" -v runs="$RUNS" -v load="$load" -v mb="$MB" -v avg="$avg" '
 function model_rate(nodes, gbps) {
 	return model_rate_at(nodes, gbps, 1600000)
@@ -133,10 +144,11 @@ BEGIN {
 	printf "| `embtrain -j 2` | %.2f | %.0f | %.2f | 1.00 | %.2f | %.0f | 1.00 |\n", wt, rt, ct, lt, (lt > 0 ? w * e / lt : 0)
 	printf "| `mpirun -np 2 embtrain-mpi -j 1` | %.2f | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f |\n\n", wr, rr, cr, rr / rt, lr, (lr > 0 ? w * e / lr : 0), ((lr > 0 && lt > 0) ? lt / lr : 0)
 	printf "The training loop is the time the summary reports (from the first word to the last, merging rounds included); the rest of the wall time is counting, the vocabulary, writing and, for embtrain-mpi, mpirun'"'"'s and MPI'"'"'s start-up.  The processes meet at every round (the slower one sets the pace: in the last speed run they waited %s s for each other in all, asleep, not spinning); Hogwild threads never wait.  CPU s: %.2f s against %.2f s.  On a machine shared with other jobs the waiting grows with the load; the ratios are a floor for a dedicated machine.\n\n", waits, cr, ct
-	printf "## Quality (%d epochs, one run each)\n\n", qe
+	printf "## Quality (%d epochs, one run per seed, the mean over the seeds)\n\n", qe
 	printf "| command | analogy (30k) | ws353 rho |\n|---|---|---|\n"
 	printf "| `embtrain -j 2` | %s | %s |\n| `mpirun -np 2 embtrain-mpi -j 1` | %s | %s |\n\n", a[1], a[2], b[1], b[2]
-	printf "Difference: analogy %+.4f (%+.2f points), ws353 %+.4f.\n\n", b[1] - a[1], (b[1] - a[1]) * 100, b[2] - a[2]
+	printf "Difference of the means: analogy %+.4f (%+.2f points), ws353 %+.4f.\n\n", b[1] - a[1], (b[1] - a[1]) * 100, b[2] - a[2]
+	printf "| seed | analogy: embtrain | embtrain-mpi | ws353: embtrain | embtrain-mpi | analogy difference (points) |\n|---|---|---|---|---|---|\n%s\n", seeds
 	printf "## Merging rounds\n\n`%s`\n\n", avg
 	printf "One round over the whole table (%d rows x 100, input and output matrices, %.1f MB: change, allreduce, apply) took %s ms; one over the 4096 hot rows (3.3 MB) %s ms, between two processes of one machine (shared memory, on a machine shared with other jobs: the time includes waiting for the other process to be scheduled).\n\n", rows, 2 * rows * 100 * 4 / 1e6, full, hot
 	printf "## Scaling model\n\n"

@@ -172,6 +172,18 @@ occurrences() {
   [ ! -e "$BATS_TEST_TMPDIR/v.emb" ]
 }
 
+@test "embtrain-mpi deals the corpus in slices: each process gets text from both halves" {
+  # first half: words of the vocabulary; second half: words outside it.  One stretch per
+  # process would leave process 1 nothing to train on ("has no word of the vocabulary").
+  local c="$BATS_TEST_TMPDIR/two.txt"
+  awk 'BEGIN { for (i = 0; i < 12000; i++) print "alpha beta gamma delta" }' >"$BATS_TEST_TMPDIR/first.txt"
+  { cat "$BATS_TEST_TMPDIR/first.txt"; awk 'BEGIN { for (i = 0; i < 20000; i++) print "xx yy zz ww vv uu tt" }'; } >"$c"
+  [ "$(wc -c <"$c")" -gt 600000 ] # the second half begins inside the words outside it
+  t tokvocab count "$BATS_TEST_TMPDIR/first.txt" -o "$BATS_TEST_TMPDIR/v.tsv"
+  run -0 mpi 2 "${FAST[@]}" -v "$BATS_TEST_TMPDIR/v.tsv" "$c" -o "$BATS_TEST_TMPDIR/v.emb"
+  [ -s "$BATS_TEST_TMPDIR/v.emb" ]
+}
+
 @test "embtrain-mpi with more processes than lines: status 1, the process without words says so" {
   printf 'one two three\n' >"$BATS_TEST_TMPDIR/tiny.txt"
   run -1 --separate-stderr mpi 2 "${FAST[@]}" --min-count 1 "$BATS_TEST_TMPDIR/tiny.txt" -o "$BATS_TEST_TMPDIR/v.emb"
