@@ -148,7 +148,7 @@ BEGIN {
 	printf "| command | analogy (30k) | ws353 rho |\n|---|---|---|\n"
 	printf "| `embtrain -j 2` | %s | %s |\n| `mpirun -np 2 embtrain-mpi -j 1` | %s | %s |\n\n", a[1], a[2], b[1], b[2]
 	printf "Difference of the means: analogy %+.4f (%+.2f points), ws353 %+.4f.\n\n", b[1] - a[1], (b[1] - a[1]) * 100, b[2] - a[2]
-	printf "| seed | analogy: embtrain | embtrain-mpi | ws353: embtrain | embtrain-mpi | analogy difference (points) |\n|---|---|---|---|---|---|\n%s\n", seeds
+	printf "| seed | analogy: embtrain | embtrain-mpi | ws353: embtrain | embtrain-mpi | analogy difference (points) |\n|---|---|---|---|---|---|\n%s\n\n", seeds
 	printf "## Merging rounds\n\n`%s`\n\n", avg
 	printf "One round over the whole table (%d rows x 100, input and output matrices, %.1f MB: change, allreduce, apply) took %s ms; one over the 4096 hot rows (3.3 MB) %s ms, between two processes of one machine (shared memory, on a machine shared with other jobs: the time includes waiting for the other process to be scheduled).\n\n", rows, 2 * rows * 100 * 4 / 1e6, full, hot
 	printf "## Scaling model\n\n"
