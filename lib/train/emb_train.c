@@ -2,8 +2,8 @@
  * emb_train: the word2vec trainer's options, life cycle and run loop.  See emb_train.h for the
  * contract and emb_train_impl.h for where the rest lives.
  *
- * Threads share the matrices without locks (Hogwild) and each trains its own slice of the id
- * cache; the caller's thread sleeps in the run loop and wakes every 20 ms for progress,
+ * Threads share the matrices without locks (Hogwild) and each trains its own chunks of the id
+ * cache, dealt in turn (emb_train_plan_chunks); the caller's thread sleeps in the run loop and wakes every 20 ms for progress,
  * interrupts and checkpoints, which halt the workers between sentences, save, and start them
  * again where they stopped.
  */
@@ -188,6 +188,7 @@ void emb_trainer_free(struct emb_trainer *t)
 	free(t->code_off);
 	free(t->code_len);
 	free(t->ts);
+	free(t->cuts);
 	free(t->sub_off);
 	free(t->sub_ids);
 	emb_subword_free(t->sw);
@@ -263,11 +264,23 @@ static int check_finite(const struct emb_trainer *t, struct emb_err *err)
 	pending = 0; \
 } while (0)
 
+/* Point thread I's state at its chunk K (round K of the deal). */
+static void enter_chunk(struct emb_trainer *t, unsigned i, uint32_t k)
+{
+	struct thread_state *ts = &t->ts[i];
+	uint64_t g = (uint64_t)k * t->nthreads + i;
+
+	ts->chunk = k;
+	ts->begin = ts->pos = t->cuts[g];
+	ts->end = t->cuts[g + 1];
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
 	struct emb_trainer *t = wk->t;
 	struct thread_state *ts = wk->ts;
+	unsigned self = (unsigned)(ts - t->ts);
 	uint32_t *buf = malloc(READ_IDS * sizeof *buf);
 	uint32_t *sen = malloc(EMB_TRAIN_MAX_SENTENCE * sizeof *sen);
 	float *work = emb_train_alloc_matrix(BMAX_IN + 2, t->dim, false);
@@ -290,9 +303,13 @@ static void *worker_main(void *arg)
 		if (atomic_load_explicit(&t->halt, memory_order_relaxed) ||
 		    (t->stop_after && seen + pending >= t->stop_after))
 			break;
+		if (ts->pos >= ts->end && ts->chunk + 1 < t->rounds) {
+			enter_chunk(t, self, ts->chunk + 1);
+			continue;
+		}
 		if (ts->pos >= ts->end) {
 			ts->epoch++;
-			ts->pos = ts->begin;
+			enter_chunk(t, self, 0);
 			if (t->o.sync) {
 				PUBLISH();
 				if ((wk->rc = emb_train_sync_arrive(t, true, &wk->err)) < 0)
@@ -388,29 +405,68 @@ static int slice_start(const struct emb_train_corpus *c, uint64_t at, uint64_t *
 	return 0;
 }
 
+#define MIN_CHUNK ((uint64_t)1 << 16) /* ids: a chunk is at least ~0.1 s of one thread's work */
+#define MAX_ROUNDS 64                    /* chunks per thread */
+
+int emb_train_plan_chunks(struct emb_trainer *t, const struct emb_train_corpus *c,
+			  struct emb_err *err)
+{
+	uint64_t n = emb_train_corpus_size(c), per = n / ((uint64_t)t->nthreads * MIN_CHUNK);
+	unsigned T = t->nthreads, K = T == 1 || per < 1 ? 1 : per > MAX_ROUNDS ? MAX_ROUNDS : (unsigned)per;
+	uint64_t G = (uint64_t)K * T;
+	int rc;
+
+	free(t->cuts);
+	if (!(t->cuts = malloc((G + 1) * sizeof *t->cuts)))
+		return emb_err_nomem(err, "allocating thread state");
+	t->rounds = K;
+	for (uint64_t g = 0; g < G; g++) {
+		if ((rc = slice_start(c, n / G * g + (n % G) * g / G, &t->cuts[g], err)) < 0)
+			return rc;
+		if (g > 0 && t->cuts[g] < t->cuts[g - 1]) /* a sentence longer than a chunk */
+			t->cuts[g] = t->cuts[g - 1];
+		if (t->cuts[g] > n)
+			t->cuts[g] = n;
+	}
+	t->cuts[G] = n;
+	return 0;
+}
+
 static int plan_slices(struct emb_trainer *t, const struct emb_train_corpus *c, struct emb_err *err)
 {
-	uint64_t n = emb_train_corpus_size(c), seed = t->o.seed;
+	uint64_t seed = t->o.seed;
 	unsigned T = t->o.threads;
 	int rc;
 
 	if (!(t->ts = calloc(T, sizeof *t->ts)))
 		return emb_err_nomem(err, "allocating thread state");
 	t->nthreads = T;
+	if ((rc = emb_train_plan_chunks(t, c, err)) < 0)
+		return rc;
 	for (unsigned i = 0; i < T; i++) {
-		if ((rc = slice_start(c, n / T * i + (n % T) * i / T, &t->ts[i].begin, err)) < 0)
-			return rc;
 		t->ts[i].rng = emb_rng_splitmix64(&seed) | 1;
+		enter_chunk(t, i, 0);
 	}
-	for (unsigned i = 0; i < T; i++) {
-		t->ts[i].end = i + 1 < T ? t->ts[i + 1].begin : n;
-		if (t->ts[i].end < t->ts[i].begin)
-			t->ts[i].end = t->ts[i].begin;
-		t->ts[i].pos = t->ts[i].begin;
-	}
-	t->corpus_size = n;
+	t->corpus_size = emb_train_corpus_size(c);
 	t->corpus_digest = emb_train_corpus_digest(c);
 	return 0;
+}
+
+/* A resumed state must sit in the chunks this corpus gives (another build may cut others). */
+static int check_chunks(struct emb_trainer *t, const struct emb_train_corpus *c,
+			struct emb_err *err)
+{
+	int rc = emb_train_plan_chunks(t, c, err);
+
+	for (unsigned i = 0; i < t->nthreads && rc == 0; i++) {
+		const struct thread_state *ts = &t->ts[i];
+		uint64_t g = (uint64_t)ts->chunk * t->nthreads + i;
+		if (ts->chunk >= t->rounds || ts->begin != t->cuts[g] || ts->end != t->cuts[g + 1] ||
+		    ts->pos < ts->begin || ts->pos > ts->end)
+			rc = emb_err_set(err, EMB_EFORMAT, "the checkpoint's thread positions do not "
+				         "fit this corpus");
+	}
+	return rc;
 }
 
 static void report(struct emb_trainer *t, double t0, uint64_t words0, bool done)
@@ -454,6 +510,8 @@ int emb_trainer_run(struct emb_trainer *t, struct emb_train_corpus *corpus, stru
 		   t->corpus_digest != emb_train_corpus_digest(corpus)) {
 		return emb_err_set(err, EMB_EFORMAT,
 				   "the corpus is not the one the checkpoint was made from");
+	} else if ((rc = check_chunks(t, corpus, err)) < 0) {
+		return rc;
 	}
 	t->total_words = t->o.corpus_words ? t->o.corpus_words : emb_train_corpus_stats(corpus)->kept;
 	if (t->total_words == 0)

@@ -30,10 +30,11 @@ struct alias {
 };
 
 struct thread_state {
-	uint64_t begin, end, pos;
+	uint64_t begin, end, pos;  /* the chunk being read: [begin, end), at pos */
 	uint64_t rng;
 	uint64_t words;            /* all words this thread processed, all epochs */
 	uint32_t epoch;
+	uint32_t chunk;            /* k: this thread reads chunks k * threads + i, k = 0, 1, ... */
 };
 
 /* Negative samples in flight, see emb_train_kernels.c. */
@@ -67,6 +68,8 @@ struct emb_trainer {
 	/* run state */
 	unsigned nthreads;
 	struct thread_state *ts;
+	uint64_t *cuts;            /* chunk g of the id cache is [cuts[g], cuts[g + 1]) */
+	unsigned rounds;           /* chunks per thread (emb_train_plan_chunks) */
 	uint64_t total_words;      /* trainable words in the corpus (one epoch) */
 	uint64_t corpus_size, corpus_digest;
 	_Atomic uint64_t done_words;
@@ -140,5 +143,15 @@ float emb_train_cbow_sub(const struct emb_trainer *t, const uint32_t *sen, size_
 			 uint64_t *rng, const struct scratch *sc);
 float emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_t n, float alpha,
 			 uint64_t *rng, const struct scratch *sc);
+
+/*
+ * Cut the id cache of C into ROUNDS chunks per thread, at sentence starts, dealt in turn:
+ * thread i reads chunks i, i + T, i + 2T, ... in each epoch, so every thread samples the whole
+ * corpus (a corpus of sources one after another would otherwise give each thread one source,
+ * and the thread with the cheaper words would finish early and leave the rest to the others).
+ * One thread: one chunk, the whole cache.  Fills t->cuts and t->rounds.
+ */
+int emb_train_plan_chunks(struct emb_trainer *t, const struct emb_train_corpus *c,
+			  struct emb_err *err);
 
 #endif

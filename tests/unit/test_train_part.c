@@ -14,6 +14,7 @@
 #include "embkit.h"
 #include "emb_train.h"
 #include "emb_train_part.h"
+#include "emb_train_impl.h"
 #include "unit_tmpdir.h"
 
 /* Write LINES lines "wNNNNN x" (unique first token; "x" pads) to PATH; line i has i%7+1 x's. */
@@ -207,6 +208,48 @@ static void test_renumber(void **state)
 	emb_vocab_free(agreed);
 }
 
+/* The threads' chunks: at sentence starts, in order, tiling the cache; one thread reads it whole. */
+static void test_thread_chunks(void **state)
+{
+	struct emb_tok_opts to = EMB_TOK_OPTS_INIT;
+	struct emb_train_opts o = EMB_TRAIN_OPTS_INIT;
+	struct emb_err err = EMB_ERR_INIT;
+	struct emb_train_corpus *c = NULL;
+	struct emb_vocab *v = NULL;
+	struct emb_trainer *t = NULL;
+	char path[300], *paths[1] = { path };
+	uint64_t counts[2] = { 10, 5 }, n;
+	uint32_t id;
+	size_t got;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/chunks.txt", dir);
+	write_lines(path, 0, 60000, false); /* about 360000 ids with the line ends */
+	assert_int_equal(emb_train_corpus_scan(&c, &v, paths, 1, &to, &err), 0);
+	n = emb_train_corpus_size(c);
+	assert_int_equal(emb_trainer_new(&t, counts, 2, &o, -1, &err), 0);
+	for (unsigned threads = 1; threads <= 3; threads++) {
+		uint64_t g, G;
+		t->nthreads = threads;
+		assert_int_equal(emb_train_plan_chunks(t, c, &err), 0);
+		G = (uint64_t)t->rounds * threads;
+		/* one thread: the whole cache; more: chunks of at least 65536 ids (2 rounds for 2 threads) */
+		assert_int_equal(t->rounds, threads == 1 ? 1 : n / (threads * 65536));
+		assert_int_equal(t->cuts[0], 0);
+		assert_int_equal(t->cuts[G], n);
+		for (g = 1; g < G; g++) {
+			assert_true(t->cuts[g] > t->cuts[g - 1]);
+			/* a chunk starts right after a line end */
+			assert_int_equal(emb_train_corpus_read(c, t->cuts[g] - 1, &id, 1, &got, &err), 0);
+			assert_int_equal(got, 1);
+			assert_int_equal(id, EMB_TRAIN_EOS);
+		}
+	}
+	emb_trainer_free(t);
+	emb_train_corpus_free(c);
+	emb_vocab_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_gzip_dealt_whole),
 		cmocka_unit_test(test_stdin_and_missing),
 		cmocka_unit_test(test_renumber),
+		cmocka_unit_test(test_thread_chunks),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
