@@ -17,7 +17,7 @@
 
 /* embtrain-mpi's defaults; why these, see embtrain-mpi(1) and bench/results/mpi.md */
 #define SYNC_WORDS 100000 /* per thread of a process */
-#define SLICE_BYTES ((uint64_t)64 << 10) /* least bytes of a slice of the corpus (emb_train_part.h) */
+#define SLICE_BYTES ((uint64_t)64 << 10) /* least bytes of a corpus slice (emb_train_part.h) */
 #define SYNC_ROWS 4096
 #define FULL_SYNC 4
 

@@ -3,9 +3,9 @@
  * contract and emb_train_impl.h for where the rest lives.
  *
  * Threads share the matrices without locks (Hogwild) and each trains its own chunks of the id
- * cache, dealt in turn (emb_train_plan_chunks); the caller's thread sleeps in the run loop and wakes every 20 ms for progress,
- * interrupts and checkpoints, which halt the workers between sentences, save, and start them
- * again where they stopped.
+ * cache, dealt in turn (emb_train_plan_chunks); the caller's thread sleeps in the run loop and
+ * wakes every 20 ms for progress, interrupts and checkpoints, which halt the workers between
+ * sentences, save, and start them again where they stopped.
  */
 #include "emb_train_impl.h"
 
@@ -412,9 +412,13 @@ int emb_train_plan_chunks(struct emb_trainer *t, const struct emb_train_corpus *
 			  struct emb_err *err)
 {
 	uint64_t n = emb_train_corpus_size(c), per = n / ((uint64_t)t->nthreads * MIN_CHUNK);
-	unsigned T = t->nthreads, K = T == 1 || per < 1 ? 1 : per > MAX_ROUNDS ? MAX_ROUNDS : (unsigned)per;
-	uint64_t G = (uint64_t)K * T;
+	unsigned T = t->nthreads, K = per > MAX_ROUNDS ? MAX_ROUNDS : per < 1 ? 1 : (unsigned)per;
+	uint64_t G;
 	int rc;
+
+	if (T == 1) /* one thread reads the cache whole, as it always has */
+		K = 1;
+	G = (uint64_t)K * T;
 
 	free(t->cuts);
 	if (!(t->cuts = malloc((G + 1) * sizeof *t->cuts)))
@@ -463,8 +467,8 @@ static int check_chunks(struct emb_trainer *t, const struct emb_train_corpus *c,
 		uint64_t g = (uint64_t)ts->chunk * t->nthreads + i;
 		if (ts->chunk >= t->rounds || ts->begin != t->cuts[g] || ts->end != t->cuts[g + 1] ||
 		    ts->pos < ts->begin || ts->pos > ts->end)
-			rc = emb_err_set(err, EMB_EFORMAT, "the checkpoint's thread positions do not "
-				         "fit this corpus");
+			rc = emb_err_set(err, EMB_EFORMAT,
+					 "the checkpoint's thread positions do not fit this corpus");
 	}
 	return rc;
 }

@@ -208,7 +208,7 @@ static void test_renumber(void **state)
 	emb_vocab_free(agreed);
 }
 
-/* The threads' chunks: at sentence starts, in order, tiling the cache; one thread reads it whole. */
+/* The threads' chunks: at sentence starts, in order, tiling the cache; one thread: the whole. */
 static void test_thread_chunks(void **state)
 {
 	struct emb_tok_opts to = EMB_TOK_OPTS_INIT;
