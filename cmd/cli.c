@@ -118,12 +118,17 @@ void cli_deprecated(char letter, const char *arg, const char *name)
 	cli_warn(NULL, "-%c %s is deprecated: use --%s=%s", letter, arg, name, arg);
 }
 
+int cli_status(int code)
+{
+	return code == EMB_EINVAL ? 2 : code == EMB_EINTR ? 130 : 1;
+}
+
 int cli_report(const struct emb_err *err)
 {
 	if (err->code == EMB_EINVAL)
 		return cli_usage_error("%s", err->msg);
 	cli_error("%s", err->msg[0] ? err->msg : "unknown error");
-	return err->code == EMB_EINTR ? 130 : 1;
+	return cli_status(err->code);
 }
 
 void cli_common_option(int c, const char *usage, const struct option *longopts,

@@ -82,6 +82,8 @@ void cli_warn(const struct cli_common *c, const char *fmt, ...) __attribute__((f
 void cli_deprecated(char letter, const char *arg, const char *name);
 /* Print err ("PROG: FILE:LINE: msg"); returns 2 for EMB_EINVAL, 130 for EMB_EINTR, else 1. */
 int cli_report(const struct emb_err *err);
+/* The exit status for an error CODE: 2 usage (EMB_EINVAL), 130 interrupted, else 1. */
+int cli_status(int code);
 
 /*
  * Handle a common option; returns only for the ones it stores (-q --progress -z --level --force).

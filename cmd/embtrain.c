@@ -368,7 +368,7 @@ static int train(struct train_cmd *c, struct emb_err *err)
 	cli_progress_done();
 	c->words = emb_trainer_words(tr);
 #ifdef EMB_MPI
-	if ((rc = emb_train_mpi_sum(c->words, &c->words, err)) < 0)
+	if ((rc = emb_train_mpi_sum(&c->words, 1, err)) < 0)
 		goto done;
 #endif
 	/* rank 0 alone writes; the others wait to hear how that went */

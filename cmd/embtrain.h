@@ -35,7 +35,6 @@ struct train_cmd {
 	char **corpus;
 	size_t ncorpus;
 	char options[1024];      /* the command line, for the metadata */
-	double last_progress;
 	struct emb_train_stats st; /* of the whole corpus (all processes) */
 	uint64_t words;          /* trained by all processes */
 	unsigned rank, size;     /* this process of how many (1 without MPI) */
@@ -69,7 +68,7 @@ int mpi_count_vocab(struct train_cmd *c, struct emb_train_corpus *corpus,
 int mpi_sum_stats(struct train_cmd *c, struct emb_err *err);
 /* After --resume loaded the trainer: this process's positions and the job's schedule. */
 int mpi_resume_positions(struct train_cmd *c, struct emb_trainer *tr, struct emb_err *err);
-/* Rank 0's matrices to all, and the merging rounds hooked into the trainer. */
+/* The merging rounds hooked into the trainer (every process made the same matrices). */
 int mpi_start_together(struct train_cmd *c, struct emb_trainer *tr, uint64_t kept,
 		       struct emb_err *err);
 /* --save-vocab: the agreed vocabulary (rank 0). */

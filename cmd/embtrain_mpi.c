@@ -79,13 +79,15 @@ int mpi_count_vocab(struct train_cmd *c, struct emb_train_corpus *corpus,
 
 int mpi_sum_stats(struct train_cmd *c, struct emb_err *err)
 {
-	int rc;
+	uint64_t v[3] = { c->st.tokens, c->st.kept, c->st.lines };
+	int rc = emb_train_mpi_sum(v, 3, err); /* one collective for the three */
 
-	if ((rc = emb_train_mpi_sum(c->st.tokens, &c->st.tokens, err)) < 0 ||
-	    (rc = emb_train_mpi_sum(c->st.kept, &c->st.kept, err)) < 0 ||
-	    (rc = emb_train_mpi_sum(c->st.lines, &c->st.lines, err)) < 0)
-		return rc;
-	return 0;
+	if (rc == 0) {
+		c->st.tokens = v[0];
+		c->st.kept = v[1];
+		c->st.lines = v[2];
+	}
+	return rc;
 }
 
 /*
@@ -289,7 +291,7 @@ void mpi_summary(const struct train_cmd *c)
 int mpi_fail(struct train_cmd *c, int rc, struct emb_err *err)
 {
 	if (c->silent) /* another process reported it; all end with its status */
-		return rc == EMB_EINVAL ? 2 : 1;
+		return cli_status(rc);
 	if (!c->agreed) { /* the others may be waiting for this one: end them all */
 		int st = cli_report(err);
 		fflush(stderr);

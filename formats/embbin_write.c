@@ -15,42 +15,26 @@
 #include <sys/stat.h>
 
 #include "emb_float.h"
+#include "emb_buf.h"
 #include "emb_bytes.h"
 #include "emb_subword.h"
 #include "embbin_impl.h"
 
 /* ---- writing ---- */
 
-struct wbuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static int wb_put(struct wbuf *b, const void *p, size_t n, struct emb_err *err)
+static int wb_put(struct emb_buf *b, const void *p, size_t n, struct emb_err *err)
 {
-	if (b->cap - b->len < n) {
-		size_t ncap = b->cap ? b->cap : 4096;
-		unsigned char *np;
-		while (ncap - b->len < n)
-			ncap *= 2;
-		if (!(np = realloc(b->p, ncap)))
-			return emb_err_nomem(err, "building the EMB vocabulary");
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
+	return emb_buf_put(b, p, n, "building the EMB vocabulary", err);
 }
 
-static int wb_u32(struct wbuf *b, uint32_t v, struct emb_err *err)
+static int wb_u32(struct emb_buf *b, uint32_t v, struct emb_err *err)
 {
 	unsigned char x[4];
 	emb_put_le32(x, v);
 	return wb_put(b, x, 4, err);
 }
 
-static int wb_u64(struct wbuf *b, uint64_t v, struct emb_err *err)
+static int wb_u64(struct emb_buf *b, uint64_t v, struct emb_err *err)
 {
 	unsigned char x[8];
 	emb_put_le64(x, v);
@@ -77,7 +61,7 @@ static int put_section_header(struct emb_out *out, uint64_t *pos, int s, uint32_
 	return 0;
 }
 
-static int put_section(struct emb_out *out, uint64_t *pos, int s, const struct wbuf *b,
+static int put_section(struct emb_out *out, uint64_t *pos, int s, const struct emb_buf *b,
 		       struct emb_err *err)
 {
 	int rc = put_section_header(out, pos, s, crc32_of(0, b->p, b->len), b->len, err);
@@ -147,7 +131,7 @@ static int put_subwords(const struct emb_subword *sw, struct emb_out *out, uint6
 			bool f16, struct emb_err *err)
 {
 	unsigned char p[SUBW_LEN];
-	struct wbuf b = { p, SUBW_LEN, SUBW_LEN };
+	struct emb_buf b = { p, SUBW_LEN, SUBW_LEN };
 	int rc;
 
 	emb_put_le32(p, sw->minn);
@@ -159,8 +143,9 @@ static int put_subwords(const struct emb_subword *sw, struct emb_out *out, uint6
 	return put_matrix(sw->rows, sw->bucket, sw->dim, S_NGRM, out, pos, f16, err);
 }
 
-static int build_vocab_sections(const struct emb_table *t, struct wbuf *toks, struct wbuf *offs,
-				struct wbuf *cnts, struct wbuf *hash, struct emb_err *err)
+static int build_vocab_sections(const struct emb_table *t, struct emb_buf *toks,
+				struct emb_buf *offs, struct emb_buf *cnts, struct emb_buf *hash,
+				struct emb_err *err)
 {
 	uint64_t nslots = 0, mask, i;
 	bool counts = false;
@@ -205,7 +190,7 @@ static int build_vocab_sections(const struct emb_table *t, struct wbuf *toks, st
 int fmt_emb_write(const struct emb_table *t, struct emb_out *out, const struct emb_write_opts *o,
 		     struct emb_err *err)
 {
-	struct wbuf b[S_MATX];
+	struct emb_buf b[S_MATX];
 	unsigned char h[HEADER_LEN];
 	uint64_t pos = HEADER_LEN;
 	size_t i;

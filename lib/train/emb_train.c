@@ -303,11 +303,11 @@ static void *worker_main(void *arg)
 		if (atomic_load_explicit(&t->halt, memory_order_relaxed) ||
 		    (t->stop_after && seen + pending >= t->stop_after))
 			break;
-		if (ts->pos >= ts->end && ts->chunk + 1 < t->rounds) {
-			enter_chunk(t, self, ts->chunk + 1);
-			continue;
-		}
-		if (ts->pos >= ts->end) {
+		if (ts->pos >= ts->end) { /* the next chunk of this thread, or the next epoch */
+			if (ts->chunk + 1 < t->rounds) {
+				enter_chunk(t, self, ts->chunk + 1);
+				continue;
+			}
 			ts->epoch++;
 			enter_chunk(t, self, 0);
 			if (t->o.sync) {

@@ -26,45 +26,60 @@ static int put(struct emb_out *out, const void *p, size_t n, struct emb_err *err
 	return emb_out_write(out, p, n, err);
 }
 
-int emb_trainer_save_state(const struct emb_trainer *t, const char *path, struct emb_err *err)
+int emb_train_ckpt_write(const struct emb_trainer *t, struct emb_out *out, struct emb_err *err)
 {
-	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
-	struct emb_out *out = NULL;
 	struct ckpt_head h;
 	size_t mat = t->rows * t->dim * sizeof(float);
 	int rc;
 
-	if (!t->vocab || !t->ts)
-		return emb_err_set(err, EMB_EINVAL, "nothing to checkpoint yet");
 	h = (struct ckpt_head){ CKPT_MAGIC, t->dim, (uint64_t)t->o.model, t->o.negative, t->o.hs,
 		t->o.window, t->o.epochs, t->nthreads, t->o.seed, (uint64_t)t->o.init, t->o.batch,
 		t->o.ns_exponent, t->o.sample, t->o.alpha, t->o.min_alpha, t->padding, t->rows,
 		t->corpus_size, t->corpus_digest, atomic_load(&((struct emb_trainer *)t)->done_words),
 		t->frozen != NULL };
-	oo.flags = EMB_OUT_NO_GZ_NAME;
-	oo.level = 0;
-	if ((rc = emb_out_open(&out, path, &oo, err)) < 0)
-		return rc;
 	if ((rc = put(out, &h, sizeof h, err)) < 0)
-		goto fail;
+		return rc;
 	for (size_t i = 0; i < t->rows; i++) {
 		size_t len;
 		const char *tok = emb_vocab_token(t->vocab, i, &len);
 		uint32_t l32 = (uint32_t)len;
 		if ((rc = put(out, &l32, 4, err)) < 0 || (rc = put(out, tok, len, err)) < 0 ||
 		    (rc = put(out, &t->counts[i], 8, err)) < 0)
-			goto fail;
+			return rc;
 	}
 	if ((t->frozen && (rc = put(out, t->frozen, t->rows, err)) < 0) ||
 	    (rc = put(out, t->syn0, mat, err)) < 0 ||
 	    (t->syn1neg && (rc = put(out, t->syn1neg, mat, err)) < 0) ||
 	    (t->syn1 && (rc = put(out, t->syn1, mat, err)) < 0) ||
 	    (rc = put(out, t->ts, t->nthreads * sizeof *t->ts, err)) < 0)
-		goto fail;
+		return rc;
+	return 0;
+}
+
+int emb_train_ckpt_open(const struct emb_trainer *t, struct emb_out **out, const char *path,
+			struct emb_err *err)
+{
+	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
+
+	if (!t->vocab || !t->ts)
+		return emb_err_set(err, EMB_EINVAL, "nothing to checkpoint yet");
+	oo.flags = EMB_OUT_NO_GZ_NAME;
+	oo.level = 0;
+	return emb_out_open(out, path, &oo, err);
+}
+
+int emb_trainer_save_state(const struct emb_trainer *t, const char *path, struct emb_err *err)
+{
+	struct emb_out *out = NULL;
+	int rc;
+
+	if ((rc = emb_train_ckpt_open(t, &out, path, err)) < 0)
+		return rc;
+	if ((rc = emb_train_ckpt_write(t, out, err)) < 0) {
+		emb_out_abort(out);
+		return rc;
+	}
 	return emb_out_commit(out, err);
-fail:
-	emb_out_abort(out);
-	return rc;
 }
 
 int emb_trainer_resume(struct emb_trainer **out, struct emb_vocab **vocab, const char *path,

@@ -154,4 +154,14 @@ float emb_train_sg_batch(const struct emb_trainer *t, const uint32_t *sen, size_
 int emb_train_plan_chunks(struct emb_trainer *t, const struct emb_train_corpus *c,
 			  struct emb_err *err);
 
+/*
+ * A checkpoint (emb_train_ckpt.c): open PATH for one (level 0, no gzip by its name; EMB_EINVAL
+ * before the first run has made thread state), then write the whole state into OUT.  The
+ * caller may append to it (emb_trainer_save_state_ext's extension) before committing.
+ */
+struct emb_out;
+int emb_train_ckpt_open(const struct emb_trainer *t, struct emb_out **out, const char *path,
+			struct emb_err *err);
+int emb_train_ckpt_write(const struct emb_trainer *t, struct emb_out *out, struct emb_err *err);
+
 #endif

@@ -11,6 +11,7 @@
 #include "emb_train_mpi.h"
 
 #include "emb_train_impl.h"
+#include "emb_buf.h"
 
 #include <limits.h>
 #include <mpi.h>
@@ -155,38 +156,21 @@ int emb_train_mpi_agree(int rc, struct emb_err *err, bool *mine, bool *broken)
 	return code;
 }
 
-int emb_train_mpi_sum(uint64_t v, uint64_t *sum, struct emb_err *err)
+int emb_train_mpi_sum(uint64_t *v, size_t n, struct emb_err *err)
 {
-	int r = allreduce_idle(&v, sum, 1, MPI_UINT64_T, MPI_SUM);
+	int r = allreduce_idle(MPI_IN_PLACE, v, (int)n, MPI_UINT64_T, MPI_SUM);
 
 	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "summing counts");
 }
 
 /* ---- vocabularies on the wire: u32 length, token bytes, u64 count; repeated ---- */
 
-struct wire {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static int wire_put(struct wire *w, const void *p, size_t n, struct emb_err *err)
+static int wire_put(struct emb_buf *w, const void *p, size_t n, struct emb_err *err)
 {
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap : 65536;
-		unsigned char *np;
-		while (cap < w->len + n)
-			cap *= 2;
-		if (!(np = realloc(w->p, cap)))
-			return emb_err_nomem(err, "sending the vocabulary");
-		w->p = np;
-		w->cap = cap;
-	}
-	memcpy(w->p + w->len, p, n);
-	w->len += n;
-	return 0;
+	return emb_buf_put(w, p, n, "sending the vocabulary", err);
 }
 
-static int vocab_pack(struct wire *w, const struct emb_vocab *v, struct emb_err *err)
+static int vocab_pack(struct emb_buf *w, const struct emb_vocab *v, struct emb_err *err)
 {
 	int rc = 0;
 
@@ -238,11 +222,11 @@ static int send_bytes(const void *p, uint64_t n, int to, struct emb_err *err)
 	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "sending the vocabulary");
 }
 
-static int recv_bytes(struct wire *w, int from, struct emb_err *err)
+static int recv_bytes(struct emb_buf *w, int from, struct emb_err *err)
 {
 	uint64_t n;
 	MPI_Request rq;
-	int r = MPI_Irecv(&n, 1, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, &rq);
+	int rc, r = MPI_Irecv(&n, 1, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, &rq);
 
 	if (r == MPI_SUCCESS) /* the sender may still be counting */
 		r = wait_idle(&rq);
@@ -253,13 +237,8 @@ static int recv_bytes(struct wire *w, int from, struct emb_err *err)
 		return emb_err_set(err, EMB_ELIMIT, "MPI: a vocabulary of %llu bytes",
 				   (unsigned long long)n);
 	w->len = 0;
-	if (n > w->cap) {
-		unsigned char *np = realloc(w->p, n);
-		if (!np)
-			return emb_err_nomem(err, "receiving the vocabulary");
-		w->p = np;
-		w->cap = n;
-	}
+	if ((rc = emb_buf_reserve(w, (size_t)n, "receiving the vocabulary", err)) < 0)
+		return rc;
 	for (uint64_t at = 0; r == MPI_SUCCESS && at < n; at += CHUNK) {
 		size_t k = n - at < CHUNK ? (size_t)(n - at) : CHUNK;
 		r = MPI_Recv(w->p + at, (int)k, MPI_BYTE, from, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -272,7 +251,7 @@ static int recv_bytes(struct wire *w, int from, struct emb_err *err)
 
 int emb_train_mpi_vocab_merge(struct emb_vocab *v, struct emb_err *err)
 {
-	struct wire w = { NULL, 0, 0 };
+	struct emb_buf w = { NULL, 0, 0 };
 	int rc = 0;
 
 	/* binomial tree: in round k a rank with bit k set hands its merged block to rank - 2^k,
@@ -301,14 +280,9 @@ static int bcast_bytes(void *p, size_t n, struct emb_err *err)
 	return r == MPI_SUCCESS ? 0 : mpi_fail(err, r, "broadcasting");
 }
 
-int emb_train_mpi_bcast(void *p, size_t n, struct emb_err *err)
-{
-	return bcast_bytes(p, n, err);
-}
-
 int emb_train_mpi_vocab_bcast(struct emb_vocab **v, struct emb_err *err)
 {
-	struct wire w = { NULL, 0, 0 };
+	struct emb_buf w = { NULL, 0, 0 };
 	struct emb_vocab *nv = NULL;
 	uint64_t n = 0;
 	int rc;
@@ -319,10 +293,8 @@ int emb_train_mpi_vocab_bcast(struct emb_vocab **v, struct emb_err *err)
 	if ((rc = bcast_bytes(&n, sizeof n, err)) < 0)
 		goto done;
 	if (myrank != 0) {
-		if (!(w.p = malloc(n ? (size_t)n : 1))) {
-			rc = emb_err_nomem(err, "receiving the vocabulary");
+		if ((rc = emb_buf_reserve(&w, (size_t)n, "receiving the vocabulary", err)) < 0)
 			goto done;
-		}
 		w.len = (size_t)n;
 	}
 	if ((rc = bcast_bytes(w.p, (size_t)n, err)) < 0 || myrank == 0)
@@ -463,12 +435,12 @@ static int round_k(struct emb_train_mpi_sched *sc, struct emb_train_sync *s, uin
 	for (int m = 0; m < 4 && s->matrix[m]; m++) {
 		size_t first = (m == sc->hs_matrix ? s->rows - rows : 0) * s->dim, n = rows * s->dim;
 		float *x = s->matrix[m] + first, *b = sc->base[m] ? sc->base[m] + first : NULL;
-		if (b && nranks > 1) /* x = base + sum of the changes; base = x */
+		if (b) /* x = base + sum of the changes; base = x (b exists only with N > 1) */
 			for (size_t i = 0; i < n; i++)
 				x[i] -= b[i];
 		if ((rc = b ? emb_train_mpi_sum_floats(x, n, err) : emb_train_mpi_average(x, n, err)) < 0)
 			return rc;
-		if (b && nranks > 1)
+		if (b)
 			for (size_t i = 0; i < n; i++)
 				b[i] = x[i] += b[i];
 	}

@@ -5,9 +5,9 @@
  *
  * Every process (rank) trains the same model on its own part of the corpus
  * (emb_train_part.h); the ranks agree on one vocabulary (counts summed over the parts, then
- * pruned by rank 0), start from rank 0's matrices and average their matrices periodically
- * (emb_train_mpi_average).  All functions here are collective: every rank calls them in the
- * same order, or the job waits.  A failure inside a collective that other ranks cannot see
+ * pruned by rank 0), start from the same matrices (made alike from one seed or file) and merge
+ * them periodically (emb_train_mpi_sync: the changes summed, or the models averaged).  All
+ * functions here are collective: every rank calls them in the same order, or the job waits.  A failure inside a collective that other ranks cannot see
  * returns an error to the caller, which must then end the whole job (emb_train_mpi_abort).
  */
 #ifndef EMB_TRAIN_MPI_H
@@ -38,14 +38,15 @@ void emb_train_mpi_abort(int code) __attribute__((noreturn));
  */
 int emb_train_mpi_agree(int rc, struct emb_err *err, bool *mine, bool *broken);
 
-/* The sum of V over the ranks, into *sum on every rank.  0 or EMB_EIO. */
-int emb_train_mpi_sum(uint64_t v, uint64_t *sum, struct emb_err *err);
+/* V[0..n) (n small) replaced on every rank by its sum over the ranks.  0 or EMB_EIO. */
+int emb_train_mpi_sum(uint64_t *v, size_t n, struct emb_err *err);
 
 /*
  * Sum the counts of every rank's *V (as built by the scan: tokens in order of first
  * appearance) into rank 0's *V, tokens in order of first appearance in the parts taken in rank
  * order (= in the corpus, for plain files).  Pairwise in log2(size) rounds, so no rank holds
- * more than the merged vocabulary.  *V is unchanged on the other ranks.
+ * more than the merged vocabulary.  On the other ranks *V ends as a partial merge: use rank 0's
+ * (emb_train_mpi_vocab_bcast).
  */
 int emb_train_mpi_vocab_merge(struct emb_vocab *v, struct emb_err *err);
 
@@ -57,9 +58,6 @@ int emb_train_mpi_average(float *m, size_t n, struct emb_err *err);
 
 /* Gather N bytes from every rank into ALL (size * n bytes) on rank 0. */
 int emb_train_mpi_gather(const void *mine, size_t n, void *all, struct emb_err *err);
-
-/* Rank 0's N bytes to every rank. */
-int emb_train_mpi_bcast(void *p, size_t n, struct emb_err *err);
 
 /*
  * The averaging schedule, the trainer's sync callback (emb_train_opts.sync with this as

@@ -40,7 +40,7 @@ static int inspect(struct input *in, const char *path, struct emb_err *err)
 	unsigned char m[2];
 	struct stat st;
 	ssize_t k;
-	int fd;
+	int fd, e;
 
 	if (strcmp(path, "-") == 0)
 		return emb_err_set(err, EMB_EINVAL, "standard input cannot be shared between processes");
@@ -49,8 +49,8 @@ static int inspect(struct input *in, const char *path, struct emb_err *err)
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
 		return emb_err_set(err, EMB_EIO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+	e = fstat(fd, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+	if (e) {
 		close(fd);
 		return emb_err_set(err, EMB_EIO, "%s: %s", path, strerror(e));
 	}
@@ -117,7 +117,8 @@ static uint64_t share_until(uint64_t q, unsigned k, unsigned rounds)
 	return (uint64_t)((unsigned __int128)q * k / rounds);
 }
 
-/* Slice count: every slice at least BLOCK bytes (0: one slice, the part's whole share). */
+/* Slice count: every slice at least BLOCK bytes (0: one slice, the part's whole share).  A part
+ * that gets no plain bytes (its gzip inputs filled it) does not count: it has nothing to cut. */
 static unsigned rounds_for(const uint64_t *cut, unsigned np, uint64_t block)
 {
 	uint64_t least = UINT64_MAX;
@@ -125,8 +126,10 @@ static unsigned rounds_for(const uint64_t *cut, unsigned np, uint64_t block)
 	if (block == 0)
 		return 1;
 	for (unsigned r = 0; r < np; r++)
-		if (cut[r + 1] - cut[r] < least)
+		if (cut[r + 1] > cut[r] && cut[r + 1] - cut[r] < least)
 			least = cut[r + 1] - cut[r];
+	if (least == UINT64_MAX)
+		return 1;
 	least /= block;
 	return least < 1 ? 1 : least > MAX_ROUNDS ? MAX_ROUNDS : (unsigned)least;
 }

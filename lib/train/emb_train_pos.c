@@ -67,55 +67,22 @@ int emb_trainer_pos_set(struct emb_trainer *t, const void *src, size_t n, uint64
 	return 0;
 }
 
-/* Copy the file FROM into OUT. */
-static int copy_into(struct emb_out *out, const char *from, struct emb_err *err)
-{
-	char buf[1 << 16];
-	ssize_t k;
-	int fd, rc = 0;
-
-	if ((fd = open(from, O_RDONLY | O_CLOEXEC)) < 0)
-		return emb_err_set(err, EMB_EIO, "%s: %s", from, strerror(errno));
-	while (rc == 0 && ((k = read(fd, buf, sizeof buf)) > 0 || (k < 0 && errno == EINTR)))
-		if (k > 0)
-			rc = emb_out_write(out, buf, (size_t)k, err);
-	if (rc == 0 && k < 0)
-		rc = emb_err_set(err, EMB_EIO, "%s: %s", from, strerror(errno));
-	close(fd);
-	return rc;
-}
-
 int emb_trainer_save_state_ext(const struct emb_trainer *t, const char *path, const void *ext,
 			       size_t n, struct emb_err *err)
 {
-	struct emb_out_opts oo = EMB_OUT_OPTS_INIT;
 	struct emb_out *out = NULL;
 	uint64_t n64 = n;
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 8);
 	int rc;
 
-	if (!tmp)
-		return emb_err_nomem(err, "writing a checkpoint");
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".state", 7);
-	oo.flags = EMB_OUT_NO_GZ_NAME;
-	oo.level = 0;
-	if ((rc = emb_trainer_save_state(t, tmp, err)) < 0)
-		goto done;
-	if ((rc = emb_out_open(&out, path, &oo, err)) < 0)
-		goto done;
-	if ((rc = copy_into(out, tmp, err)) < 0 || (rc = emb_out_write(out, ext, n, err)) < 0 ||
+	if ((rc = emb_train_ckpt_open(t, &out, path, err)) < 0)
+		return rc;
+	if ((rc = emb_train_ckpt_write(t, out, err)) < 0 || (rc = emb_out_write(out, ext, n, err)) < 0 ||
 	    (rc = emb_out_write(out, &n64, 8, err)) < 0 ||
 	    (rc = emb_out_write(out, EXT_MAGIC, 8, err)) < 0) {
 		emb_out_abort(out);
-		goto done;
+		return rc;
 	}
-	rc = emb_out_commit(out, err);
-done:
-	unlink(tmp);
-	free(tmp);
-	return rc;
+	return emb_out_commit(out, err);
 }
 
 int emb_trainer_state_ext(const char *path, void **ext, size_t *n, struct emb_err *err)

@@ -41,7 +41,7 @@ occurrences() {
 }
 
 @test "the plain embtrain does not link libmpi; embtrain-mpi does" {
-  ! ldd "$EMB_BUILD/embtrain" | grep -q libmpi
+  run ! bash -c 'ldd "$1" | grep -q libmpi' _ "$EMB_BUILD/embtrain"
   ldd "$EMB_BUILD/embtrain-mpi" | grep -q libmpi
 }
 
@@ -79,7 +79,7 @@ occurrences() {
 
 @test "embtrain-mpi with 2 and 3 processes learns the planted classes of both halves (sg, cbow)" {
   # the second half is the grammar with every word renamed: with 2 processes only rank 1
-  # sees it, and rank 0 writes, so its words come out right only through the averaging
+  # sees it, and rank 0 writes, so its words come out right only through the merging
   { cat "$G"; awk '{ for (i = 1; i <= NF; i++) $i = $i "2"; print }' "$G"; } >"$BATS_TEST_TMPDIR/h.txt"
   for np in 2 3; do
     for m in sg cbow; do
@@ -97,11 +97,27 @@ occurrences() {
   mpi 2 "${o[@]}" --sync-words 3000 -o "$BATS_TEST_TMPDIR/b.txt"
   mpi 2 "${o[@]}" --sync-words 300 --sync-rows 5 --full-sync 4 -o "$BATS_TEST_TMPDIR/c.txt"
   mpi 2 "${o[@]}" --sync-words 300 --average -o "$BATS_TEST_TMPDIR/e.txt"
-  ! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt"
-  ! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/c.txt"
-  ! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/e.txt"
+  run ! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/b.txt"
+  run ! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/c.txt"
+  run ! cmp -s "$BATS_TEST_TMPDIR/a.txt" "$BATS_TEST_TMPDIR/e.txt"
   run -2 --separate-stderr mpi 2 "${o[@]}" --sync-words 0 -o "$BATS_TEST_TMPDIR/d.txt"
   [[ "$stderr" == *"invalid --sync-words '0'"* ]]
+}
+
+@test "embtrain-mpi --sync-rows 0 merges the whole table every round, as --full-sync 1; bad values are refused" {
+  local d=$BATS_TEST_TMPDIR o=("${FAST[@]}" --seed 6 -t word2vec --sync-words 500 "$G")
+  mpi 2 "${o[@]}" --sync-rows 0 -o "$d/rows0.txt"
+  mpi 2 "${o[@]}" --sync-rows 5 --full-sync 1 -o "$d/full1.txt"
+  mpi 2 "${o[@]}" --sync-rows 5 -o "$d/hot.txt"
+  cmp "$d/rows0.txt" "$d/full1.txt"
+  run ! cmp -s "$d/rows0.txt" "$d/hot.txt"
+  run -2 --separate-stderr mpi 2 "${o[@]}" --sync-rows x -o "$d/x.txt"
+  [[ "$stderr" == *"--sync-rows"* ]]
+  run -2 --separate-stderr mpi 2 "${o[@]}" --full-sync 0 -o "$d/x.txt"
+  [[ "$stderr" == *"--full-sync"* ]]
+  [ ! -e "$d/x.txt" ]
+  # the plain embtrain has no merging to tune
+  run -2 t embtrain "${FAST[@]}" --sync-words 500 "$G" -o "$d/x.txt"
 }
 
 @test "embtrain-mpi merges the whole table every 4th round by default (-np 2)" {
@@ -121,11 +137,14 @@ occurrences() {
   [[ "$stderr" == *"k words/s (2 processes)"* ]]
   assert_equal "$(occurrences "vectors from" "$stderr")" 1
   assert_equal "$(occurrences "vectors from 9000 words x 100 epochs" "$stderr")" 1
+  # and the merging's account: rounds, their times, the waiting
+  assert_equal "$(occurrences "embtrain-mpi: 2 processes merged " "$stderr")" 1
+  [[ "$stderr" =~ "whole tables ("[0-9.]+" ms each), "[0-9]+" x 4096 rows ("[0-9.]+" ms each); "[0-9.]+" s waiting for each other" ]]
 }
 
 @test "embtrain-mpi --checkpoint under 2 processes; --resume continues to the same bytes" {
   local d=$BATS_TEST_TMPDIR o=(-q -d 12 -e 12 -j 1 --seed 3 -t word2vec --sync-words 1000)
-  # take the first checkpoint of a run (written at an early averaging round)
+  # take the first checkpoint of a run (written at an early merging round)
   mpi 2 "${o[@]}" --checkpoint "$d/ck" --checkpoint-every 0.00001 "$G" -o "$d/whole.txt" &
   local pid=$!
   while [ ! -e "$d/ck" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done

@@ -265,22 +265,25 @@ interrupt() {
 }
 
 @test "embtrain -j 2 resumes in its dealt chunks; thread positions outside them are refused" {
-  # 30000 lines (about 200000 ids): two chunks per thread
-  awk 'BEGIN { srand(4); for (i = 0; i < 30000; i++) { l = "w" int(rand() * 50)
+  # 45000 lines (315000 ids with the line ends): two chunks per thread of at least 65536
+  awk 'BEGIN { srand(4); for (i = 0; i < 45000; i++) { l = "w" int(rand() * 50)
     for (j = 1; j < 6; j++) l = l " w" int(rand() * 50); print l } }' >"$BATS_TEST_TMPDIR/c.txt"
   local C="$BATS_TEST_TMPDIR/c.txt"
   interrupt INT -d 8 -e 200 -j 2 --seed 5 "$C" -o "$BATS_TEST_TMPDIR/v.emb" --checkpoint "$BATS_TEST_TMPDIR/ck"
   if [ "$st" = 0 ]; then skip "training ended before the signal"; fi
   assert_equal "$st" 130
-  cp "$BATS_TEST_TMPDIR/ck" "$BATS_TEST_TMPDIR/bad"
-  # the last 48 bytes are thread 1's state: begin, end, pos, ... (host order); move its begin
-  /usr/bin/python3 -c 'import struct,sys
-b = bytearray(open(sys.argv[1], "rb").read()); at = len(b) - 48
-begin, = struct.unpack_from("=Q", b, at); struct.pack_into("=Q", b, at, begin + 1)
-open(sys.argv[1], "wb").write(b)' "$BATS_TEST_TMPDIR/bad"
-  run -1 --separate-stderr t embtrain -q --resume "$BATS_TEST_TMPDIR/bad" "$C" -o "$BATS_TEST_TMPDIR/x.emb"
-  [[ "$stderr" == *"thread positions do not fit this corpus"* ]]
-  [ ! -e "$BATS_TEST_TMPDIR/x.emb" ]
+  # the last 48 bytes are thread 1's state (host order): u64 begin, end, pos, rng, words,
+  # u32 epoch, chunk.  Move its begin; its position past its chunk; its chunk past the last.
+  for edit in "Q 0 1" "Q 16 1000000000" "I 44 99"; do
+    cp "$BATS_TEST_TMPDIR/ck" "$BATS_TEST_TMPDIR/bad"
+    /usr/bin/python3 -c 'import struct,sys
+b = bytearray(open(sys.argv[1], "rb").read()); f, off, add = sys.argv[2].split()
+at = len(b) - 48 + int(off); v, = struct.unpack_from("=" + f, b, at)
+struct.pack_into("=" + f, b, at, v + int(add)); open(sys.argv[1], "wb").write(b)' "$BATS_TEST_TMPDIR/bad" "$edit"
+    run -1 --separate-stderr t embtrain -q --resume "$BATS_TEST_TMPDIR/bad" "$C" -o "$BATS_TEST_TMPDIR/x.emb"
+    [[ "$stderr" == *"thread positions do not fit this corpus"* ]]
+    [ ! -e "$BATS_TEST_TMPDIR/x.emb" ]
+  done
   run -0 t embtrain -q --resume "$BATS_TEST_TMPDIR/ck" "$C" -o "$BATS_TEST_TMPDIR/r.emb"
   [ -s "$BATS_TEST_TMPDIR/r.emb" ]
 }

@@ -100,7 +100,7 @@ static void split_plain(uint64_t block)
 		for (size_t i = 0; i < k; i++) /* each line once */
 			assert_int_equal(once[seen[i]]++, 0);
 		/* one stretch per part: the parts in turn are the corpus in order */
-		for (int i = 0; i < 1503 && block == 0; i++)
+		for (int i = 0; i < 1503 && (block == 0 || block >= 1 << 20); i++)
 			assert_int_equal(seen[i], i);
 		/* level: byte ranges differ by at most one byte (np 1: whole files, no ranges) */
 		if (np > 1)
@@ -137,19 +137,56 @@ static void test_gzip_dealt_whole(void **state)
 	for (unsigned r = 0; r < 3; r++) {
 		struct emb_err err = EMB_ERR_INIT;
 		struct emb_train_piece *pc;
-		size_t n, before = k;
+		size_t n, gz = 0;
 		assert_int_equal(emb_train_part_plan(&pc, &n, paths, 4, r, 3, 512, &err), 0);
 		for (size_t i = 0; i < n; i++)
-			if (strstr(pc[i].path, ".gz"))
+			if (strstr(pc[i].path, ".gz")) {
 				assert_true(pc[i].begin == 0 && pc[i].end == EMB_TRAIN_PART_END);
+				gz++;
+			}
 		free(pc);
+		assert_int_equal(gz, 1); /* three gzip files for three parts: one each */
 		k = scan_part(paths, 4, r, 3, 512, seen, k, &bytes);
-		assert_true(k > before); /* three gzip files for three parts: one each */
 	}
 	assert_int_equal(k, 400);
 	for (int i = 0; i < 400; i++) /* each line exactly once */
 		for (int j = i + 1; j < 400; j++)
 			assert_int_not_equal(seen[i], seen[j]);
+}
+
+/* A part that gzip inputs fill gets no plain bytes; the other parts are still dealt slices. */
+static void test_gzip_part_leaves_slicing(void **state)
+{
+	char g[300], a[300], cc[300];
+	char *paths[3] = { g, a, cc };
+	int seen[5000];
+	uint64_t bytes;
+	size_t k = 0;
+
+	(void)state;
+	snprintf(g, sizeof g, "%s/heavy.txt.gz", dir);
+	snprintf(a, sizeof a, "%s/a.txt", dir);
+	snprintf(cc, sizeof cc, "%s/c.txt", dir);
+	write_lines(g, 5000, 3000, true);
+	write_lines(a, 0, 1000, false);
+	write_lines(cc, 1000, 500, false);
+	for (unsigned r = 0; r < 3; r++) {
+		size_t k0 = k;
+		int lo = 5000, hi = -1;
+		k = scan_part(paths, 3, r, 3, 256, seen, k, &bytes);
+		for (size_t i = k0; i < k; i++)
+			if (seen[i] < 5000) {
+				lo = seen[i] < lo ? seen[i] : lo;
+				hi = seen[i] > hi ? seen[i] : hi;
+			}
+		if (r == 0) { /* the gzip file and nothing else */
+			assert_int_equal(bytes, 0);
+			assert_int_equal(hi, -1);
+		} else { /* slices from the first plain file to the last */
+			assert_true(lo < 200 && hi > 1300);
+		}
+	}
+	assert_int_equal(k, 4500);
 }
 
 static void test_stdin_and_missing(void **state)
@@ -256,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_plain_split_in_order),
 		cmocka_unit_test(test_plain_dealt_in_slices),
 		cmocka_unit_test(test_gzip_dealt_whole),
+		cmocka_unit_test(test_gzip_part_leaves_slicing),
 		cmocka_unit_test(test_stdin_and_missing),
 		cmocka_unit_test(test_renumber),
 		cmocka_unit_test(test_thread_chunks),
