@@ -157,6 +157,20 @@ occurrences() {
   [ ! -e "$d/x.emb" ]
 }
 
+@test "embtrain-mpi --resume of a checkpoint of one process under 2: status 1, no output" {
+  # (a checkpoint of 2 processes under 3: the --checkpoint test above)
+  local d=$BATS_TEST_TMPDIR
+  embtrain -q -d 12 -e 500 -j 1 --checkpoint "$d/one" --checkpoint-every 0.00001 "$G" -o "$d/v.txt" &
+  local pid=$!
+  while [ ! -s "$d/one" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  [ -s "$d/one" ] || skip "training ended before a checkpoint"
+  run -1 --separate-stderr mpi 2 -q --resume "$d/one" "$G" -o "$d/r.txt"
+  [[ "$stderr" == *"$d/one: a checkpoint of one process, not of 2"* ]]
+  [ ! -e "$d/r.txt" ]
+}
+
 @test "embtrain-mpi refuses --subwords and --model glove (status 2, once); takes word2vec.c's command line" {
   local d=$BATS_TEST_TMPDIR
   run -2 --separate-stderr mpi 2 "${FAST[@]}" --subwords "$G" -o "$d/v.emb"

@@ -288,6 +288,12 @@ struct.pack_into("=" + f, b, at, v + int(add)); open(sys.argv[1], "wb").write(b)
   [ -s "$BATS_TEST_TMPDIR/r.emb" ]
 }
 
+@test "embtrain --padding-idx beyond the vocabulary's rows: status 2, no output" {
+  run -2 --separate-stderr t embtrain "${FAST[@]}" --padding-idx 99999 "$G" -o "$BATS_TEST_TMPDIR/v.emb"
+  [[ "$stderr" == *"--padding-idx 99999 is beyond the "*" rows"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/v.emb" ]
+}
+
 @test "embtrain --resume of a file that is not a checkpoint: status 1" {
   run -1 --separate-stderr t embtrain -q --resume "$G" "$G" -o "$BATS_TEST_TMPDIR/v.emb"
   [[ "$stderr" == *"not an embtrain checkpoint"* ]]
