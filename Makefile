@@ -138,6 +138,11 @@ INST_MAN = $(filter-out $(if $(HAVE_MPICC),,$(B)/man/embtrain-mpi.1),$(MAN_OUT))
 all: $(TOOL_BIN) lib $(MAN_OUT) $(MPI_BIN)
 lib: $(B)/libembkit.a $(SHLIB)
 
+# Keep every object: a tool's object is otherwise an intermediate file, deleted after the first
+# build, and the next make (make install from a test, while other tests run the tools) finds it
+# named in the .d files, rebuilds it and relinks the tools under the running tests (exit 126).
+.SECONDARY:
+
 # Header dependencies come from the compiler (-MMD -MP); the version header is generated first.
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TOOL_SRC:cmd/%.c=$(B)/cmd/%.d) $(UNIT_BIN:=.d) \
 	$(MPI_OBJ:.o=.d)
